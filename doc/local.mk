@@ -1,0 +1,3 @@
+# SPDX-License-Identifier: MIT
+#
+# doc/: manual pages and guides.

@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The fast path of `mailoauth token ACCOUNT`: read the configuration and the
+ * store, print a fresh token.  Anything else (stale token, nothing stored,
+ * client credentials due) goes to mailoauth-net, which refreshes under the
+ * account's lock.  Nothing here links OpenSSL or libcurl.
+ */
+#include "autoconfig.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "errors.h"
+#include "frontend.h"
+#include "secret.h"
+#include "store.h"
+#include "tokenget.h"
+
+/* Writes all of s and a newline to stdout in one write when possible. */
+static int
+write_line(const char *s)
+{
+	size_t len = strlen(s), off = 0;
+	char *line = malloc(len + 1);
+	int ret = MO_OK;
+
+	if (line == NULL)
+		return MO_ERR_NOMEM;
+	memcpy(line, s, len);
+	line[len] = '\n';
+	while (off < len + 1) {
+		ssize_t n = write(STDOUT_FILENO, line + off, len + 1 - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			ret = MO_ERR_IO;
+			break;
+		}
+		off += (size_t)n;
+	}
+	mo_freezero(line, len + 1);
+	return ret;
+}
+
+int
+mo_frontend_token(const struct mo_opts *opts, int argc, char **argv,
+		  char **full_argv)
+{
+	struct mo_config *cfg = NULL;
+	const struct mo_account *acct;
+	struct mo_token tok = { 0 };
+	char *err = NULL;
+	char path[PATH_MAX];
+	int ret, code = MO_EXIT_OK, n;
+
+	if (argc != 2 || argv[1][0] == '-') {
+		fprintf(stderr, "Usage: mailoauth token ACCOUNT\n");
+		return MO_EXIT_USAGE;
+	}
+	ret = mo_config_load(opts->config, &cfg, &err);
+	if (ret != MO_OK) {
+		fprintf(stderr, "mailoauth: %s\n", err != NULL ? err : mo_strerror(ret));
+		code = ret == MO_ERR_NOENT ? MO_EXIT_CONFIG : mo_exit_code(ret);
+		goto out;
+	}
+	acct = mo_config_account(cfg, argv[1]);
+	if (acct == NULL) {
+		fprintf(stderr, "mailoauth: %s: no [account %s] section; "
+				"see mailoauth.conf(5)\n", cfg->path, argv[1]);
+		code = MO_EXIT_CONFIG;
+		goto out;
+	}
+	ret = mo_store_load(acct->state_dir, acct->name, &tok, &err);
+	if (ret == MO_OK && mo_token_fresh(&tok, (int64_t)time(NULL),
+					   acct->refresh_margin)) {
+		ret = write_line(tok.access_token);
+		if (ret != MO_OK) {
+			fprintf(stderr, "mailoauth: cannot write the token to stdout: %s\n",
+				strerror(errno));
+			code = MO_EXIT_IOERR;
+		}
+		goto out;
+	}
+	if (ret != MO_OK && ret != MO_ERR_NOENT) {
+		fprintf(stderr, "mailoauth: %s\n", err != NULL ? err : mo_strerror(ret));
+		code = mo_exit_code(ret);
+		goto out;
+	}
+
+	/* Stale or missing: the network back end takes over. */
+	mo_token_clear(&tok);
+	mo_config_free(cfg);
+	cfg = NULL;
+	n = snprintf(path, sizeof(path), "%s/mailoauth-net", mo_libexec_dir());
+	if (n < 0 || (size_t)n >= sizeof(path)) {
+		fprintf(stderr, "mailoauth: the back-end path is too long\n");
+		code = MO_EXIT_SOFTWARE;
+		goto out;
+	}
+	full_argv[0] = path;
+	execv(path, full_argv);
+	fprintf(stderr, "mailoauth: cannot run %s: %s\n"
+			"mailoauth: the installation is incomplete; reinstall mailoauth\n",
+		path, strerror(errno));
+	code = MO_EXIT_SOFTWARE;
+out:
+	mo_token_clear(&tok);
+	mo_config_free(cfg);
+	free(err);
+	return code;
+}

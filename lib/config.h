@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef MAILOAUTH_CONFIG_H
+#define MAILOAUTH_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/*
+ * The INI configuration (inih), see mailoauth.conf(5).
+ *
+ * Search order: the explicit path (--config FILE), else $MAILOAUTH_CONFIG,
+ * else $XDG_CONFIG_HOME/mailoauth/config (~/.config/mailoauth/config), else
+ * SYSCONFDIR/mailoauth/config (/etc/mailoauth/config).
+ *
+ *   [account NAME]      provider, tenant, client_id, client_secret_file,
+ *                       client_secret_command, user, login_hint, scopes,
+ *                       flow, authority, ca_file, refresh_margin, state_dir,
+ *                       redirect_port, pop3, imap, smtp
+ *   [provider NAME]     authorize_url, token_url, device_url, scope_pop,
+ *                       scope_imap, scope_smtp, rotates_refresh_tokens,
+ *                       device_flow
+ */
+
+enum mo_flow {
+	MO_FLOW_DEFAULT = 0,	/* not configured: browser with a display, else device */
+	MO_FLOW_BROWSER,
+	MO_FLOW_DEVICE,
+	MO_FLOW_CLIENT_CREDENTIALS,
+};
+
+enum mo_proto {
+	MO_PROTO_POP3 = 0,
+	MO_PROTO_IMAP,
+	MO_PROTO_SMTP,
+	MO_PROTO_COUNT
+};
+
+struct mo_server {
+	char *host;		/* never NULL after loading (defaults filled in) */
+	unsigned int port;
+};
+
+struct mo_provider {
+	char *name;
+	/* URL templates; "{authority}" and "{tenant}" are substituted. */
+	char *authorize_url;
+	char *token_url;
+	char *device_url;	/* NULL: no device flow */
+	char *consent_url;	/* NULL: no admin consent */
+	char *default_authority;
+	char *scope[MO_PROTO_COUNT];	/* full scope for pop/imap/smtp */
+	char *app_scope;	/* client credentials scope, NULL if unsupported */
+	char *extra_scopes;	/* always requested: "offline_access openid ..." */
+	struct mo_server server[MO_PROTO_COUNT];	/* default servers */
+	bool needs_tenant;
+	bool rotates_refresh_tokens;
+	bool device_flow_for_mail;
+};
+
+struct mo_account {
+	char *name;
+	char *file;			/* where the section starts */
+	unsigned int line;
+	const struct mo_provider *provider;
+	char *tenant;			/* NULL unless the provider has tenants */
+	char *client_id;
+	char *client_secret_file;	/* NULL: none */
+	char *client_secret_command;	/* NULL: none */
+	char *user;			/* mailbox: XOAUTH2 user= */
+	char *login_hint;		/* who signs in; defaults to user */
+	char *scopes;			/* expanded, space separated, as sent to
+					   the IdP (mail scopes + extras) */
+	bool wants[MO_PROTO_COUNT];	/* protocols named by the scopes */
+	enum mo_flow flow;
+	char *authority;		/* base URL, no trailing slash */
+	char *ca_file;			/* NULL: system trust only */
+	long refresh_margin;		/* seconds; default 300 */
+	char *state_dir;		/* resolved, never NULL */
+	unsigned int redirect_port;	/* 0: ephemeral */
+	struct mo_server server[MO_PROTO_COUNT];
+	/* Resolved endpoints (templates expanded). */
+	char *authorize_url;
+	char *token_url;
+	char *device_url;		/* NULL: flow unavailable */
+};
+
+struct mo_config {
+	char *path;			/* the file that was loaded */
+	struct mo_account *accounts;
+	size_t n_accounts;
+	struct mo_provider *providers;	/* custom [provider] sections */
+	size_t n_providers;
+};
+
+/*
+ * Finds and loads the configuration.  path may be NULL (search order
+ * above).  Returns MO_OK, MO_ERR_NOENT (no configuration file found: the
+ * message lists where we looked), MO_ERR_CONFIG (any problem in the file:
+ * unknown key, malformed line, missing required key, duplicate account,
+ * bad value), MO_ERR_IO or MO_ERR_NOMEM.  On failure *error_r is a malloc'd
+ * message "FILE:LINE: what is wrong and what to do" (free() it).
+ */
+int mo_config_load(const char *path, struct mo_config **cfg_r, char **error_r);
+
+/* Parses configuration text held in memory (for tests and fuzzing); name
+ * is used in messages.  Same results as mo_config_load(). */
+int mo_config_parse(const char *name, const char *text, size_t len,
+		    struct mo_config **cfg_r, char **error_r);
+
+void mo_config_free(struct mo_config *cfg);
+
+/* The account called name, or NULL. */
+const struct mo_account *mo_config_account(const struct mo_config *cfg,
+					   const char *name);
+
+/*
+ * The account whose user (case-insensitively) equals user.  Returns MO_OK,
+ * MO_ERR_NOENT (none), or MO_ERR_CONFIG when two or more match; *error_r
+ * (malloc'd) then names them.
+ */
+int mo_config_find_user(const struct mo_config *cfg, const char *user,
+			const struct mo_account **acct_r, char **error_r);
+
+/* "pop3", "imap", "smtp" -> MO_PROTO_*; -1 when unknown. */
+int mo_proto_from_name(const char *name);
+const char *mo_proto_name(enum mo_proto p);
+
+/* The scope a protocol needs, as configured for the account's provider. */
+const char *mo_account_scope_for(const struct mo_account *a, enum mo_proto p);
+
+#endif

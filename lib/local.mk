@@ -1,0 +1,27 @@
+# SPDX-License-Identifier: MIT
+#
+# lib/: the network-free core shared by the helper, the SASL plugin and the
+# connection plugin.  libmocore links jansson and inih only: it is what the
+# fast path (`mailoauth token` with a fresh token) loads.  libmocrypto adds
+# the pieces that need OpenSSL.
+
+noinst_LTLIBRARIES += lib/libmocore.la lib/libmocrypto.la
+
+lib_libmocore_la_SOURCES = \
+	lib/errors.c lib/errors.h \
+	lib/secret.c lib/secret.h \
+	lib/buf.c lib/buf.h \
+	lib/validate.c lib/validate.h \
+	lib/saslmsg.c lib/saslmsg.h \
+	lib/challenge.c lib/challenge.h \
+	lib/config.h \
+	lib/store.h \
+	lib/subproc.c lib/subproc.h \
+	lib/tokenget.c lib/tokenget.h
+lib_libmocore_la_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(INIH_CFLAGS)
+lib_libmocore_la_LIBADD = $(JANSSON_LIBS) $(INIH_LIBS)
+
+lib_libmocrypto_la_SOURCES = \
+	lib/b64.c lib/b64.h
+lib_libmocrypto_la_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS)
+lib_libmocrypto_la_LIBADD = $(CRYPTO_LIBS)

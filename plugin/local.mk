@@ -1,0 +1,3 @@
+# SPDX-License-Identifier: MIT
+#
+# plugin/: the connection plugin (mailoauth connect) and mailoauth check.

@@ -1,0 +1,3 @@
+# SPDX-License-Identifier: MIT
+#
+# sasl/: the Cyrus SASL client plugin libmailoauth.so.

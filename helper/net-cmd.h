@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef MAILOAUTH_NET_CMD_H
+#define MAILOAUTH_NET_CMD_H
+
+#include "config.h"
+#include "net-http.h"
+
+/*
+ * The commands of mailoauth-net.  net-main.c parses the global options
+ * (-c/--config FILE, --config=FILE, -v/--verbose), loads the configuration,
+ * creates the HTTP context and calls one of these with argc/argv starting at
+ * the command name (argv[0] is "token", "authorize" ...).  Each returns an
+ * exit code (errors.h, enum mo_exit) and prints its own diagnostics on
+ * stderr; only `token`, `sasl` and `consent-url` print on stdout.
+ */
+struct mo_net_ctx {
+	struct mo_config *cfg;		/* loaded configuration */
+	const char *config_path;	/* --config FILE, or NULL */
+	struct mo_http *http;		/* shared HTTP context */
+	int verbose;			/* -v count */
+};
+
+/* Finds account name; prints an error naming the configuration and returns
+ * NULL when there is none. */
+const struct mo_account *mo_net_account(struct mo_net_ctx *ctx,
+					const char *name);
+
+int mo_cmd_token(struct mo_net_ctx *ctx, int argc, char **argv);	/* net-token.c */
+int mo_cmd_sasl(struct mo_net_ctx *ctx, int argc, char **argv);		/* net-token.c */
+int mo_cmd_refresh(struct mo_net_ctx *ctx, int argc, char **argv);	/* net-refreshcmd.c */
+int mo_cmd_status(struct mo_net_ctx *ctx, int argc, char **argv);	/* net-status.c */
+int mo_cmd_logout(struct mo_net_ctx *ctx, int argc, char **argv);	/* net-status.c */
+int mo_cmd_import(struct mo_net_ctx *ctx, int argc, char **argv);	/* net-import.c */
+int mo_cmd_consent_url(struct mo_net_ctx *ctx, int argc, char **argv);	/* net-consent.c */
+/* `authorize` (issue 4): helper/signin-*.c.  Until those land,
+ * helper/net-authorize-stub.c answers that sign-in is not built yet. */
+int mo_cmd_authorize(struct mo_net_ctx *ctx, int argc, char **argv);
+
+#endif

@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef MAILOAUTH_NET_REFRESH_H
+#define MAILOAUTH_NET_REFRESH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "net-http.h"
+#include "net-oauth.h"
+#include "store.h"
+
+/*
+ * Single-flight refresh (issue 3): for each account, under its store lock,
+ * re-read the store; when the access token is (now) fresh enough use it,
+ * else ask the token endpoint (refresh_token grant, or client_credentials
+ * for flow = client_credentials), SAVE the reply (the rotated refresh token
+ * first of all), and only then hand out the access token.  An error reply
+ * or a network failure leaves the stored file byte for byte as it was.
+ */
+
+/* Seconds to wait for another process's refresh of the same account. */
+#define MO_REFRESH_LOCK_WAIT 120
+
+struct mo_refresh_job {
+	/* in */
+	const struct mo_account *acct;
+	long min_valid;		/* refresh unless valid for more than this many
+				   seconds (usually acct->refresh_margin) */
+	bool force;		/* refresh even when fresh */
+	/* out, once done */
+	int result;		/* MO_OK or an error code */
+	char *error;		/* malloc'd message when result != MO_OK */
+	bool refreshed;		/* a request was made and its reply saved */
+	struct mo_token tok;	/* the stored tokens after the job (MO_OK) */
+	/* private */
+	int lock_fd;
+	bool done;
+	bool busy;		/* lock held by another process (non-blocking start) */
+	int64_t t0;
+};
+
+/* Initialises a job for acct. */
+void mo_refresh_job_init(struct mo_refresh_job *job,
+			 const struct mo_account *acct, long min_valid,
+			 bool force);
+
+/*
+ * Starts a job: takes the lock (waiting up to lock_wait seconds; 0: do not
+ * wait, then job->busy is set and nothing else happens), re-reads the store
+ * and either finishes at once (fresh, or an error) or queues the token
+ * request on h; mo_http_run() finishes it.  job->done tells which.
+ */
+void mo_refresh_job_start(struct mo_http *h, struct mo_refresh_job *job,
+			  int lock_wait);
+
+/* Wipes and frees what the job holds; releases the lock if still held. */
+void mo_refresh_job_clear(struct mo_refresh_job *job);
+
+/*
+ * One account, synchronously: start + run.  On MO_OK *tok (zeroed first)
+ * has the stored tokens with a fresh access token; clear it with
+ * mo_token_clear().  Errors: MO_ERR_REAUTH (nothing stored, or the grant is
+ * gone: sign in again), MO_ERR_TEMP/MO_ERR_TIMEOUT (try again later: the
+ * stored tokens are intact), MO_ERR_CONFIG, MO_ERR_PERM ...; *error_r
+ * malloc'd.
+ */
+int mo_refresh_account(struct mo_http *h, const struct mo_account *a,
+		       long min_valid, bool force, struct mo_token *tok,
+		       char **error_r);
+
+/*
+ * For sign-in flows and import: saves a token reply as the account's new
+ * tokens, under the account's lock (waiting up to MO_REFRESH_LOCK_WAIT s),
+ * replacing whatever was stored.  reply's secrets are moved out.  On MO_OK
+ * *tok (may be NULL) receives the saved tokens.  Errors as mo_store_save().
+ */
+int mo_refresh_store_reply(const struct mo_account *a,
+			   struct mo_token_reply *reply, struct mo_token *tok,
+			   char **error_r);
+
+#endif

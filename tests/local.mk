@@ -14,10 +14,23 @@ AM_TESTS_ENVIRONMENT = \
 	top_srcdir='$(abs_top_srcdir)'; export top_srcdir; \
 	top_builddir='$(abs_top_builddir)'; export top_builddir; \
 	MAILOAUTH_HELPER='$(abs_top_builddir)/helper/mailoauth'; export MAILOAUTH_HELPER; \
-	MAILOAUTH_LIBEXECDIR='$(abs_top_builddir)/helper'; export MAILOAUTH_LIBEXECDIR; \
+	MAILOAUTH_LIBEXECDIR='$(abs_top_builddir)/tests/libexec'; export MAILOAUTH_LIBEXECDIR; \
 	PYTHON3='$(PYTHON3)'; export PYTHON3; \
 	ASAN_OPTIONS='allocator_may_return_null=1:detect_leaks=1:abort_on_error=0'; export ASAN_OPTIONS; \
 	UBSAN_OPTIONS='print_stacktrace=1:halt_on_error=1'; export UBSAN_OPTIONS;
+
+# The back ends live in helper/ and plugin/ in the build tree; the front end
+# finds them through MAILOAUTH_LIBEXECDIR, which points here.
+check_DATA = tests/libexec/.stamp
+tests/libexec/.stamp:
+	$(AM_V_GEN)$(MKDIR_P) tests/libexec && \
+	ln -sf ../../helper/mailoauth-net tests/libexec/mailoauth-net && \
+	ln -sf ../../plugin/mailoauth-connect tests/libexec/mailoauth-connect && \
+	touch $@
+clean-local: clean-local-tests
+clean-local-tests:
+	-rm -rf tests/libexec
+.PHONY: clean-local-tests
 
 check_LTLIBRARIES += tests/unit/libtap.la
 tests_unit_libtap_la_SOURCES = tests/unit/tap.c tests/unit/tap.h

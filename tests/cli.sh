@@ -1,0 +1,69 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# The command line of the front end: help, version, dispatch, exit codes.
+. "$top_srcdir/tests/lib/tap.sh"
+
+M=$MAILOAUTH_HELPER
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+"$M" --help >"$tmp/out" 2>"$tmp/err"
+tap_ok $? "--help exits 0"
+grep -q '^Usage: mailoauth' "$tmp/out"
+tap_ok $? "--help prints the usage on stdout"
+for c in token sasl status refresh authorize import logout consent-url connect check; do
+	grep -q "^  $c" "$tmp/out"
+	tap_ok $? "--help lists $c"
+done
+for code in 64 75 77 78; do
+	grep -q "^  $code " "$tmp/out"
+	tap_ok $? "--help documents exit code $code"
+done
+
+"$M" --version >"$tmp/out"
+tap_ok $? "--version exits 0"
+grep -Eq '^mailoauth [0-9]+\.[0-9]+\.[0-9]+$' "$tmp/out"
+tap_ok $? "--version prints the version"
+
+"$M" >"$tmp/out" 2>"$tmp/err"
+[ $? -eq 64 ] && [ ! -s "$tmp/out" ]
+tap_ok $? "no command: exit 64, nothing on stdout"
+
+"$M" frobnicate 2>"$tmp/err"
+[ $? -eq 64 ] && grep -q "unknown command 'frobnicate'" "$tmp/err"
+tap_ok $? "unknown command: exit 64 and named"
+
+"$M" --frob token x 2>"$tmp/err"
+[ $? -eq 64 ] && grep -q "unknown option '--frob'" "$tmp/err"
+tap_ok $? "unknown option: exit 64 and named"
+
+"$M" --config 2>"$tmp/err"
+[ $? -eq 64 ]
+tap_ok $? "--config without a file: exit 64"
+
+"$M" token 2>"$tmp/err"
+[ $? -eq 64 ] && grep -q 'Usage: mailoauth token ACCOUNT' "$tmp/err"
+tap_ok $? "token without an account: exit 64 with usage"
+
+"$M" --config "$tmp/nonexistent" token work >"$tmp/out" 2>"$tmp/err"
+[ $? -eq 78 ] && [ ! -s "$tmp/out" ]
+tap_ok $? "token with a missing configuration file: exit 78"
+
+printf '[account work]\nprovider = microsoft\nbogus = 1\n' >"$tmp/bad"
+"$M" --config "$tmp/bad" token work >"$tmp/out" 2>"$tmp/err"
+[ $? -eq 78 ] && grep -q "bad:3:" "$tmp/err"
+tap_ok $? "token with a broken configuration: exit 78 and file:line"
+
+cat >"$tmp/good" <<CFG
+[account work]
+provider = microsoft
+tenant = contoso.example
+client_id = 00000000-0000-0000-0000-00000000a001
+user = user@contoso.example
+state_dir = $tmp/state
+CFG
+"$M" --config "$tmp/good" token other >"$tmp/out" 2>"$tmp/err"
+[ $? -eq 78 ] && grep -q 'no \[account other\]' "$tmp/err"
+tap_ok $? "token for an unknown account: exit 78 and named"
+
+tap_done

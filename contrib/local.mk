@@ -1,0 +1,22 @@
+# SPDX-License-Identifier: MIT
+#
+# contrib/: bash completion and the systemd user units that keep tokens
+# fresh (mailoauth-refresh.service + .timer).
+
+dist_bashcompletion_DATA = contrib/bash-completion/mailoauth
+
+# Debian and Fedora both look for user units in /usr/lib/systemd/user
+# (override on the make command line if yours differs).
+systemduserunitdir = $(prefix)/lib/systemd/user
+dist_systemduserunit_DATA = contrib/systemd/mailoauth-refresh.timer
+nodist_systemduserunit_DATA = contrib/systemd/mailoauth-refresh.service
+
+# The service names the installed helper by its absolute path.
+contrib/systemd/mailoauth-refresh.service: $(srcdir)/contrib/systemd/mailoauth-refresh.service.in Makefile
+	$(AM_V_GEN)$(MKDIR_P) contrib/systemd && \
+	$(SED) -e 's|@bindir[@]|$(bindir)|g' \
+		$(srcdir)/contrib/systemd/mailoauth-refresh.service.in >$@.tmp && \
+	mv -f $@.tmp $@
+
+CLEANFILES += contrib/systemd/mailoauth-refresh.service
+EXTRA_DIST += contrib/systemd/mailoauth-refresh.service.in

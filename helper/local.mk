@@ -10,3 +10,23 @@ helper_mailoauth_SOURCES = \
 helper_mailoauth_CFLAGS = $(EXE_CFLAGS)
 helper_mailoauth_LDFLAGS = $(EXE_LDFLAGS)
 helper_mailoauth_LDADD = lib/libmocore.la
+
+# mailoauth-net: everything that talks to the identity provider (issue 3).
+pkglibexec_PROGRAMS += helper/mailoauth-net
+helper_mailoauth_net_SOURCES = \
+	helper/net-main.c helper/net-cmd.h \
+	helper/net-log.c helper/net-log.h \
+	helper/net-http.c helper/net-http.h \
+	helper/net-oauth.c helper/net-oauth.h \
+	helper/net-secret.c \
+	helper/net-errors.c helper/net-errors.h \
+	helper/net-refresh.c helper/net-refresh.h \
+	helper/net-token.c \
+	helper/net-refreshcmd.c \
+	helper/net-status.c \
+	helper/net-import.c \
+	helper/net-consent.c \
+	helper/net-authorize-stub.c
+helper_mailoauth_net_CFLAGS = $(EXE_CFLAGS) $(CURL_CFLAGS) $(JANSSON_CFLAGS)
+helper_mailoauth_net_LDFLAGS = $(EXE_LDFLAGS)
+helper_mailoauth_net_LDADD = lib/libmocrypto.la lib/libmocore.la $(CURL_LIBS) $(JANSSON_LIBS)

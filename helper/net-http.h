@@ -56,7 +56,9 @@ struct mo_http_reply {
  * result is MO_OK when an HTTP reply arrived (any status, also a 4xx or a
  * 5xx that outlived the retries: look at reply->status), else MO_ERR_TEMP
  * (network failure after the retries), MO_ERR_TIMEOUT (the server was too
- * slow), MO_ERR_TOOBIG (reply over the cap) or MO_ERR_NOMEM; error is then a
+ * slow), MO_ERR_TOOBIG (reply over the cap), MO_ERR_CONFIG (the server's
+ * certificate is not trusted: ca_file?), MO_ERR_PROTO (another transport
+ * failure that a retry would not cure) or MO_ERR_NOMEM; error is then a
  * message for the user naming the URL's host (valid during the call only).
  * reply is owned by the HTTP layer and freed after the callback returns;
  * the callback may take reply->body with mo_buf_steal().  It may start new

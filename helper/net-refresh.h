@@ -28,6 +28,10 @@ struct mo_refresh_job {
 	long min_valid;		/* refresh unless valid for more than this many
 				   seconds (usually acct->refresh_margin) */
 	bool force;		/* refresh even when fresh */
+	/* called once when the job ends (also when it ends inside
+	 * mo_refresh_job_start()); may start other jobs.  NULL: none */
+	void (*on_done)(struct mo_refresh_job *job, void *arg);
+	void *on_done_arg;
 	/* out, once done */
 	int result;		/* MO_OK or an error code */
 	char *error;		/* malloc'd message when result != MO_OK */
@@ -40,7 +44,7 @@ struct mo_refresh_job {
 	int64_t t0;
 };
 
-/* Initialises a job for acct. */
+/* Initialises a job for acct (on_done NULL: set it afterwards). */
 void mo_refresh_job_init(struct mo_refresh_job *job,
 			 const struct mo_account *acct, long min_valid,
 			 bool force);

@@ -1,0 +1,299 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Microsoft's error replies -> a message that says what to do, and an error
+ * code (net-errors.h).  The reply shape (protocol-facts §3.1, RFC 6749 §5.2):
+ *
+ *   { "error": "invalid_grant",
+ *     "error_description": "AADSTS70008: ...\r\nTrace ID: ...\r\n...",
+ *     "error_codes": [70008], "timestamp": "...", "trace_id": "...",
+ *     "correlation_id": "...", "error_uri": "...", "suberror": "..." }
+ *
+ * Microsoft warns that AADSTS texts change: we branch on the numbers (and
+ * on `error` when there is none), and show the description only as
+ * Microsoft's own words.
+ */
+#include "autoconfig.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "errors.h"
+#include "net-errors.h"
+#include "secret.h"
+
+#define DESC_MAX 400
+
+/* A copy of s without control characters, cut at the first line break and
+ * at DESC_MAX bytes. */
+static char *
+clean_line(const char *s)
+{
+	size_t n = strcspn(s, "\r\n"), i;
+	char *d;
+
+	if (n > DESC_MAX)
+		n = DESC_MAX;
+	d = malloc(n + 1);
+	if (d == NULL)
+		return NULL;
+	for (i = 0; i < n; i++)
+		d[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? ' ' : s[i];
+	d[n] = '\0';
+	return d;
+}
+
+static char *
+get_str(json_t *j, const char *key)
+{
+	json_t *v = json_object_get(j, key);
+
+	return json_is_string(v) ? clean_line(json_string_value(v)) : NULL;
+}
+
+int
+mo_oauth_error_parse(const char *body, size_t len, struct mo_oauth_error *e)
+{
+	json_t *j, *codes, *v;
+	const char *d;
+	size_t i;
+	int ret = MO_ERR_PARSE;
+
+	if (body == NULL)
+		return MO_ERR_PARSE;
+	j = json_loadb(body, len, 0, NULL);
+	if (!json_is_object(j))
+		goto out;
+	e->error = get_str(j, "error");
+	e->description = get_str(j, "error_description");
+	e->suberror = get_str(j, "suberror");
+	e->trace_id = get_str(j, "trace_id");
+	e->correlation_id = get_str(j, "correlation_id");
+	e->timestamp = get_str(j, "timestamp");
+	e->error_uri = get_str(j, "error_uri");
+	codes = json_object_get(j, "error_codes");
+	json_array_foreach(codes, i, v) {
+		if (e->n_codes < MO_OAUTH_MAX_CODES && json_is_integer(v))
+			e->codes[e->n_codes++] = (long)json_integer_value(v);
+	}
+	/* No error_codes: take the number of "AADSTSnnnn:" in the text. */
+	d = e->description;
+	if (e->n_codes == 0 && d != NULL && strncmp(d, "AADSTS", 6) == 0 &&
+	    isdigit((unsigned char)d[6]))
+		e->codes[e->n_codes++] = strtol(d + 6, NULL, 10);
+	if (e->error != NULL && *e->error != '\0')
+		ret = MO_OK;
+out:
+	json_decref(j);
+	return ret;
+}
+
+static bool
+has_code(const struct mo_oauth_error *e, long code)
+{
+	unsigned int i;
+
+	for (i = 0; i < e->n_codes; i++)
+		if (e->codes[i] == code)
+			return true;
+	return false;
+}
+
+static bool
+has_any(const struct mo_oauth_error *e, const long *codes, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (has_code(e, codes[i]))
+			return true;
+	return false;
+}
+
+static bool
+is_error(const struct mo_oauth_error *e, const char *what)
+{
+	return e->error != NULL && strcmp(e->error, what) == 0;
+}
+
+#define ANY(e, ...) has_any((e), (const long[]){ __VA_ARGS__ }, \
+			    sizeof((const long[]){ __VA_ARGS__ }) / sizeof(long))
+
+static const char *
+secret_setting(const struct mo_account *a)
+{
+	if (a->client_secret_file != NULL)
+		return "client_secret_file";
+	if (a->client_secret_command != NULL)
+		return "client_secret_command";
+	return NULL;
+}
+
+/* The advice; returns the error code. */
+static int
+advise(const struct mo_oauth_error *e, const struct mo_account *a, struct mo_buf *m)
+{
+	const char *n = a->name, *sec = secret_setting(a);
+
+	if (ANY(e, 70008, 700082, 50173, 70043, 700084, 50078, 54005, 501481)) {
+		mo_buf_printf(m, "the sign-in of account %s has expired or was revoked%s.\n"
+				 "What to do: sign in again: mailoauth authorize %s", n,
+			      has_code(e, 700082) ? " (unused for too long)" :
+			      has_code(e, 50173) ? " (password changed or sessions revoked)" : "",
+			      n);
+		return MO_ERR_REAUTH;
+	}
+	if (ANY(e, 50076, 50079)) {
+		mo_buf_printf(m, "account %s needs multi-factor authentication%s.\n"
+				 "What to do: sign in again interactively: mailoauth authorize %s",
+			      n, has_code(e, 50079) ? " (the user must first register "
+						      "security info)" : "", n);
+		return MO_ERR_REAUTH;
+	}
+	if (ANY(e, 65001, 90094, 90095) || (e->suberror && strcmp(e->suberror, "consent_required") == 0)) {
+		mo_buf_printf(m, "the app (client_id %s) lacks consent for the requested "
+				 "permissions in this tenant.\n"
+				 "What to do: a tenant administrator grants consent at the URL printed by "
+				 "`mailoauth consent-url %s`; then sign in again: mailoauth authorize %s",
+			      a->client_id, n, n);
+		return MO_ERR_REAUTH;
+	}
+	if (has_code(e, 7000218)) {
+		mo_buf_printf(m, "the app registration (client_id %s) treats the app as "
+				 "confidential and wants a client secret, but account %s has %s.\n"
+				 "What to do: in the app registration, Authentication, set \"Allow "
+				 "public client flows\" to Yes (and register the redirect URI under "
+				 "\"Mobile and desktop applications\", not \"Web\"); or create a "
+				 "client secret and set client_secret_file for account %s",
+			      a->client_id, n, sec ? "a secret that was not sent" :
+			      "no client_secret_file or client_secret_command", n);
+		return MO_ERR_CONFIG;
+	}
+	if (has_code(e, 700025)) {
+		mo_buf_printf(m, "the app registration (client_id %s) is a public client, but "
+				 "account %s sends a client secret (%s).\n"
+				 "What to do: remove %s from account %s, or turn \"Allow public "
+				 "client flows\" off in the app registration if it is meant to be "
+				 "confidential",
+			      a->client_id, n, sec ? sec : "configured", sec ? sec : "the secret", n);
+		return MO_ERR_CONFIG;
+	}
+	if (has_code(e, 7000215)) {
+		mo_buf_printf(m, "the client secret of account %s is wrong.\n"
+				 "What to do: put the secret's Value (not its Secret ID) from the "
+				 "app registration, Certificates & secrets, into %s",
+			      n, sec ? sec : "client_secret_file");
+		return MO_ERR_CONFIG;
+	}
+	if (has_code(e, 7000222)) {
+		mo_buf_printf(m, "the client secret of account %s has expired.\n"
+				 "What to do: create a new client secret in the app registration "
+				 "(Certificates & secrets) and put its Value into %s",
+			      n, sec ? sec : "client_secret_file");
+		return MO_ERR_CONFIG;
+	}
+	if (has_code(e, 50194)) {
+		mo_buf_printf(m, "the app (client_id %s) is single-tenant, but account %s uses "
+				 "tenant = %s.\n"
+				 "What to do: set tenant to the directory (tenant) ID or domain of the "
+				 "app, or make the app multitenant (app registration, Supported "
+				 "account types)", a->client_id, n, a->tenant ? a->tenant : "?");
+		return MO_ERR_CONFIG;
+	}
+	if (has_code(e, 9002332)) {
+		mo_buf_printf(m, "the app (client_id %s) is for work or school accounts only, "
+				 "but account %s uses tenant = %s.\n"
+				 "What to do: set tenant to organizations or the tenant ID, or allow "
+				 "personal Microsoft accounts in the app registration (Supported "
+				 "account types)", a->client_id, n, a->tenant ? a->tenant : "?");
+		return MO_ERR_CONFIG;
+	}
+	if (ANY(e, 700016, 90002, 50020, 9001023, 90130, 90124, 500208)) {
+		mo_buf_printf(m, "the tenant and the app registration of account %s do not fit "
+				 "together (client_id %s, tenant %s): %s.\n"
+				 "What to do: check client_id (the Application (client) ID) and "
+				 "tenant (the Directory (tenant) ID or a verified domain) against the "
+				 "app registration's overview and its Supported account types",
+			      n, a->client_id, a->tenant ? a->tenant : "-",
+			      has_code(e, 700016) ? "the app is not known in that tenant" :
+			      has_code(e, 90002) ? "the tenant does not exist" :
+			      has_code(e, 50020) ? "the user is not a member or guest of that tenant" :
+			      "the app or grant is not allowed on that tenant path");
+		return MO_ERR_CONFIG;
+	}
+	if (ANY(e, 53003, 530032, 530035, 53000, 53001, 53002)) {
+		mo_buf_printf(m, "sign-in of account %s is blocked by a Conditional Access or "
+				 "security policy of the tenant.\n"
+				 "What to do: ask the tenant administrator to allow this app, device "
+				 "or location; they find the sign-in in the Entra sign-in logs with "
+				 "the ids below", n);
+		return MO_ERR_AUTH;
+	}
+	if (ANY(e, 50196, 90055, 50033, 90024, 90006, 50087) ||
+	    is_error(e, "temporarily_unavailable") || is_error(e, "server_error") ||
+	    e->http_status == 429 || e->http_status >= 500) {
+		mo_buf_printf(m, "the identity provider is busy or failing (HTTP %ld).\n"
+				 "What to do: nothing is lost; try again later", e->http_status);
+		return MO_ERR_TEMP;
+	}
+	if (has_code(e, 70011) || is_error(e, "invalid_scope")) {
+		mo_buf_printf(m, "the identity provider rejects the scopes of account %s (%s).\n"
+				 "What to do: fix scopes in the configuration (pop imap smtp, or "
+				 "full https://outlook.office.com/... URLs of one resource)",
+			      n, a->scopes ? a->scopes : "-");
+		return MO_ERR_CONFIG;
+	}
+	if (is_error(e, "invalid_grant") || is_error(e, "interaction_required") ||
+	    is_error(e, "login_required") || is_error(e, "consent_required") ||
+	    is_error(e, "expired_token") || is_error(e, "access_denied") ||
+	    is_error(e, "authorization_declined")) {
+		mo_buf_printf(m, "the identity provider no longer accepts the sign-in of "
+				 "account %s.\nWhat to do: sign in again: mailoauth authorize %s",
+			      n, n);
+		return MO_ERR_REAUTH;
+	}
+	if (is_error(e, "invalid_client") || is_error(e, "unauthorized_client")) {
+		mo_buf_printf(m, "the identity provider rejects the app of account %s "
+				 "(client_id %s%s).\n"
+				 "What to do: check client_id, tenant and the client secret against "
+				 "the app registration",
+			      n, a->client_id, sec ? ", with a client secret" : ", no secret");
+		return MO_ERR_CONFIG;
+	}
+	mo_buf_printf(m, "the identity provider refused the request for account %s.\n"
+			 "What to do: read Microsoft's message above; the stored tokens are "
+			 "unchanged", n);
+	return MO_ERR_PROTO;
+}
+
+int
+mo_oauth_explain(const struct mo_oauth_error *e, const struct mo_account *a,
+		 struct mo_buf *m)
+{
+	unsigned int i;
+	int ret;
+
+	mo_buf_printf(m, "the identity provider answered %s", e->error ? e->error : "an error");
+	for (i = 0; i < e->n_codes; i++)
+		mo_buf_printf(m, "%sAADSTS%ld", i == 0 ? " (" : ", ", e->codes[i]);
+	if (e->n_codes > 0)
+		mo_buf_addc(m, ')');
+	if (e->suberror != NULL)
+		mo_buf_printf(m, ", suberror %s", e->suberror);
+	mo_buf_printf(m, ", HTTP %ld", e->http_status);
+	if (e->description != NULL)
+		mo_buf_printf(m, "\nMicrosoft says: %s", e->description);
+	mo_buf_addc(m, '\n');
+	ret = advise(e, a, m);
+	if (e->trace_id != NULL || e->correlation_id != NULL || e->timestamp != NULL)
+		mo_buf_printf(m, "\nFor the tenant admin: trace_id %s, correlation_id %s, "
+				 "timestamp %s",
+			      e->trace_id ? e->trace_id : "-",
+			      e->correlation_id ? e->correlation_id : "-",
+			      e->timestamp ? e->timestamp : "-");
+	if (e->error_uri != NULL)
+		mo_buf_printf(m, "\nMore: %s", e->error_uri);
+	return ret;
+}

@@ -1,0 +1,235 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Single-flight refresh (net-refresh.h): lock, re-read, decide, ask, save,
+ * then hand out.  Nothing here deletes or rewrites the stored tokens unless
+ * the identity provider returned new ones.
+ */
+#include "autoconfig.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "buf.h"
+#include "errmsg.h"
+#include "errors.h"
+#include "net-log.h"
+#include "net-oauth.h"
+#include "net-refresh.h"
+#include "secret.h"
+#include "store.h"
+
+static int64_t
+wall_now(void)
+{
+	return (int64_t)time(NULL);
+}
+
+void
+mo_refresh_job_init(struct mo_refresh_job *job, const struct mo_account *acct,
+		    long min_valid, bool force)
+{
+	memset(job, 0, sizeof(*job));
+	job->acct = acct;
+	job->min_valid = min_valid;
+	job->force = force;
+	job->lock_fd = -1;
+}
+
+void
+mo_refresh_job_clear(struct mo_refresh_job *job)
+{
+	mo_store_unlock(job->lock_fd);
+	job->lock_fd = -1;
+	mo_token_clear(&job->tok);
+	free(job->error);
+	job->error = NULL;
+}
+
+/* Ends the job: releases the lock; error (malloc'd) is taken over. */
+static void
+job_end(struct mo_refresh_job *job, int result, char *error)
+{
+	mo_store_unlock(job->lock_fd);
+	job->lock_fd = -1;
+	job->result = result;
+	free(job->error);
+	job->error = error;
+	if (result != MO_OK && error == NULL)
+		job->error = strdup(mo_strerror(result));
+	if (result != MO_OK)
+		mo_token_clear(&job->tok);
+	job->done = true;
+	if (job->on_done != NULL)
+		job->on_done(job, job->on_done_arg);
+}
+
+static void
+on_reply(void *arg, int result, struct mo_token_reply *reply,
+	 struct mo_oauth_error *err, const char *error)
+{
+	struct mo_refresh_job *job = arg;
+	const struct mo_account *a = job->acct;
+	char *serr = NULL;
+	int ret;
+
+	(void)err;
+	if (result != MO_OK) {
+		/* The stored file was not touched: nothing to undo. */
+		job_end(job, result, mo_strdup_printf("account %s: %s", a->name, error));
+		return;
+	}
+	ret = mo_token_apply_reply(&job->tok, a, reply, wall_now());
+	if (ret != MO_OK) {
+		job_end(job, ret, NULL);
+		return;
+	}
+	/* The rotated refresh token is saved before anyone sees the new access
+	 * token: the old one may already be invalid at the provider. */
+	ret = mo_store_save(a->state_dir, a->name, &job->tok, &serr);
+	if (ret != MO_OK) {
+		job_end(job, ret, mo_strdup_printf("account %s: cannot save the new tokens: %s",
+						   a->name, serr ? serr : mo_strerror(ret)));
+		free(serr);
+		return;
+	}
+	mo_net_note(1, "account %s: new tokens saved (access token valid for %lld s)",
+		    a->name, (long long)(job->tok.expires_at - wall_now()));
+	job->refreshed = true;
+	job_end(job, MO_OK, NULL);
+}
+
+void
+mo_refresh_job_start(struct mo_http *h, struct mo_refresh_job *job, int lock_wait)
+{
+	const struct mo_account *a = job->acct;
+	bool app_only = a->flow == MO_FLOW_CLIENT_CREDENTIALS;
+	struct mo_buf form;
+	char *error = NULL;
+	int ret;
+
+	mo_buf_init(&form, MO_FORM_MAX);
+	job->t0 = wall_now();
+	ret = mo_store_lock(a->state_dir, a->name, lock_wait, &job->lock_fd, &error);
+	if (ret == MO_ERR_TIMEOUT && lock_wait == 0) {
+		free(error);
+		job->busy = true;
+		goto out;
+	}
+	if (ret != MO_OK) {
+		job_end(job, ret, error);
+		goto out;
+	}
+	/* Re-read under the lock: another process may have refreshed already. */
+	mo_token_clear(&job->tok);
+	ret = mo_store_load(a->state_dir, a->name, &job->tok, &error);
+	if (ret == MO_ERR_NOENT && !app_only) {
+		free(error);
+		job_end(job, MO_ERR_REAUTH,
+			mo_strdup_printf("account %s is not signed in yet: run `mailoauth authorize %s` "
+					 "(or `mailoauth import %s` to take over a refresh token)",
+					 a->name, a->name, a->name));
+		goto out;
+	}
+	if (ret != MO_OK && ret != MO_ERR_NOENT) {
+		job_end(job, ret, error);
+		goto out;
+	}
+	free(error);
+	error = NULL;
+	if (!job->force && mo_token_fresh(&job->tok, wall_now(), job->min_valid)) {
+		mo_net_note(1, "account %s: the stored access token is fresh (%lld s left)",
+			    a->name, (long long)(job->tok.expires_at - wall_now()));
+		job_end(job, MO_OK, NULL);
+		goto out;
+	}
+	if (app_only) {
+		ret = mo_oauth_form_client_credentials(&form, a, &error);
+	} else if (job->tok.refresh_token == NULL || *job->tok.refresh_token == '\0') {
+		job_end(job, MO_ERR_REAUTH,
+			mo_strdup_printf("account %s has no refresh token stored: run "
+					 "`mailoauth authorize %s`", a->name, a->name));
+		goto out;
+	} else {
+		ret = mo_oauth_form_refresh(&form, a, job->tok.refresh_token, &error);
+	}
+	if (ret != MO_OK) {
+		job_end(job, ret, error);
+		goto out;
+	}
+	mo_net_note(1, "account %s: %s (refresh_token=<hidden>)", a->name,
+		    app_only ? "requesting an app-only token" : "refreshing the access token");
+	ret = mo_oauth_token_start(h, a, &form, app_only ? "client credentials" : "token refresh",
+				   on_reply, job, &error);
+	if (ret != MO_OK)
+		job_end(job, ret, error);
+out:
+	mo_buf_free(&form);
+}
+
+int
+mo_refresh_account(struct mo_http *h, const struct mo_account *a, long min_valid,
+		   bool force, struct mo_token *tok, char **error_r)
+{
+	struct mo_refresh_job job;
+	int ret;
+
+	memset(tok, 0, sizeof(*tok));
+	*error_r = NULL;
+	mo_refresh_job_init(&job, a, min_valid, force);
+	mo_refresh_job_start(h, &job, MO_REFRESH_LOCK_WAIT);
+	if (!job.done) {
+		ret = mo_http_run(h);
+		if (ret != MO_OK && !job.done)
+			job_end(&job, ret, strdup("libcurl failed"));
+	}
+	if (!job.done)
+		job_end(&job, MO_ERR_INTERNAL, NULL);
+	ret = job.result;
+	if (ret == MO_OK) {
+		*tok = job.tok;
+		memset(&job.tok, 0, sizeof(job.tok));
+	} else {
+		*error_r = job.error;
+		job.error = NULL;
+	}
+	mo_refresh_job_clear(&job);
+	return ret;
+}
+
+int
+mo_refresh_store_reply(const struct mo_account *a, struct mo_token_reply *reply,
+		       struct mo_token *tok, char **error_r)
+{
+	struct mo_token t = { 0 };
+	char *err = NULL;
+	int fd = -1, ret;
+
+	*error_r = NULL;
+	ret = mo_store_lock(a->state_dir, a->name, MO_REFRESH_LOCK_WAIT, &fd, error_r);
+	if (ret != MO_OK)
+		goto out;
+	/* Keep what the reply does not replace (a refresh token when the
+	 * reply has none, the identity ...) only when it belongs to the same
+	 * app; a sign-in otherwise starts from nothing. */
+	ret = mo_store_load(a->state_dir, a->name, &t, &err);
+	free(err);
+	err = NULL;
+	if (ret != MO_OK || t.client_id == NULL || a->client_id == NULL ||
+	    strcmp(t.client_id, a->client_id) != 0)
+		mo_token_clear(&t);
+	ret = mo_token_apply_reply(&t, a, reply, wall_now());
+	if (ret != MO_OK)
+		goto out;
+	ret = mo_store_save(a->state_dir, a->name, &t, error_r);
+	if (ret == MO_OK && tok != NULL) {
+		*tok = t;
+		memset(&t, 0, sizeof(t));
+	}
+out:
+	mo_store_unlock(fd);
+	mo_token_clear(&t);
+	return ret;
+}

@@ -1,0 +1,279 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * `mailoauth status [ACCOUNT] [--json]` and `mailoauth logout ACCOUNT`.
+ *
+ * status reads the store without locking (a rename is atomic) and never
+ * talks to the network.  Exit status: 0 when every listed account is
+ * signed in, 77 when one is not, 78 when a store file is unsafe or corrupt.
+ */
+#include "autoconfig.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "errors.h"
+#include "net-cmd.h"
+#include "net-log.h"
+#include "secret.h"
+#include "store.h"
+
+/* The permission part of a scope, lowercased: ".../IMAP.AccessAsUser.All"
+ * and "IMAP.AccessAsUser.All" and "https%3A%2F%2F...%2Fimap.accessasuser.all"
+ * all give "imap.accessasuser.all" (protocol-facts §2.2: compare loosely). */
+static void
+scope_perm(const char *s, size_t n, char *out, size_t outlen)
+{
+	size_t i, start = 0, k = 0;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] == '/')
+			start = i + 1;
+		else if (s[i] == '%' && i + 2 < n && s[i + 1] == '2' &&
+			 (s[i + 2] == 'F' || s[i + 2] == 'f'))
+			start = i + 3;
+	}
+	for (i = start; i < n && k + 1 < outlen; i++)
+		out[k++] = (char)tolower((unsigned char)s[i]);
+	out[k] = '\0';
+}
+
+/* True when the space-separated granted list has scope want. */
+static bool
+scope_granted(const char *granted, const char *want)
+{
+	char w[256], g[256];
+	const char *p = granted;
+	size_t n;
+
+	scope_perm(want, strlen(want), w, sizeof(w));
+	while (*p != '\0') {
+		while (*p == ' ' || *p == '+')
+			p++;
+		n = strcspn(p, " +");
+		if (n == 0)
+			break;
+		scope_perm(p, n, g, sizeof(g));
+		if (strcmp(g, w) == 0)
+			return true;
+		p += n;
+	}
+	return false;
+}
+
+static void
+say_age(char *buf, size_t len, int64_t secs)
+{
+	if (secs < 0)
+		secs = -secs;
+	if (secs < 120)
+		snprintf(buf, len, "%lld s", (long long)secs);
+	else if (secs < 7200)
+		snprintf(buf, len, "%lld min", (long long)(secs / 60));
+	else if (secs < 2 * 86400)
+		snprintf(buf, len, "%lld h", (long long)(secs / 3600));
+	else
+		snprintf(buf, len, "%lld days", (long long)(secs / 86400));
+}
+
+static void
+iso_time(char *buf, size_t len, int64_t t)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (t <= 0 || gmtime_r(&tt, &tm) == NULL)
+		snprintf(buf, len, "-");
+	else
+		strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* One account; returns its exit code. */
+static int
+status_one(const struct mo_account *a, json_t *arr)
+{
+	struct mo_token t = { 0 };
+	int64_t now = (int64_t)time(NULL);
+	char *error = NULL;
+	char age[64], when[64];
+	json_t *o, *missing;
+	const char *next;
+	int p, ret, code = MO_EXIT_OK;
+	bool signed_in, app_only = a->flow == MO_FLOW_CLIENT_CREDENTIALS;
+
+	ret = mo_store_load(a->state_dir, a->name, &t, &error);
+	if (ret != MO_OK && ret != MO_ERR_NOENT) {
+		mo_net_err("account %s: %s", a->name, error ? error : mo_strerror(ret));
+		code = mo_exit_code(ret);
+		goto out;
+	}
+	signed_in = ret == MO_OK && (t.refresh_token != NULL || app_only);
+	missing = json_array();
+	for (p = 0; p < MO_PROTO_COUNT && ret == MO_OK && t.scope != NULL; p++) {
+		const char *want = mo_account_scope_for(a, (enum mo_proto)p);
+
+		if (a->wants[p] && want != NULL && !app_only && !scope_granted(t.scope, want))
+			json_array_append_new(missing, json_string(mo_proto_name((enum mo_proto)p)));
+	}
+	if (!signed_in)
+		next = "sign in: mailoauth authorize ACCOUNT";
+	else if (json_array_size(missing) > 0)
+		next = "the grant lacks a configured protocol's scope: add the permission to "
+		       "the app registration, then sign in again: mailoauth authorize ACCOUNT";
+	else
+		next = "nothing: mailoauth token ACCOUNT refreshes when needed";
+
+	if (arr != NULL) {
+		o = json_pack("{s:s, s:s, s:b}", "account", a->name, "user", a->user,
+			      "signed_in", signed_in);
+		if (t.identity)
+			json_object_set_new(o, "identity", json_string(t.identity));
+		if (t.scope)
+			json_object_set_new(o, "scope", json_string(t.scope));
+		json_object_set(o, "missing_scopes", missing);
+		if (t.access_token) {
+			json_object_set_new(o, "access_token_expires_at", json_integer(t.expires_at));
+			json_object_set_new(o, "access_token_fresh",
+					    json_boolean(mo_token_fresh(&t, now, a->refresh_margin)));
+		}
+		if (t.refresh_token && t.refresh_obtained_at > 0)
+			json_object_set_new(o, "refresh_token_obtained_at",
+					    json_integer(t.refresh_obtained_at));
+		json_object_set_new(o, "next", json_string(next));
+		json_array_append_new(arr, o);
+	} else {
+		printf("account %s (user %s)\n", a->name, a->user);
+		if (!signed_in) {
+			printf("  signed in:      no\n");
+		} else {
+			printf("  signed in:      yes%s%s\n", t.identity ? " as " : "",
+			       t.identity ? t.identity : "");
+			if (t.identity && a->user && strcasecmp(t.identity, a->user) != 0 &&
+			    (a->login_hint == NULL || strcasecmp(a->login_hint, t.identity) != 0))
+				printf("  WARNING:        signed in as %s but the mailbox is %s; "
+				       "for a shared mailbox set login_hint = %s\n",
+				       t.identity, a->user, t.identity);
+		}
+		if (t.scope)
+			printf("  granted scopes: %s\n", t.scope);
+		for (p = 0; p < (int)json_array_size(missing); p++)
+			printf("  WARNING:        %s is configured but its scope %s was NOT "
+			       "granted: %s logins will fail\n",
+			       json_string_value(json_array_get(missing, (size_t)p)),
+			       mo_account_scope_for(a, (enum mo_proto)mo_proto_from_name(
+				       json_string_value(json_array_get(missing, (size_t)p)))),
+			       json_string_value(json_array_get(missing, (size_t)p)));
+		if (t.access_token) {
+			say_age(age, sizeof(age), t.expires_at - now);
+			iso_time(when, sizeof(when), t.expires_at);
+			printf("  access token:   %s %s (%s%s)\n",
+			       t.expires_at > now ? "valid for" : "expired", age,
+			       t.expires_at > now ? "until " : "at ", when);
+		}
+		if (t.refresh_token) {
+			if (t.refresh_obtained_at > 0) {
+				say_age(age, sizeof(age), now - t.refresh_obtained_at);
+				printf("  refresh token:  obtained %s ago%s\n", age,
+				       now - t.refresh_obtained_at > 60 * 86400 ?
+				       " (Microsoft ends unused sign-ins after 90 days)" : "");
+			} else {
+				printf("  refresh token:  stored\n");
+			}
+		}
+		printf("  next step:      %s\n", next);
+	}
+	json_decref(missing);
+	if (!signed_in)
+		code = MO_EXIT_NOPERM;
+out:
+	free(error);
+	mo_token_clear(&t);
+	return code;
+}
+
+int
+mo_cmd_status(struct mo_net_ctx *ctx, int argc, char **argv)
+{
+	const struct mo_account *a;
+	const char *name = NULL;
+	json_t *arr = NULL;
+	char *text;
+	size_t k;
+	int i, code = MO_EXIT_OK, c;
+	bool json = false;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--json") == 0) {
+			json = true;
+		} else if (argv[i][0] != '-' && name == NULL) {
+			name = argv[i];
+		} else {
+			mo_net_err("usage: mailoauth status [ACCOUNT] [--json]");
+			return MO_EXIT_USAGE;
+		}
+	}
+	if (json && (arr = json_array()) == NULL)
+		return MO_EXIT_FAILURE;
+	if (name != NULL) {
+		a = mo_net_account(ctx, name);
+		code = a ? status_one(a, arr) : MO_EXIT_CONFIG;
+	} else {
+		if (ctx->cfg->n_accounts == 0 && !json)
+			printf("no accounts configured in %s\n", ctx->cfg->path);
+		for (k = 0; k < ctx->cfg->n_accounts; k++) {
+			c = status_one(&ctx->cfg->accounts[k], arr);
+			if (code == MO_EXIT_OK || c == MO_EXIT_CONFIG)
+				code = c;
+		}
+	}
+	if (arr != NULL) {
+		text = json_dumps(arr, JSON_INDENT(2));
+		if (text != NULL)
+			puts(text);
+		free(text);
+		json_decref(arr);
+	}
+	return code;
+}
+
+int
+mo_cmd_logout(struct mo_net_ctx *ctx, int argc, char **argv)
+{
+	const struct mo_account *a;
+	char *error = NULL;
+	int fd = -1, ret, code;
+
+	if (argc != 2 || argv[1][0] == '-') {
+		mo_net_err("usage: mailoauth logout ACCOUNT");
+		return MO_EXIT_USAGE;
+	}
+	a = mo_net_account(ctx, argv[1]);
+	if (a == NULL)
+		return MO_EXIT_CONFIG;
+	ret = mo_store_lock(a->state_dir, a->name, 120, &fd, &error);
+	if (ret == MO_OK) {
+		free(error);
+		error = NULL;
+		ret = mo_store_remove(a->state_dir, a->name, &error);
+	}
+	mo_store_unlock(fd);
+	if (ret == MO_ERR_NOENT) {
+		mo_net_err("account %s: nothing was stored", a->name);
+		code = MO_EXIT_OK;
+	} else if (ret != MO_OK) {
+		mo_net_err("account %s: %s", a->name, error ? error : mo_strerror(ret));
+		code = mo_exit_code(ret);
+	} else {
+		mo_net_err("account %s: the stored tokens were wiped and removed; the sign-in "
+			   "itself stays valid at the identity provider until it expires or "
+			   "is revoked there", a->name);
+		code = MO_EXIT_OK;
+	}
+	free(error);
+	return code;
+}

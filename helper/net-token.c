@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * `mailoauth token ACCOUNT` (the slow path: the front end found no fresh
+ * token) and `mailoauth sasl ACCOUNT`: a fresh access token, refreshed
+ * under the account's lock when needed, printed alone on one line.
+ */
+#include "autoconfig.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "b64.h"
+#include "buf.h"
+#include "errors.h"
+#include "net-cmd.h"
+#include "net-log.h"
+#include "net-refresh.h"
+#include "saslmsg.h"
+#include "secret.h"
+#include "store.h"
+
+/* A token good for refresh_margin more seconds, or an exit code. */
+static int
+fresh_token(struct mo_net_ctx *ctx, const struct mo_account *a, struct mo_token *tok)
+{
+	char *error = NULL;
+	int ret;
+
+	ret = mo_refresh_account(ctx->http, a, a->refresh_margin, false, tok, &error);
+	if (ret != MO_OK) {
+		mo_net_err("%s", error ? error : mo_strerror(ret));
+		free(error);
+		return mo_exit_code(ret);
+	}
+	return MO_EXIT_OK;
+}
+
+/* Writes s and a newline to stdout; 0 or an exit code. */
+static int
+print_line(const char *s)
+{
+	if (fputs(s, stdout) == EOF || fputc('\n', stdout) == EOF || fflush(stdout) != 0) {
+		mo_net_err("cannot write to standard output: %s", strerror(errno));
+		return MO_EXIT_IOERR;
+	}
+	return MO_EXIT_OK;
+}
+
+int
+mo_cmd_token(struct mo_net_ctx *ctx, int argc, char **argv)
+{
+	const struct mo_account *a;
+	struct mo_token tok = { 0 };
+	int code;
+
+	if (argc != 2 || argv[1][0] == '-') {
+		mo_net_err("usage: mailoauth token ACCOUNT");
+		return MO_EXIT_USAGE;
+	}
+	a = mo_net_account(ctx, argv[1]);
+	if (a == NULL)
+		return MO_EXIT_CONFIG;
+	code = fresh_token(ctx, a, &tok);
+	if (code == MO_EXIT_OK)
+		code = print_line(tok.access_token);
+	mo_token_clear(&tok);
+	return code;
+}
+
+int
+mo_cmd_sasl(struct mo_net_ctx *ctx, int argc, char **argv)
+{
+	const char *name = NULL, *mech = "xoauth2", *host = NULL, *perr = NULL;
+	const struct mo_account *a;
+	struct mo_token tok = { 0 };
+	struct mo_buf raw, b64;
+	unsigned long port = 0;
+	char *end;
+	int i, ret, code;
+
+	mo_buf_init(&raw, MO_SASLMSG_MAX);
+	mo_buf_init(&b64, MO_SASLMSG_MAX * 4 / 3 + 8);
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--mechanism") == 0 && i + 1 < argc) {
+			mech = argv[++i];
+		} else if (strcmp(argv[i], "--host") == 0 && i + 1 < argc) {
+			host = argv[++i];
+		} else if (strcmp(argv[i], "--port") == 0 && i + 1 < argc) {
+			errno = 0;
+			port = strtoul(argv[++i], &end, 10);
+			if (errno != 0 || *end != '\0' || port == 0 || port > 65535) {
+				mo_net_err("--port needs a number from 1 to 65535");
+				code = MO_EXIT_USAGE;
+				goto out;
+			}
+		} else if (argv[i][0] != '-' && name == NULL) {
+			name = argv[i];
+		} else {
+			name = NULL;
+			break;
+		}
+	}
+	if (name == NULL || (strcmp(mech, "xoauth2") != 0 && strcmp(mech, "oauthbearer") != 0)) {
+		mo_net_err("usage: mailoauth sasl ACCOUNT [--mechanism xoauth2|oauthbearer] "
+			   "[--host H --port P]");
+		code = MO_EXIT_USAGE;
+		goto out;
+	}
+	a = mo_net_account(ctx, name);
+	if (a == NULL) {
+		code = MO_EXIT_CONFIG;
+		goto out;
+	}
+	code = fresh_token(ctx, a, &tok);
+	if (code != MO_EXIT_OK)
+		goto out;
+	if (strcmp(mech, "xoauth2") == 0)
+		ret = mo_xoauth2_build(&raw, a->user, tok.access_token, &perr);
+	else
+		ret = mo_oauthbearer_build(&raw, a->user, host, (unsigned int)port,
+					   tok.access_token, &perr);
+	if (ret == MO_OK)
+		ret = mo_base64_encode(&b64, raw.data, raw.len);
+	if (ret != MO_OK) {
+		mo_net_err("account %s: cannot build the %s message: %s", a->name, mech,
+			   perr ? perr : mo_strerror(ret));
+		code = mo_exit_code(ret);
+		goto out;
+	}
+	code = print_line(mo_buf_str(&b64));
+out:
+	mo_token_clear(&tok);
+	mo_buf_free(&raw);
+	mo_buf_free(&b64);
+	return code;
+}

@@ -102,7 +102,7 @@ status_one(const struct mo_account *a, json_t *arr)
 	char *error = NULL;
 	char age[64], when[64];
 	json_t *o, *missing;
-	const char *next;
+	char next[512];
 	int p, ret, code = MO_EXIT_OK;
 	bool signed_in, app_only = a->flow == MO_FLOW_CLIENT_CREDENTIALS;
 
@@ -121,12 +121,17 @@ status_one(const struct mo_account *a, json_t *arr)
 			json_array_append_new(missing, json_string(mo_proto_name((enum mo_proto)p)));
 	}
 	if (!signed_in)
-		next = "sign in: mailoauth authorize ACCOUNT";
+		snprintf(next, sizeof(next), "sign in: mailoauth authorize %s", a->name);
 	else if (json_array_size(missing) > 0)
-		next = "the grant lacks a configured protocol's scope: add the permission to "
-		       "the app registration, then sign in again: mailoauth authorize ACCOUNT";
+		snprintf(next, sizeof(next), "the grant lacks a configured protocol's scope: "
+			 "add the permission to the app registration, then sign in again: "
+			 "mailoauth authorize %s", a->name);
+	else if (app_only)
+		snprintf(next, sizeof(next), "nothing: mailoauth token %s requests a new "
+			 "app-only token when needed", a->name);
 	else
-		next = "nothing: mailoauth token ACCOUNT refreshes when needed";
+		snprintf(next, sizeof(next), "nothing: mailoauth token %s refreshes when needed",
+			 a->name);
 
 	if (arr != NULL) {
 		o = json_pack("{s:s, s:s, s:b}", "account", a->name, "user", a->user,

@@ -5,7 +5,8 @@
 # helpers.  Source after tests/lib/tap.sh.
 #
 #   net_setup                 start the mock, write $CFG, export MAILOAUTH_CONFIG
-#   net_account NAME [KEY=VALUE...]  append an [account NAME] (public app)
+#   net_account NAME [KEY=VALUE...]  append an [account NAME] (public app);
+#                             KEY=VALUE overrides a default, KEY= drops it
 #   net_seed_import NAME [USER] [CLIENT_ID]  mint a grant and import it
 #   mo ARGS...                run `mailoauth -v ARGS`, stderr appended to $VLOG
 #                             (and kept in $ERR for the last command)
@@ -43,21 +44,19 @@ net_account() {
 	shift
 	{
 		echo "[account $_name]"
-		echo "provider = microsoft"
-		echo "tenant = $STAND_TENANT"
-		echo "user = user@contoso.example"
-		echo "scopes = pop imap smtp"
-		echo "authority = $MOCK_URL"
-		echo "ca_file = $STAND_CA"
-		echo "state_dir = $STATE"
-		_cid=$STAND_PUBLIC_CLIENT_ID
-		for _kv in "$@"; do
-			case $_kv in
-			client_id=*) _cid=${_kv#client_id=} ;;
-			*) echo "${_kv%%=*} = ${_kv#*=}" ;;
-			esac
+		for _d in "provider=microsoft" "tenant=$STAND_TENANT" \
+			"client_id=$STAND_PUBLIC_CLIENT_ID" "user=user@contoso.example" \
+			"scopes=pop imap smtp" "authority=$MOCK_URL" "ca_file=$STAND_CA" \
+			"state_dir=$STATE"; do
+			_over=no
+			for _kv in "$@"; do
+				[ "${_kv%%=*}" = "${_d%%=*}" ] && _over=yes
+			done
+			[ $_over = yes ] || echo "${_d%%=*} = ${_d#*=}"
 		done
-		echo "client_id = $_cid"
+		for _kv in "$@"; do
+			[ -n "${_kv#*=}" ] && echo "${_kv%%=*} = ${_kv#*=}"
+		done
 		echo
 	} >> "$CFG"
 }

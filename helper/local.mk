@@ -26,7 +26,19 @@ helper_mailoauth_net_SOURCES = \
 	helper/net-status.c \
 	helper/net-import.c \
 	helper/net-consent.c \
-	helper/net-authorize-stub.c
-helper_mailoauth_net_CFLAGS = $(EXE_CFLAGS) $(CURL_CFLAGS) $(JANSSON_CFLAGS)
+	$(signin_sources)
+helper_mailoauth_net_CFLAGS = $(EXE_CFLAGS) $(CURL_CFLAGS) $(JANSSON_CFLAGS) \
+	$(CRYPTO_CFLAGS) $(QRENCODE_CFLAGS)
 helper_mailoauth_net_LDFLAGS = $(EXE_LDFLAGS)
-helper_mailoauth_net_LDADD = lib/libmocrypto.la lib/libmocore.la $(CURL_LIBS) $(JANSSON_LIBS)
+helper_mailoauth_net_LDADD = lib/libmocrypto.la lib/libmocore.la $(CURL_LIBS) $(JANSSON_LIBS) \
+	$(CRYPTO_LIBS) $(QRENCODE_LIBS)
+
+# `mailoauth authorize`: the sign-in flows (issue 4).
+signin_sources = \
+	helper/signin.h helper/signin-main.c \
+	helper/signin-browser.c helper/signin-device.c helper/signin-cc.c \
+	helper/signin-open.c helper/signin-qr.c \
+	helper/signin-pkce.c helper/signin-pkce.h \
+	helper/signin-callback.c helper/signin-callback.h \
+	helper/signin-loopback.c helper/signin-loopback.h \
+	helper/signin-check.c helper/signin-check.h

@@ -58,3 +58,19 @@ tests_unit_test_challenge_LDADD = $(UNIT_LDADD)
 # Shell tests (TAP).
 TESTS += tests/style-check.sh tests/cli.sh
 EXTRA_DIST += tests/style-check.sh tests/cli.sh tests/lib/tap.sh
+
+# The sign-in flows (issue 4): PKCE, the redirect parser and listener, and
+# `mailoauth authorize` end to end against the mock identity platform.
+signin_unit_tests = tests/unit/test-pkce tests/unit/test-signin-callback
+check_PROGRAMS += $(signin_unit_tests)
+TESTS += $(signin_unit_tests)
+SIGNIN_UNIT_CPPFLAGS = $(UNIT_CPPFLAGS) -I$(top_srcdir)/helper
+tests_unit_test_pkce_SOURCES = tests/unit/test-pkce.c helper/signin-pkce.c
+tests_unit_test_pkce_CPPFLAGS = $(SIGNIN_UNIT_CPPFLAGS)
+tests_unit_test_pkce_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS)
+tests_unit_test_pkce_LDADD = $(UNIT_LDADD) $(CRYPTO_LIBS)
+tests_unit_test_signin_callback_SOURCES = tests/unit/test-signin-callback.c \
+	helper/signin-callback.c helper/signin-check.c helper/signin-loopback.c \
+	helper/net-log.c
+tests_unit_test_signin_callback_CPPFLAGS = $(SIGNIN_UNIT_CPPFLAGS)
+tests_unit_test_signin_callback_LDADD = $(UNIT_LDADD)

@@ -1,0 +1,351 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The device sign-in: OAuth 2.0 Device Authorization Grant (RFC 8628) as
+ * Microsoft implements it (protocol-facts §1.6, §6.6).
+ */
+#include "autoconfig.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "buf.h"
+#include "errmsg.h"
+#include "errors.h"
+#include "net-log.h"
+#include "net-oauth.h"
+#include "secret.h"
+#include "signin-callback.h"
+#include "signin-check.h"
+#include "signin.h"
+#include "validate.h"
+
+#define GRANT_DEVICE_CODE "urn:ietf:params:oauth:grant-type:device_code"
+#define DEFAULT_INTERVAL 5	/* RFC 8628 §3.2 */
+#define DEFAULT_EXPIRES 900
+#define MAX_INTERVAL 300
+#define MAX_EXPIRES 86400
+#define SLOW_DOWN_STEP 5	/* RFC 8628 §3.5 */
+#define MSG_MAX 8192
+
+/*
+ * RFC 8628 §3.2, device authorization response (Microsoft's names):
+ *   device_code       REQUIRED  secret: only we and the server know it
+ *   user_code         REQUIRED
+ *   verification_uri  REQUIRED  ("verification_url" in Google's replies)
+ *   expires_in        REQUIRED  seconds (a number; v1 sent strings)
+ *   interval          OPTIONAL  seconds between polls, default 5
+ *   message           Microsoft: the instructions to show, localised
+ * verification_uri_complete is not sent by Microsoft and not used.
+ */
+struct device_auth {
+	char *device_code;
+	char *user_code;
+	char *verification_uri;
+	char *message;
+	long expires_in;
+	long interval;
+};
+
+static void
+device_auth_clear(struct device_auth *d)
+{
+	mo_free_secret(d->device_code);
+	free(d->user_code);
+	free(d->verification_uri);
+	free(d->message);
+	memset(d, 0, sizeof(*d));
+}
+
+/* A printable string member (no control characters), or NULL. */
+static const char *
+get_text(json_t *j, const char *name)
+{
+	const char *s = json_string_value(json_object_get(j, name));
+	size_t i;
+
+	if (s == NULL || s[0] == '\0')
+		return NULL;
+	for (i = 0; s[i] != '\0'; i++) {
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return NULL;
+	}
+	return s;
+}
+
+/* A number of seconds, as a JSON number or a string of digits; def when
+ * absent, -1 when malformed or outside 1..max. */
+static long
+get_seconds(json_t *j, const char *name, long def, long max)
+{
+	json_t *v = json_object_get(j, name);
+	long long n;
+	char *end;
+
+	if (v == NULL || json_is_null(v))
+		return def;
+	if (json_is_integer(v)) {
+		n = json_integer_value(v);
+	} else if (json_is_string(v)) {
+		const char *s = json_string_value(v);
+
+		if (s[0] < '0' || s[0] > '9')
+			return -1;
+		n = strtoll(s, &end, 10);
+		if (*end != '\0')
+			return -1;
+	} else {
+		return -1;
+	}
+	if (n < 1)
+		return -1;
+	return n > max ? max : (long)n;
+}
+
+static int
+parse_device_auth(json_t *j, struct device_auth *d, const char **why)
+{
+	const char *dc = json_string_value(json_object_get(j, "device_code"));
+	const char *uc = get_text(j, "user_code");
+	const char *uri = get_text(j, "verification_uri");
+	const char *msg = json_string_value(json_object_get(j, "message"));
+
+	if (uri == NULL)
+		uri = get_text(j, "verification_url");
+	if (dc == NULL || dc[0] == '\0' || !mo_is_printable_ascii(dc, strlen(dc))) {
+		*why = "no usable device_code";
+		return MO_ERR_PARSE;
+	}
+	if (uc == NULL) {
+		*why = "no usable user_code";
+		return MO_ERR_PARSE;
+	}
+	if (uri == NULL || strncmp(uri, "https://", 8) != 0) {
+		*why = "no https verification_uri";
+		return MO_ERR_PARSE;
+	}
+	d->expires_in = get_seconds(j, "expires_in", DEFAULT_EXPIRES, MAX_EXPIRES);
+	d->interval = get_seconds(j, "interval", DEFAULT_INTERVAL, MAX_INTERVAL);
+	if (d->expires_in < 0 || d->interval < 0) {
+		*why = "malformed expires_in or interval";
+		return MO_ERR_PARSE;
+	}
+	d->device_code = mo_strdup(dc);
+	d->user_code = strdup(uc);
+	d->verification_uri = strdup(uri);
+	if (msg != NULL)
+		d->message = strdup(msg);
+	if (d->device_code == NULL || d->user_code == NULL || d->verification_uri == NULL ||
+	    (msg != NULL && d->message == NULL))
+		return MO_ERR_NOMEM;
+	mo_cb_sanitize(d->message, 1000);
+	return MO_OK;
+}
+
+static int
+request_device_code(struct mo_signin *s, struct device_auth *d, char **error_r)
+{
+	const struct mo_account *a = s->acct;
+	struct mo_oauth_error err;
+	struct mo_buf form;
+	json_t *j = NULL;
+	const char *why = NULL;
+	char *error = NULL;
+	int ret;
+
+	memset(&err, 0, sizeof(err));
+	mo_buf_init(&form, MO_FORM_MAX);
+	/* RFC 8628 §3.1: client_id and scope; a public-client flow. */
+	ret = mo_form_add(&form, "client_id", a->client_id);
+	if (ret == MO_OK)
+		ret = mo_form_add(&form, "scope", a->scopes);
+	if (ret != MO_OK) {
+		ret = mo_errorf(error_r, ret, "cannot build the request: %s", mo_strerror(ret));
+		goto out;
+	}
+	ret = mo_oauth_post(s->ctx->http, a, a->device_url, &form, "device authorization", &j,
+			    &err, &error);
+	if (ret != MO_OK) {
+		ret = mo_signin_post_error(a, &err, "the device sign-in could not start: ", error,
+					   ret, error_r);
+		goto out;
+	}
+	ret = parse_device_auth(j, d, &why);
+	if (ret == MO_ERR_PARSE)
+		ret = mo_errorf(error_r, MO_ERR_PROTO, "the device authorization reply of %s "
+				"makes no sense (%s)", a->device_url, why);
+	else if (ret != MO_OK)
+		ret = mo_errorf(error_r, ret, "out of memory");
+out:
+	mo_json_wipe_decref(j);
+	mo_oauth_error_clear(&err);
+	mo_buf_free(&form);
+	free(error);
+	return ret;
+}
+
+static void
+show_instructions(const struct mo_signin *s, const struct device_auth *d)
+{
+	fprintf(stderr, "mailoauth: to sign in to account %s (%s):\n", s->acct->name,
+		s->acct->login_hint ? s->acct->login_hint : s->acct->user);
+	if (d->message != NULL)
+		fprintf(stderr, "  %s\n", d->message);
+	fprintf(stderr, "  Open:       %s\n  Enter code: %s\n", d->verification_uri,
+		d->user_code);
+	fflush(stderr);
+#ifdef HAVE_QRENCODE
+	/* A phone is how people sign in for a headless server. */
+	if (isatty(STDOUT_FILENO)) {
+		if (mo_signin_print_qr(stdout, d->verification_uri) == MO_OK)
+			fflush(stdout);
+	}
+#endif
+	fprintf(stderr, "mailoauth: waiting for the sign-in (the code expires in %ld min; "
+			"Ctrl-C cancels)\n", (d->expires_in + 59) / 60);
+	fflush(stderr);
+}
+
+static int64_t
+now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec;
+}
+
+/* One poll of the token endpoint (RFC 8628 §3.4). */
+static int
+poll_once(struct mo_signin *s, const struct device_auth *d,
+	  struct mo_token_reply *reply, struct mo_oauth_error *err, char **error_r)
+{
+	struct mo_buf form;
+	int ret;
+
+	mo_buf_init(&form, MO_FORM_MAX);
+	ret = mo_oauth_form_grant(&form, s->acct, GRANT_DEVICE_CODE, error_r);
+	if (ret == MO_OK)
+		ret = mo_form_add(&form, "device_code", d->device_code);
+	if (ret == MO_OK)
+		ret = mo_oauth_token_request(s->ctx->http, s->acct, &form, "device code poll",
+					     reply, err, error_r);
+	else if (error_r != NULL && *error_r == NULL)
+		*error_r = mo_strdup_printf("cannot build the request: %s", mo_strerror(ret));
+	mo_buf_free(&form);
+	return ret;
+}
+
+static bool
+is(const char *a, const char *b)
+{
+	return a != NULL && strcmp(a, b) == 0;
+}
+
+int
+mo_signin_device(struct mo_signin *s, char **error_r)
+{
+	const struct mo_account *a = s->acct;
+	struct device_auth d;
+	struct mo_token_reply reply;
+	struct mo_oauth_error err;
+	char *error = NULL;
+	int64_t deadline;
+	long interval;
+	bool warned_net = false;
+	int ret;
+
+	memset(&d, 0, sizeof(d));
+	memset(&reply, 0, sizeof(reply));
+	memset(&err, 0, sizeof(err));
+	if (a->device_url == NULL || !a->provider->device_flow_for_mail) {
+		ret = mo_errorf(error_r, MO_ERR_CONFIG,
+				"provider %s offers no device sign-in for mail; use "
+				"`mailoauth authorize %s --browser` (from another computer: "
+				"forward the redirect port with ssh -L)",
+				a->provider->name, a->name);
+		goto out;
+	}
+	ret = request_device_code(s, &d, error_r);
+	if (ret != MO_OK)
+		goto out;
+	show_instructions(s, &d);
+	deadline = now_s() + d.expires_in;
+	interval = d.interval;
+	for (;;) {
+		ret = mo_signin_sleep(interval * 1000);
+		if (ret != MO_OK) {
+			ret = mo_errorf(error_r, MO_ERR_CANCELLED, "sign-in cancelled");
+			goto out;
+		}
+		if (now_s() >= deadline) {
+			ret = mo_errorf(error_r, MO_ERR_REAUTH,
+					"the code %s expired before the sign-in was completed; "
+					"run `mailoauth authorize %s` again", d.user_code, a->name);
+			goto out;
+		}
+		mo_oauth_error_clear(&err);
+		free(error);
+		error = NULL;
+		ret = poll_once(s, &d, &reply, &err, &error);
+		if (mo_signin_cancel) {
+			ret = mo_errorf(error_r, MO_ERR_CANCELLED, "sign-in cancelled");
+			goto out;
+		}
+		if (ret == MO_OK)
+			break;
+		if (is(err.error, "authorization_pending")) {
+			mo_net_note(2, "device sign-in: still pending");
+			continue;
+		}
+		if (is(err.error, "slow_down")) {
+			/* RFC 8628 §3.5: +5 s for this and every later poll. */
+			interval += SLOW_DOWN_STEP;
+			mo_net_note(1, "device sign-in: the server asks to slow down; polling "
+				       "every %ld s", interval);
+			continue;
+		}
+		if (is(err.error, "authorization_declined") || is(err.error, "access_denied")) {
+			ret = mo_errorf(error_r, MO_ERR_REAUTH,
+					"the sign-in was declined on the verification page; nothing "
+					"was stored.  Run `mailoauth authorize %s` to try again.",
+					a->name);
+			goto out;
+		}
+		if (is(err.error, "expired_token") || is(err.error, "code_expired")) {
+			ret = mo_errorf(error_r, MO_ERR_REAUTH,
+					"the code %s expired before the sign-in was completed; "
+					"run `mailoauth authorize %s` again", d.user_code, a->name);
+			goto out;
+		}
+		if (is(err.error, "bad_verification_code")) {
+			ret = mo_errorf(error_r, MO_ERR_PROTO,
+					"the identity provider no longer knows this device code "
+					"(bad_verification_code); run `mailoauth authorize %s` again",
+					a->name);
+			goto out;
+		}
+		if (err.error == NULL && (ret == MO_ERR_TEMP || ret == MO_ERR_TIMEOUT)) {
+			/* The HTTP layer has retried already; the code is still
+			 * good, so keep polling until it expires. */
+			if (!warned_net)
+				mo_net_warn("%s; still trying", error ? error : mo_strerror(ret));
+			warned_net = true;
+			continue;
+		}
+		ret = mo_signin_post_error(a, &err, NULL, error, ret, error_r);
+		goto out;
+	}
+	ret = mo_signin_finish(s, &reply, error_r);
+out:
+	mo_token_reply_clear(&reply);
+	mo_oauth_error_clear(&err);
+	device_auth_clear(&d);
+	free(error);
+	return ret;
+}

@@ -1,0 +1,340 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * `mailoauth authorize ACCOUNT [--browser | --device] [--no-open]
+ *  [--timeout SECONDS]`: picks the sign-in flow, runs it, and owns its end
+ * (identity and scope warnings, then storing).
+ */
+#include "autoconfig.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "errmsg.h"
+#include "errors.h"
+#include "net-cmd.h"
+#include "net-errors.h"
+#include "net-log.h"
+#include "net-oauth.h"
+#include "net-refresh.h"
+#include "secret.h"
+#include "signin-check.h"
+#include "signin.h"
+#include "store.h"
+
+#define MSG_MAX 8192
+
+volatile sig_atomic_t mo_signin_cancel;
+
+static void
+on_signal(int sig)
+{
+	mo_signin_cancel = sig;
+}
+
+int
+mo_signin_sleep(long ms)
+{
+	while (ms > 0 && !mo_signin_cancel) {
+		long slice = ms > 200 ? 200 : ms;
+
+		(void)poll(NULL, 0, (int)slice);	/* EINTR only shortens it */
+		ms -= slice;
+	}
+	return mo_signin_cancel ? MO_ERR_CANCELLED : MO_OK;
+}
+
+bool
+mo_signin_have_display(void)
+{
+	const char *d = getenv("DISPLAY"), *w = getenv("WAYLAND_DISPLAY");
+
+	return (d != NULL && d[0] != '\0') || (w != NULL && w[0] != '\0');
+}
+
+int
+mo_signin_explain(const struct mo_account *a, const struct mo_oauth_error *err,
+		  struct mo_buf *msg)
+{
+	int ret = mo_oauth_explain(err, a, msg);
+
+	if (mo_is_consent_error(err->error, err->suberror, err->description,
+				err->codes, err->n_codes) &&
+	    strstr(mo_buf_str(msg), "consent-url") == NULL)
+		(void)mo_buf_printf(msg, "\nConsent is missing: a tenant admin can grant it for "
+					 "everyone with the link that `mailoauth consent-url %s` "
+					 "prints; then run `mailoauth authorize %s` again.",
+				    a->name, a->name);
+	return ret;
+}
+
+int
+mo_signin_post_error(const struct mo_account *a, const struct mo_oauth_error *err,
+		     const char *prefix, const char *error, int ret, char **error_r)
+{
+	struct mo_buf msg;
+
+	mo_buf_init(&msg, MSG_MAX);
+	(void)mo_buf_printf(&msg, "%s%s", prefix != NULL ? prefix : "",
+			    error != NULL ? error : mo_strerror(ret));
+	if (err != NULL && err->error != NULL &&
+	    mo_is_consent_error(err->error, err->suberror, err->description, err->codes,
+				err->n_codes) &&
+	    strstr(mo_buf_str(&msg), "consent-url") == NULL)
+		(void)mo_buf_printf(&msg, "\nConsent is missing: a tenant admin can grant it "
+					  "for everyone with the link that `mailoauth consent-url "
+					  "%s` prints; then run `mailoauth authorize %s` again.",
+				    a->name, a->name);
+	*error_r = mo_buf_steal(&msg);
+	mo_buf_free(&msg);
+	return ret;
+}
+
+/* The short name of a scope: what follows its last '/'. */
+static const char *
+perm_name(const char *scope)
+{
+	const char *slash = strrchr(scope, '/');
+
+	return slash != NULL && slash[1] != '\0' ? slash + 1 : scope;
+}
+
+static void
+warn_identity(const struct mo_signin *s, const char *identity)
+{
+	const struct mo_account *a = s->acct;
+
+	mo_net_warn("signed in as %s, but account %s is for the mailbox %s.", identity,
+		    a->name, a->user);
+	fprintf(stderr,
+		"  If %s is a shared mailbox that %s may open, that is right: say so in\n"
+		"  [account %s] of %s with\n"
+		"      user = %s\n"
+		"      login_hint = %s\n"
+		"  (user is the mailbox, login_hint who signs in; %s needs FullAccess on it,\n"
+		"  and Send As for SMTP).  Otherwise run `mailoauth authorize %s` again and\n"
+		"  sign in as %s.\n",
+		a->user, identity, a->name, s->ctx->cfg->path ? s->ctx->cfg->path : "the configuration",
+		a->user, identity, identity, a->name, a->user);
+}
+
+static void
+warn_scope(const struct mo_signin *s, enum mo_proto p, const char *want)
+{
+	const struct mo_account *a = s->acct;
+
+	mo_net_warn("the identity provider did not grant %s, which %s needs: this token "
+		    "will be refused by the %s server.",
+		    want, mo_proto_name(p), mo_proto_name(p));
+	if (a->provider->needs_tenant)
+		fprintf(stderr,
+			"  Add the delegated permission %s of \"Office 365 Exchange Online\" to the\n"
+			"  app registration (Entra admin center > App registrations > the app >\n"
+			"  API permissions > Add a permission > APIs my organization uses), have it\n"
+			"  consented (`mailoauth consent-url %s` prints the admin's link), then run\n"
+			"  `mailoauth authorize %s` again.  If %s is not used, remove %s from\n"
+			"  [account %s].\n",
+			perm_name(want), a->name, a->name, mo_proto_name(p), mo_proto_name(p),
+			a->name);
+	else
+		fprintf(stderr,
+			"  Allow that scope for the app at the provider, then run\n"
+			"  `mailoauth authorize %s` again.\n",
+			a->name);
+}
+
+int
+mo_signin_finish(struct mo_signin *s, struct mo_token_reply *reply,
+		 char **error_r)
+{
+	const struct mo_account *a = s->acct;
+	struct mo_token tok;
+	enum mo_identity_match m;
+	int ret, p;
+
+	memset(&tok, 0, sizeof(tok));
+	m = mo_identity_match(reply->identity, a->user, a->login_hint);
+	if (m == MO_ID_OTHER)
+		warn_identity(s, reply->identity);
+	else if (m == MO_ID_UNKNOWN && a->flow != MO_FLOW_CLIENT_CREDENTIALS)
+		mo_net_note(1, "the reply has no id_token: cannot tell who signed in");
+	if (reply->scope != NULL) {
+		for (p = 0; p < MO_PROTO_COUNT; p++) {
+			const char *want;
+
+			if (!a->wants[p])
+				continue;
+			want = mo_account_scope_for(a, (enum mo_proto)p);
+			if (want != NULL && !mo_scope_granted(reply->scope, want))
+				warn_scope(s, (enum mo_proto)p, want);
+		}
+	}
+	if (reply->identity != NULL) {
+		free(s->identity);
+		s->identity = strdup(reply->identity);
+	}
+	/* Only now, with the whole flow done, replace what was stored. */
+	ret = mo_refresh_store_reply(a, reply, &tok, error_r);
+	if (ret != MO_OK)
+		goto out;
+	s->stored = true;
+	if (s->identity != NULL && m == MO_ID_DELEGATE)
+		fprintf(stderr, "mailoauth: signed in as %s for the mailbox %s; tokens stored for "
+				"account %s.\n", s->identity, a->user, a->name);
+	else if (s->identity != NULL)
+		fprintf(stderr, "mailoauth: signed in as %s; tokens stored for account %s.\n",
+			s->identity, a->name);
+	else
+		fprintf(stderr, "mailoauth: tokens stored for account %s.\n", a->name);
+out:
+	mo_token_clear(&tok);
+	return ret;
+}
+
+static void
+usage(void)
+{
+	fprintf(stderr,
+		"usage: mailoauth authorize ACCOUNT [--browser | --device] [--no-open] "
+		"[--timeout SECONDS]\n"
+		"  --browser          sign in with a web browser (authorization code + PKCE)\n"
+		"  --device           sign in on another device with a code (device flow)\n"
+		"  --no-open          do not start a browser; just print the URL\n"
+		"  --timeout SECONDS  how long the browser flow waits (default %d)\n"
+		"Default: the account's `flow`, else the browser when $DISPLAY or\n"
+		"$WAYLAND_DISPLAY is set, else the device flow.  Exit status: 0 signed in\n"
+		"and stored; 1 cancelled (Ctrl-C); 64 usage; 75 timed out or temporary\n"
+		"failure; 77 declined, expired or consent missing; 78 configuration.\n",
+		MO_SIGNIN_TIMEOUT);
+}
+
+static int
+parse_timeout(const char *v, int *out)
+{
+	char *end;
+	long n;
+
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (errno != 0 || end == v || *end != '\0' || n < 1 || n > 86400)
+		return -1;
+	*out = (int)n;
+	return 0;
+}
+
+int
+mo_cmd_authorize(struct mo_net_ctx *ctx, int argc, char **argv)
+{
+	struct mo_signin s;
+	struct sigaction sa, old_int, old_term;
+	const char *name = NULL;
+	char *error = NULL;
+	bool want_browser = false, want_device = false, no_open = false;
+	enum mo_flow flow;
+	int i, ret;
+
+	memset(&s, 0, sizeof(s));
+	s.timeout = MO_SIGNIN_TIMEOUT;
+	for (i = 1; i < argc; i++) {
+		const char *o = argv[i];
+
+		if (strcmp(o, "--browser") == 0) {
+			want_browser = true;
+		} else if (strcmp(o, "--device") == 0) {
+			want_device = true;
+		} else if (strcmp(o, "--no-open") == 0) {
+			no_open = true;
+		} else if (strcmp(o, "--timeout") == 0 || strncmp(o, "--timeout=", 10) == 0) {
+			const char *v = o[9] == '=' ? o + 10 : (i + 1 < argc ? argv[++i] : NULL);
+
+			if (v == NULL || parse_timeout(v, &s.timeout) != 0) {
+				mo_net_err("--timeout needs a number of seconds (1-86400)");
+				return MO_EXIT_USAGE;
+			}
+		} else if (strcmp(o, "-h") == 0 || strcmp(o, "--help") == 0) {
+			usage();
+			return MO_EXIT_OK;
+		} else if (o[0] == '-' || name != NULL) {
+			mo_net_err("authorize: unexpected argument '%s'", o);
+			usage();
+			return MO_EXIT_USAGE;
+		} else {
+			name = o;
+		}
+	}
+	if (name == NULL) {
+		usage();
+		return MO_EXIT_USAGE;
+	}
+	if (want_browser && want_device) {
+		mo_net_err("authorize: --browser and --device exclude each other");
+		return MO_EXIT_USAGE;
+	}
+	s.ctx = ctx;
+	s.acct = mo_net_account(ctx, name);
+	if (s.acct == NULL)
+		return MO_EXIT_CONFIG;
+
+	if (s.acct->flow == MO_FLOW_CLIENT_CREDENTIALS) {
+		if (want_browser || want_device) {
+			mo_net_err("account %s has flow = client_credentials: the app signs in "
+				   "by itself, so --browser and --device do not apply", name);
+			return MO_EXIT_USAGE;
+		}
+		flow = MO_FLOW_CLIENT_CREDENTIALS;
+	} else if (want_browser) {
+		flow = MO_FLOW_BROWSER;
+	} else if (want_device) {
+		flow = MO_FLOW_DEVICE;
+	} else if (s.acct->flow != MO_FLOW_DEFAULT) {
+		flow = s.acct->flow;
+	} else {
+		flow = mo_signin_have_display() ? MO_FLOW_BROWSER : MO_FLOW_DEVICE;
+		mo_net_note(1, "no flow configured: using the %s flow (%s)",
+			    flow == MO_FLOW_BROWSER ? "browser" : "device",
+			    flow == MO_FLOW_BROWSER ? "a display is available" : "no display");
+	}
+	s.open_browser = !no_open && mo_signin_have_display();
+
+	/* Ctrl-C ends a flow cleanly: nothing is stored. */
+	mo_signin_cancel = 0;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = 0;	/* no SA_RESTART: poll() returns at once */
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+
+	switch (flow) {
+	case MO_FLOW_CLIENT_CREDENTIALS:
+		ret = mo_signin_client_credentials(&s, &error);
+		break;
+	case MO_FLOW_DEVICE:
+		ret = mo_signin_device(&s, &error);
+		break;
+	default:
+		ret = mo_signin_browser(&s, &error);
+		break;
+	}
+	if (ret == MO_OK && mo_signin_cancel && !s.stored) {
+		ret = MO_ERR_CANCELLED;
+		error = strdup("sign-in cancelled");
+	}
+
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+	if (ret != MO_OK) {
+		mo_net_err("%s", error != NULL ? error : mo_strerror(ret));
+		if (ret == MO_ERR_CANCELLED)
+			mo_net_err("nothing was stored; the tokens stored before (if any) are "
+				   "unchanged");
+	}
+	free(error);
+	free(s.identity);
+	return mo_exit_code(ret);
+}

@@ -15,6 +15,7 @@
  * account; token.c reads the token file with openat() relative to it.
  */
 #include <fcntl.h>
+#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -129,6 +130,20 @@ glob_free(struct mo_sasl_glob *g, const sasl_utils_t *utils)
 	utils->free(g);
 }
 
+/* The name of uid, or "" (at init the user database is still reachable;
+ * inside a chroot it usually is not). */
+static void
+owner_name(uid_t uid, char *buf, size_t n)
+{
+	struct passwd pw, *res = NULL;
+	char tmp[1024];
+
+	buf[0] = '\0';
+	if (getpwuid_r(uid, &pw, tmp, sizeof(tmp), &res) == 0 && res != NULL &&
+	    res->pw_name != NULL && strlen(res->pw_name) < n)
+		memcpy(buf, res->pw_name, strlen(res->pw_name) + 1);
+}
+
 /* Opens every account's state directory (see the top of this file).  A
  * directory that cannot be opened now is looked up by path later. */
 static int
@@ -150,6 +165,8 @@ open_dirs(struct mo_sasl_glob *g, const sasl_utils_t *utils)
 		d->fd = -1;
 		d->dev = 0;
 		d->ino = 0;
+		d->owner = (uid_t)-1;
+		d->owner_name[0] = '\0';
 		g->n_dirs = i + 1;
 		if (path == NULL)
 			continue;
@@ -163,6 +180,8 @@ open_dirs(struct mo_sasl_glob *g, const sasl_utils_t *utils)
 		}
 		d->dev = st.st_dev;
 		d->ino = st.st_ino;
+		d->owner = st.st_uid;
+		owner_name(st.st_uid, d->owner_name, sizeof(d->owner_name));
 	}
 	return SASL_OK;
 }

@@ -45,6 +45,9 @@ struct mo_sasl_dir {
 	int fd;			/* -1: not opened (missing, not a directory) */
 	dev_t dev;		/* identity of what we opened: a host that */
 	ino_t ino;		/* closes and reuses the fd is detected */
+	uid_t owner;		/* who owns it: the user that must refresh */
+	char owner_name[64];	/* looked up at init ("" if unknown): the
+				   user database may be out of reach later */
 };
 
 struct mo_sasl_glob {

@@ -114,39 +114,49 @@ mo_sasl_find_account(const struct mo_sasl_glob *g, const sasl_utils_t *utils,
 	return ret;
 }
 
-/* The state directory opened at init for account number i, when it is
- * still the directory we opened. */
-static int
-account_dirfd(const struct mo_sasl_glob *g, const struct mo_account *acct)
+/* What plugin init recorded about acct's state directory, or NULL. */
+static const struct mo_sasl_dir *
+account_dir(const struct mo_sasl_glob *g, const struct mo_account *acct)
 {
-	const struct mo_sasl_dir *d;
-	struct stat st;
 	size_t i;
 
 	if (acct < g->cfg->accounts)
-		return -1;
+		return NULL;
 	i = (size_t)(acct - g->cfg->accounts);
-	if (i >= g->n_dirs)
-		return -1;
-	d = &g->dirs[i];
-	if (d->fd < 0 || fstat(d->fd, &st) != 0 || !S_ISDIR(st.st_mode) ||
-	    st.st_dev != d->dev || st.st_ino != d->ino)
+	return i < g->n_dirs ? &g->dirs[i] : NULL;
+}
+
+/* The state directory opened at init, when it is still the directory we
+ * opened (a host may close descriptors it did not open). */
+static int
+account_dirfd(const struct mo_sasl_glob *g, const struct mo_account *acct)
+{
+	const struct mo_sasl_dir *d = account_dir(g, acct);
+	struct stat st;
+
+	if (d == NULL || d->fd < 0 || fstat(d->fd, &st) != 0 ||
+	    !S_ISDIR(st.st_mode) || st.st_dev != d->dev || st.st_ino != d->ino)
 		return -1;
 	return d->fd;
 }
 
-/* "user postfix" or "uid 107" for the message about refreshing from a
- * timer.  Inside a chroot the user database may be out of reach. */
+/* "user postfix (uid 107)" for the message about refreshing from a timer.
+ * Inside a chroot the user database is usually out of reach: then the name
+ * of the state directory's owner, looked up at init, tells it. */
 static void
-describe_euid(char *buf, size_t n)
+describe_euid(const struct mo_sasl_glob *g, const struct mo_account *acct,
+	      char *buf, size_t n)
 {
 	struct passwd pw, *res = NULL;
 	char tmp[1024];
 	uid_t uid = geteuid();
+	const struct mo_sasl_dir *d = account_dir(g, acct);
 
 	if (getpwuid_r(uid, &pw, tmp, sizeof(tmp), &res) == 0 && res != NULL &&
 	    res->pw_name != NULL && res->pw_name[0] != '\0')
-		snprintf(buf, n, "user %s", res->pw_name);
+		snprintf(buf, n, "user %s (uid %lu)", res->pw_name, (unsigned long)uid);
+	else if (d != NULL && d->owner == uid && d->owner_name[0] != '\0')
+		snprintf(buf, n, "user %s (uid %lu)", d->owner_name, (unsigned long)uid);
 	else
 		snprintf(buf, n, "uid %lu", (unsigned long)uid);
 }
@@ -212,12 +222,31 @@ sasl_result(int err)
 	}
 }
 
+/* The helper's own message ("mailoauth: account work: ...") as it is; other
+ * messages get the account name in front. */
+static void
+report_helper(const sasl_utils_t *utils, const struct mo_account *acct,
+	      const char *error, int err)
+{
+	static const char prefix[] = "mailoauth: ";
+	const char *msg = error != NULL && error[0] != '\0' ? error : mo_strerror(err);
+	size_t n = strlen(acct->name);
+
+	if (strncmp(msg, prefix, sizeof(prefix) - 1) == 0)
+		msg += sizeof(prefix) - 1;
+	if (strncmp(msg, "account ", 8) == 0 && strncmp(msg + 8, acct->name, n) == 0 &&
+	    (msg[8 + n] == ':' || msg[8 + n] == ' '))
+		mo_sasl_error(utils, 0, "%s", msg);
+	else
+		mo_sasl_error(utils, 0, "account %s: %s", acct->name, msg);
+}
+
 static int
 account_token(const struct mo_sasl_glob *g, const sasl_utils_t *utils,
 	      const struct mo_account *acct, char **token_r)
 {
 	struct mo_token t;
-	char who[64];
+	char who[128];
 	char *error = NULL;
 	int dirfd, ret, err;
 	bool stale;
@@ -259,21 +288,19 @@ account_token(const struct mo_sasl_glob *g, const sasl_utils_t *utils,
 	if (err == MO_OK) {
 		ret = SASL_OK;
 	} else if (err == MO_ERR_NOENT) {
-		describe_euid(who, sizeof(who));
+		describe_euid(g, acct, who, sizeof(who));
 		mo_sasl_error(utils, 0,
 			      "%s for account %s%s and the helper %s cannot run here "
-			      "(chroot?): run `mailoauth refresh` from a timer as %s "
-			      "outside the chroot so that the stored token stays "
+			      "(chroot?): run `mailoauth refresh %s` from a timer as "
+			      "%s outside the chroot so that the stored token stays "
 			      "fresh, or run this service unchrooted (Postfix: "
 			      "chroot n in master.cf)",
 			      stale ? "the token" : "no token is stored",
 			      acct->name, stale ? " is stale" : "",
-			      mo_helper_path(), who);
+			      mo_helper_path(), acct->name, who);
 		ret = SASL_FAIL;
 	} else {
-		mo_sasl_error(utils, 0, "account %s: %s", acct->name,
-			      error != NULL && error[0] != '\0' ? error :
-			      mo_strerror(err));
+		report_helper(utils, acct, error, err);
 		ret = sasl_result(err);
 	}
 out:

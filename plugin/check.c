@@ -1,0 +1,470 @@
+/* SPDX-License-Identifier: MIT */
+/* `mailoauth check`: prove that a mailbox can be used (check.h). */
+#include "autoconfig.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "check.h"
+#include "errors.h"
+#include "login.h"
+#include "secret.h"
+#include "store.h"
+#include "upstream.h"
+#include "validate.h"
+
+int
+mo_proto_for_port(unsigned int port)
+{
+	switch (port) {
+	case 995: case 110:		return MO_PROTO_POP3;
+	case 993: case 143:		return MO_PROTO_IMAP;
+	case 587: case 465: case 25:	return MO_PROTO_SMTP;
+	default:			return -1;
+	}
+}
+
+int
+mo_split_hostport(const char *s, char *host, size_t n, unsigned int *port_r)
+{
+	const char *colon, *hend;
+	char *end;
+	unsigned long port;
+	size_t hlen;
+
+	if (s[0] == '[') {
+		hend = strchr(s, ']');
+		if (hend == NULL || hend[1] != ':')
+			return MO_ERR_USAGE;
+		colon = hend + 1;
+		s++;
+	} else {
+		colon = strrchr(s, ':');
+		if (colon == NULL || memchr(s, ':', (size_t)(colon - s)) != NULL)
+			return MO_ERR_USAGE;
+		hend = colon;
+	}
+	hlen = (size_t)(hend - s);
+	if (hlen == 0 || hlen >= n || !isdigit((unsigned char)colon[1]))
+		return MO_ERR_USAGE;
+	port = strtoul(colon + 1, &end, 10);
+	if (*end != '\0' || port == 0 || port > 65535)
+		return MO_ERR_USAGE;
+	memcpy(host, s, hlen);
+	host[hlen] = '\0';
+	*port_r = (unsigned int)port;
+	return MO_OK;
+}
+
+/* Undoes %XX in place. */
+static void
+percent_decode(char *s)
+{
+	char *o = s;
+
+	for (; *s != '\0'; s++) {
+		if (s[0] == '%' && isxdigit((unsigned char)s[1]) && isxdigit((unsigned char)s[2])) {
+			char hex[3] = { s[1], s[2], '\0' };
+
+			*o++ = (char)strtol(hex, NULL, 16);
+			s += 2;
+		} else {
+			*o++ = *s;
+		}
+	}
+	*o = '\0';
+}
+
+bool
+mo_scope_granted(const char *granted, const char *scope)
+{
+	const char *shortname = strrchr(scope, '/');
+	char *copy, *tok, *save = NULL;
+	bool found = false;
+
+	shortname = shortname != NULL ? shortname + 1 : scope;
+	copy = strdup(granted);
+	if (copy == NULL)
+		return false;
+	for (tok = strtok_r(copy, " ", &save); tok != NULL && !found;
+	     tok = strtok_r(NULL, " ", &save)) {
+		percent_decode(tok);
+		if (strcasecmp(tok, scope) == 0 || strcasecmp(tok, shortname) == 0)
+			found = true;
+	}
+	free(copy);
+	return found;
+}
+
+/* ------------------------------------------------------------------ */
+
+struct run {
+	const struct mo_config *cfg;
+	const struct mo_account *acct;
+	struct mo_target t;
+	struct mo_fail f;
+	bool scope_missing;
+	const char *scope;	/* the protocol's scope */
+	char identity[256];	/* who signed in, from the store */
+	long messages;		/* IMAP EXISTS */
+};
+
+static void
+step(const char *status, const char *name, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void
+step(const char *status, const char *name, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("  %-6s %-8s ", status, name);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	fflush(stdout);
+}
+
+static void
+step_fail(const char *name, const struct mo_fail *f)
+{
+	step("FAIL", name, "%s", f->msg);
+}
+
+/* The token step: also reads the granted scope from the store. */
+static int
+check_token(struct run *r, struct mo_buf *b64)
+{
+	struct mo_token tok = { 0 };
+	char *err = NULL;
+	int rc;
+
+	rc = mo_login_xoauth2(r->cfg, r->acct, b64, &r->f);
+	if (rc != MO_OK) {
+		step_fail("token", &r->f);
+		return rc;
+	}
+	if (mo_store_load(r->acct->state_dir, r->acct->name, &tok, &err) == MO_OK) {
+		char until[64] = "";
+
+		if (tok.identity != NULL)
+			mo_oneline(r->identity, sizeof(r->identity), tok.identity,
+				   strlen(tok.identity));
+		if (tok.expires_at > 0) {
+			time_t e = (time_t)tok.expires_at;
+			struct tm tm;
+
+			if (gmtime_r(&e, &tm) != NULL)
+				strftime(until, sizeof(until), ", valid until %Y-%m-%d %H:%M UTC", &tm);
+		}
+		step("ok", "token", "access token for %s%s%s%s", r->acct->user,
+		     r->identity[0] ? " (signed in as " : "", r->identity,
+		     r->identity[0] ? ")" : "");
+		if (until[0])
+			printf("  %-6s %-8s %s\n", "", "", until + 2);
+		if (r->scope == NULL) {
+			step("?", "scope", "the provider names no scope for %s",
+			     mo_proto_label(r->t.proto));
+		} else if (tok.scope == NULL || tok.scope[0] == '\0') {
+			step("?", "scope", "the token store does not record the granted scope; "
+			     "the server will tell");
+		} else if (mo_scope_granted(tok.scope, r->scope)) {
+			step("ok", "scope", "%s granted", r->scope);
+		} else {
+			char granted[400];
+
+			mo_oneline(granted, sizeof(granted), tok.scope, strlen(tok.scope));
+			r->scope_missing = true;
+			step("FAIL", "scope", "the token lacks %s (granted: %s); add it to "
+			     "scopes in account %s and run `mailoauth authorize %s`",
+			     r->scope, granted, r->acct->name, r->acct->name);
+		}
+	} else {
+		step("ok", "token", "access token for %s", r->acct->user);
+	}
+	mo_token_clear(&tok);
+	free(err);
+	return MO_OK;
+}
+
+static void
+explain_mailbox(const struct run *r)
+{
+	const char *proto = mo_proto_label(r->t.proto);
+
+	printf("\nThe server accepted the token but the %s mailbox is not usable "
+	       "(Office 365: \"User is authenticated but not connected\").  Likely causes:\n", proto);
+	if (r->scope_missing)
+		printf("  - the token lacks %s (see the scope step above);\n", r->scope);
+	printf("  - the signed-in user%s%s%s is not %s and has no FullAccess permission on it "
+	       "(a shared mailbox needs the delegate's FullAccess);\n",
+	       r->identity[0] ? " (" : "", r->identity, r->identity[0] ? ")" : "", r->acct->user);
+	if (r->t.proto == MO_PROTO_SMTP)
+		printf("  - SMTP AUTH is disabled for the mailbox or the tenant "
+		       "(Set-CASMailbox -SmtpClientAuthenticationDisabled $false);\n"
+		       "  - the user may not send as %s (Send As permission);\n", r->acct->user);
+	else
+		printf("  - %s is disabled for the mailbox (Set-CASMailbox -%s $true);\n", proto,
+		       r->t.proto == MO_PROTO_POP3 ? "PopEnabled" : "ImapEnabled");
+	printf("  - the mailbox does not exist or was just created (wait for it to be provisioned).\n");
+}
+
+static int
+count_exists(void *arg, const char *line, size_t len)
+{
+	struct run *r = arg;
+	char *end;
+	long n;
+
+	(void)len;
+	if (strncmp(line, "* ", 2) != 0 || !isdigit((unsigned char)line[2]))
+		return MO_OK;
+	n = strtol(line + 2, &end, 10);
+	if (strcasecmp(end, " EXISTS") == 0)
+		r->messages = n;
+	return MO_OK;
+}
+
+/* Connect, login and mailbox steps for one protocol. */
+static int
+check_server(struct run *r, SSL_CTX *ctx, const char *b64)
+{
+	struct mo_conn *c = NULL;
+	struct mo_pop3_up pop;
+	struct mo_imap_up imap;
+	struct mo_smtp_up smtp;
+	struct mo_buf reply;
+	char desc[128], said[300], cmd[600];
+	int rc, code;
+	bool opened = false;
+
+	mo_pop3_up_init(&pop);
+	mo_imap_up_init(&imap);
+	mo_smtp_up_init(&smtp);
+	mo_buf_init(&reply, 256 * 1024);
+	c = malloc(sizeof(*c));
+	if (c == NULL) {
+		mo_fail_set(&r->f, MO_ERR_NOMEM, "out of memory");
+		rc = MO_ERR_NOMEM;
+		goto out;
+	}
+	mo_conn_init(c, -1, -1, "the server", MO_UPSTREAM_TIMEOUT_MS);
+	switch (r->t.proto) {
+	case MO_PROTO_POP3:
+		rc = mo_pop3_up_open(c, ctx, &r->t, &pop, &r->f);
+		break;
+	case MO_PROTO_IMAP:
+		rc = mo_imap_up_open(c, ctx, &r->t, &imap, &r->f);
+		break;
+	default:
+		rc = mo_smtp_up_open(c, ctx, &r->t, &smtp, &r->f);
+		break;
+	}
+	opened = c->rfd >= 0;
+	if (rc != MO_OK) {
+		step_fail("connect", &r->f);
+		goto out;
+	}
+	step("ok", "connect", "%s:%u, %s, %s, certificate valid for %s", r->t.host, r->t.port,
+	     mo_tls_mode_name(r->t.tls), mo_tls_describe(c, desc, sizeof(desc)), r->t.host);
+
+	switch (r->t.proto) {
+	case MO_PROTO_POP3:
+		rc = mo_pop3_up_auth(c, &r->t, r->acct, b64, &reply, &r->f);
+		break;
+	case MO_PROTO_IMAP:
+		rc = mo_imap_up_auth(c, &imap, &r->t, r->acct, b64, NULL, NULL, &reply, &r->f);
+		break;
+	default:
+		rc = mo_smtp_up_auth(c, &r->t, r->acct, b64, &reply, &r->f);
+		break;
+	}
+	if (rc != MO_OK) {
+		step_fail("login", &r->f);
+		if (rc == MO_ERR_AUTH && r->scope_missing)
+			printf("\nThe token lacks %s, the scope %s needs: that is the likely "
+			       "cause.\n", r->scope, mo_proto_label(r->t.proto));
+		goto out;
+	}
+	mo_oneline(said, sizeof(said), reply.data, reply.len);
+	step("ok", "login", "AUTH XOAUTH2 accepted%s%s", said[0] ? ": " : "", said);
+
+	switch (r->t.proto) {
+	case MO_PROTO_POP3:
+		rc = mo_pop3_up_simple(c, "STAT", &reply, &r->f);
+		if (rc == MO_OK) {
+			unsigned long msgs = 0, octets = 0;
+
+			if (sscanf(reply.data, "+OK %lu %lu", &msgs, &octets) == 2)
+				step("ok", "mailbox", "STAT: %lu messages, %lu octets", msgs, octets);
+			else
+				step("ok", "mailbox", "STAT: %s", reply.data);
+		}
+		break;
+	case MO_PROTO_IMAP:
+		r->messages = -1;
+		rc = mo_imap_up_simple(c, &imap, "EXAMINE INBOX", count_exists, r, &reply, &r->f);
+		if (rc == MO_OK) {
+			if (r->messages >= 0)
+				step("ok", "mailbox", "EXAMINE INBOX (read-only SELECT): %ld messages",
+				     r->messages);
+			else
+				step("ok", "mailbox", "EXAMINE INBOX (read-only SELECT) succeeded");
+		}
+		break;
+	default:
+		snprintf(cmd, sizeof(cmd), "MAIL FROM:<%s>", r->acct->user);
+		rc = mo_smtp_up_simple(c, cmd, &code, &reply, &r->f);
+		if (rc == MO_OK)
+			rc = mo_smtp_up_simple(c, "RSET", &code, &reply, &r->f);
+		if (rc == MO_OK)
+			step("ok", "mailbox", "MAIL FROM:<%s> accepted, then RSET (nothing sent)",
+			     r->acct->user);
+		break;
+	}
+	if (rc != MO_OK) {
+		step_fail("mailbox", &r->f);
+		if (rc == MO_ERR_AUTH || rc == MO_ERR_PROTO) {
+			explain_mailbox(r);
+			rc = MO_ERR_AUTH;
+		}
+		goto out;
+	}
+out:
+	if (opened) {
+		const char *why;
+
+		switch (r->t.proto) {
+		case MO_PROTO_POP3:
+			(void)mo_conn_writestr(c, "QUIT\r\n", &why);
+			break;
+		case MO_PROTO_IMAP:
+			(void)mo_conn_writestr(c, "mo0 LOGOUT\r\n", &why);
+			break;
+		default:
+			(void)mo_conn_writestr(c, "QUIT\r\n", &why);
+			break;
+		}
+		mo_conn_close(c, true, true);
+	}
+	free(c);
+	mo_buf_free(&reply);
+	mo_pop3_up_free(&pop);
+	mo_imap_up_free(&imap);
+	mo_smtp_up_free(&smtp);
+	return rc;
+}
+
+static int
+check_one(const struct mo_config *cfg, const struct mo_account *acct,
+	  const struct mo_target *t)
+{
+	struct run *r;
+	struct mo_buf b64;
+	SSL_CTX *ctx = NULL;
+	int rc;
+
+	r = calloc(1, sizeof(*r));
+	if (r == NULL)
+		return MO_ERR_NOMEM;
+	r->cfg = cfg;
+	r->acct = acct;
+	r->t = *t;
+	r->scope = mo_account_scope_for(acct, t->proto);
+	mo_buf_init(&b64, MO_XOAUTH2_B64_MAX);
+	printf("Checking account %s: %s at %s:%u (%s)\n", acct->name, mo_proto_label(t->proto),
+	       t->host, t->port, mo_tls_mode_name(t->tls));
+	if (!acct->wants[t->proto])
+		step("?", "config", "the account's scopes do not name %s: add %s to scopes",
+		     mo_proto_label(t->proto), r->scope != NULL ? r->scope : "its scope");
+	if ((rc = check_token(r, &b64)) != MO_OK)
+		goto out;
+	if ((rc = mo_login_tls_context(cfg, acct, t->proto, t->host, &ctx, &r->f)) != MO_OK) {
+		step_fail("connect", &r->f);
+		goto out;
+	}
+	rc = check_server(r, ctx, b64.data);
+out:
+	if (rc == MO_OK)
+		printf("Result: the %s mailbox of %s works%s.\n\n", mo_proto_label(t->proto),
+		       acct->user, r->scope_missing ? " (although the recorded scope is missing)" : "");
+	else
+		printf("Result: the %s mailbox of %s is NOT usable (%s).\n\n",
+		       mo_proto_label(t->proto), acct->user, mo_strerror(rc));
+	fflush(stdout);
+	SSL_CTX_free(ctx);
+	mo_buf_free(&b64);
+	free(r);
+	return rc;
+}
+
+/* Exit-code severity: the most telling failure wins. */
+static int
+worse(int a, int b)
+{
+	return a != MO_OK ? a : b;
+}
+
+int
+mo_check_run(const struct mo_config *cfg, const struct mo_check_opts *o)
+{
+	const struct mo_account *acct = mo_config_account(cfg, o->account);
+	struct mo_target t;
+	char host[300];
+	int p, rc = MO_OK, n = 0;
+
+	if (acct == NULL) {
+		fprintf(stderr, "mailoauth: no account '%s' in %s; the accounts are the "
+			"[account NAME] sections\n", o->account, cfg->path);
+		return MO_EXIT_CONFIG;
+	}
+	memset(&t, 0, sizeof(t));
+	if (o->server != NULL) {
+		const char *why;
+
+		if (mo_split_hostport(o->server, host, sizeof(host), &t.port) != MO_OK ||
+		    mo_valid_host(host, &why) != MO_OK) {
+			fprintf(stderr, "mailoauth: --server needs HOST:PORT, not '%s'\n", o->server);
+			return MO_EXIT_USAGE;
+		}
+		t.host = host;
+		p = o->proto >= 0 ? o->proto : mo_proto_for_port(t.port);
+		if (p < 0) {
+			fprintf(stderr, "mailoauth: port %u is not a standard mail port; say which "
+				"protocol with --protocol pop3|imap|smtp\n", t.port);
+			return MO_EXIT_USAGE;
+		}
+		t.proto = (enum mo_proto)p;
+		t.tls = o->tls != MO_TLS_DEFAULT ? o->tls : mo_tls_mode_for_port(t.port);
+		return mo_exit_code(check_one(cfg, acct, &t));
+	}
+	for (p = 0; p < MO_PROTO_COUNT; p++) {
+		if (o->proto >= 0 ? p != o->proto : !acct->wants[p])
+			continue;
+		t.proto = (enum mo_proto)p;
+		t.host = acct->server[p].host;
+		t.port = acct->server[p].port;
+		if (t.host == NULL || t.port == 0) {
+			fprintf(stderr, "mailoauth: account %s has no %s server; set %s = HOST:PORT "
+				"in its section or pass --server\n", acct->name, mo_proto_label(p),
+				mo_proto_name(p));
+			rc = worse(rc, MO_ERR_CONFIG);
+			continue;
+		}
+		t.tls = o->tls != MO_TLS_DEFAULT ? o->tls : mo_tls_mode_for_port(t.port);
+		rc = worse(rc, check_one(cfg, acct, &t));
+		n++;
+	}
+	if (n == 0 && rc == MO_OK) {
+		fprintf(stderr, "mailoauth: account %s names no mail protocol in its scopes; "
+			"pass --protocol pop3|imap|smtp\n", acct->name);
+		return MO_EXIT_CONFIG;
+	}
+	return mo_exit_code(rc);
+}

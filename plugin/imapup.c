@@ -1,0 +1,381 @@
+/* SPDX-License-Identifier: MIT */
+/* IMAP toward the mail server (upstream.h). */
+#include "autoconfig.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "challenge.h"
+#include "errors.h"
+#include "imapparse.h"
+#include "login.h"
+#include "upstream.h"
+
+/* A response with its literals (a long CAPABILITY, an ID reply ...). */
+#define RESP_MAX (256 * 1024)
+#define RESP_LITERAL_MAX (64 * 1024)
+#define RESP_PARTS_MAX 64
+
+void
+mo_imap_up_init(struct mo_imap_up *up)
+{
+	memset(up, 0, sizeof(*up));
+	mo_buf_init(&up->greeting, RESP_MAX);
+	mo_buf_init(&up->caps, MO_UPSTREAM_LINE_MAX);
+}
+
+void
+mo_imap_up_free(struct mo_imap_up *up)
+{
+	mo_buf_free(&up->greeting);
+	mo_buf_free(&up->caps);
+}
+
+static int
+io_fail(struct mo_fail *f, int rc, const char *why, const char *doing)
+{
+	mo_fail_set(f, rc == MO_ERR_TIMEOUT ? MO_ERR_TIMEOUT :
+		       rc == MO_ERR_NOMEM ? MO_ERR_NOMEM : MO_ERR_TEMP,
+		    "the IMAP server: %s %s; try again later", why, doing);
+	return f->err;
+}
+
+/* Writes "a b" CRLF (b may be NULL) in one piece. */
+static int
+put(struct mo_conn *c, const char *a, const char *b, const char *doing,
+    struct mo_fail *f)
+{
+	struct mo_buf out;
+	const char *why = "out of memory";
+	int rc;
+
+	mo_buf_init(&out, MO_XOAUTH2_B64_MAX + 256);
+	rc = mo_buf_addstr(&out, a);
+	if (rc == MO_OK && b != NULL)
+		rc = mo_buf_addc(&out, ' ');
+	if (rc == MO_OK && b != NULL)
+		rc = mo_buf_addstr(&out, b);
+	if (rc == MO_OK)
+		rc = mo_buf_addstr(&out, "\r\n");
+	if (rc == MO_OK)
+		rc = mo_conn_write(c, out.data, out.len, &why);
+	mo_buf_free(&out);	/* may hold the token: wiped */
+	return rc == MO_OK ? MO_OK : io_fail(f, rc, why, doing);
+}
+
+/* One response: a line, and for each "{N}" at its end N bytes and the
+ * line that follows (RFC 9051 §4.3).  No CRLF at the end of resp. */
+static int
+read_resp(struct mo_conn *c, struct mo_buf *resp, const char *doing,
+	  struct mo_fail *f)
+{
+	struct mo_buf line;
+	const char *why = NULL;
+	size_t n, parts;
+	int rc = MO_OK;
+
+	mo_buf_reset(resp);
+	mo_buf_init(&line, MO_UPSTREAM_LINE_MAX);
+	for (parts = 0;; parts++) {
+		rc = mo_conn_readline(c, &line, MO_UPSTREAM_LINE_MAX, NULL, &why);
+		if (rc != MO_OK) {
+			io_fail(f, rc, why, doing);
+			goto out;
+		}
+		if ((rc = mo_buf_add(resp, line.data, line.len)) != MO_OK)
+			goto toobig;
+		if (!mo_imap_line_literal(line.data, line.len, &n))
+			break;
+		if (n > RESP_LITERAL_MAX || parts >= RESP_PARTS_MAX)
+			goto toobig;
+		if ((rc = mo_buf_addstr(resp, "\r\n")) != MO_OK)
+			goto toobig;
+		rc = mo_conn_readn(c, resp, n, &why);
+		if (rc == MO_ERR_TOOBIG || rc == MO_ERR_NOMEM)
+			goto toobig;
+		if (rc != MO_OK) {
+			io_fail(f, rc, why, doing);
+			goto out;
+		}
+	}
+	mo_log(3, "S: %.200s", mo_buf_str(resp));
+	goto out;
+toobig:
+	mo_fail_set(f, MO_ERR_PROTO, "the IMAP server sent an oversized response %s", doing);
+	rc = MO_ERR_PROTO;
+out:
+	mo_buf_free(&line);
+	return rc;
+}
+
+/* The capability list in "[CAPABILITY ...]" at the start of text. */
+static bool
+caps_from_code(const char *text, struct mo_buf *caps)
+{
+	const char *end;
+
+	if (strncasecmp(text, "[CAPABILITY ", 12) != 0)
+		return false;
+	end = strchr(text + 12, ']');
+	if (end == NULL)
+		return false;
+	mo_buf_reset(caps);
+	return mo_buf_add(caps, text + 12, (size_t)(end - text - 12)) == MO_OK;
+}
+
+static bool
+has_cap(const struct mo_buf *caps, const char *cap)
+{
+	const char *p = mo_buf_str(caps);
+	size_t n = strlen(cap);
+
+	while (*p != '\0') {
+		size_t w = strcspn(p, " ");
+
+		if (w == n && strncasecmp(p, cap, n) == 0)
+			return true;
+		p += w;
+		while (*p == ' ')
+			p++;
+	}
+	return false;
+}
+
+static void
+note_caps(struct mo_imap_up *up)
+{
+	up->sasl_ir = has_cap(&up->caps, "SASL-IR");
+	up->xoauth2 = has_cap(&up->caps, "AUTH=XOAUTH2");
+}
+
+/* Untagged "* CAPABILITY ..." updates up->caps; others go to cb. */
+static int
+untagged(struct mo_imap_up *up, const struct mo_imap_resp *r, const struct mo_buf *resp,
+	 mo_imap_untagged_fn *cb, void *arg)
+{
+	if (r->status == MO_IMAP_S_OTHER && strncasecmp(r->text, "CAPABILITY ", 11) == 0) {
+		mo_buf_reset(&up->caps);
+		(void)mo_buf_addstr(&up->caps, r->text + 11);
+		note_caps(up);
+	} else if ((r->status == MO_IMAP_S_OK || r->status == MO_IMAP_S_NO) &&
+		   caps_from_code(r->text, &up->caps)) {
+		note_caps(up);
+	}
+	return cb != NULL ? cb(arg, resp->data, resp->len) : MO_OK;
+}
+
+/* Waits for the tagged reply to tag; untagged lines on the way go to
+ * untagged(); a BYE means the server is closing. */
+static int
+wait_tagged(struct mo_conn *c, struct mo_imap_up *up, const char *tag,
+	    mo_imap_untagged_fn *cb, void *arg, struct mo_buf *tagged,
+	    struct mo_imap_resp *r, const char *doing, struct mo_fail *f)
+{
+	char said[300];
+	int rc;
+
+	for (;;) {
+		if ((rc = read_resp(c, tagged, doing, f)) != MO_OK)
+			return rc;
+		if (mo_imap_resp_parse(tagged->data, r) != MO_OK) {
+			mo_oneline(said, sizeof(said), tagged->data, tagged->len);
+			mo_fail_set(f, MO_ERR_PROTO, "the IMAP server sent a malformed response "
+				    "%s: %s", doing, said);
+			return MO_ERR_PROTO;
+		}
+		if (r->status == MO_IMAP_S_CONTINUE)
+			return MO_OK;	/* the caller decides */
+		if (r->untagged) {
+			if (r->status == MO_IMAP_S_BYE) {
+				mo_oneline(said, sizeof(said), r->text, strlen(r->text));
+				mo_fail_set(f, MO_ERR_PROTO, "the IMAP server closed the "
+					    "connection %s: %s", doing, said);
+				return MO_ERR_PROTO;
+			}
+			if ((rc = untagged(up, r, tagged, cb, arg)) != MO_OK) {
+				mo_fail_set(f, rc, "the client went away");
+				return rc;
+			}
+			continue;
+		}
+		if (r->tag_len == strlen(tag) && memcmp(r->tag, tag, r->tag_len) == 0) {
+			if (r->status == MO_IMAP_S_OK && caps_from_code(r->text, &up->caps))
+				note_caps(up);
+			return MO_OK;
+		}
+		/* Someone else's tag: not ours to handle. */
+	}
+}
+
+static void
+next_tag(struct mo_imap_up *up, char *tag, size_t n)
+{
+	snprintf(tag, n, "mo%u", ++up->tagno);
+}
+
+int
+mo_imap_up_simple(struct mo_conn *c, struct mo_imap_up *up, const char *cmd,
+		  mo_imap_untagged_fn *cb, void *arg, struct mo_buf *tagged,
+		  struct mo_fail *f)
+{
+	struct mo_imap_resp r;
+	char tag[16], said[300];
+	int rc;
+
+	next_tag(up, tag, sizeof(tag));
+	mo_log(3, "C: %s %s", tag, cmd);
+	if ((rc = put(c, tag, cmd, "while sending a command", f)) != MO_OK ||
+	    (rc = wait_tagged(c, up, tag, cb, arg, tagged, &r, "after a command", f)) != MO_OK)
+		return rc;
+	if (r.status == MO_IMAP_S_OK)
+		return MO_OK;
+	mo_oneline(said, sizeof(said), tagged->data, tagged->len);
+	if (r.status == MO_IMAP_S_CONTINUE) {
+		mo_fail_set(f, MO_ERR_PROTO, "the IMAP server asked for more data after "
+			    "%s: %s", cmd, said);
+		return MO_ERR_PROTO;
+	}
+	mo_fail_set(f, MO_ERR_AUTH, "the server answered %s with: %s", cmd, said);
+	return MO_ERR_AUTH;
+}
+
+int
+mo_imap_up_open(struct mo_conn *c, SSL_CTX *ctx, const struct mo_target *t,
+		struct mo_imap_up *up, struct mo_fail *f)
+{
+	struct mo_imap_resp r;
+	struct mo_buf tagged;
+	char said[300];
+	bool have_caps;
+	int rc;
+
+	mo_buf_init(&tagged, RESP_MAX);
+	if ((rc = mo_upstream_connect(c, ctx, t, f)) != MO_OK ||
+	    (rc = read_resp(c, &up->greeting, "before its greeting", f)) != MO_OK)
+		goto out;
+	mo_oneline(said, sizeof(said), up->greeting.data, up->greeting.len);
+	/* greeting = "*" SP (resp-cond-auth / resp-cond-bye) CRLF */
+	if (mo_imap_resp_parse(up->greeting.data, &r) != MO_OK || !r.untagged ||
+	    (r.status != MO_IMAP_S_OK && r.status != MO_IMAP_S_PREAUTH &&
+	     r.status != MO_IMAP_S_BYE)) {
+		mo_fail_set(f, MO_ERR_TEMP, "%s:%u does not greet like an IMAP server (it said: "
+			    "%s); check the port and --protocol", t->host, t->port, said);
+		rc = MO_ERR_TEMP;
+		goto out;
+	}
+	if (r.status == MO_IMAP_S_BYE) {
+		mo_fail_set(f, MO_ERR_TEMP, "%s:%u refuses connections: %s", t->host, t->port, said);
+		rc = MO_ERR_TEMP;
+		goto out;
+	}
+	if (r.status == MO_IMAP_S_PREAUTH) {
+		mo_fail_set(f, MO_ERR_PROTO, "%s:%u logs every connection in without "
+			    "authentication (PREAUTH); mailoauth cannot tell whose mailbox that "
+			    "is and will not use it", t->host, t->port);
+		rc = MO_ERR_PROTO;
+		goto out;
+	}
+	have_caps = caps_from_code(r.text, &up->caps);
+	if (!have_caps &&
+	    (rc = mo_imap_up_simple(c, up, "CAPABILITY", NULL, NULL, &tagged, f)) != MO_OK)
+		goto out;
+	note_caps(up);
+	if (t->tls == MO_TLS_STARTTLS) {
+		char tag[16];
+
+		/* RFC 9051 §6.2.1: STARTTLS, advertised in CAPABILITY. */
+		if (!has_cap(&up->caps, "STARTTLS")) {
+			mo_fail_set(f, MO_ERR_PROTO, "%s:%u does not offer STARTTLS, and mailoauth "
+				    "never sends a token without TLS; use the server's TLS port "
+				    "(993, --tls implicit)", t->host, t->port);
+			rc = MO_ERR_PROTO;
+			goto out;
+		}
+		next_tag(up, tag, sizeof(tag));
+		mo_log(3, "C: %s STARTTLS", tag);
+		if ((rc = put(c, tag, "STARTTLS", "while sending STARTTLS", f)) != MO_OK ||
+		    (rc = wait_tagged(c, up, tag, NULL, NULL, &tagged, &r, "after STARTTLS", f)) != MO_OK)
+			goto out;
+		if (r.status != MO_IMAP_S_OK) {
+			mo_oneline(said, sizeof(said), tagged.data, tagged.len);
+			mo_fail_set(f, MO_ERR_PROTO, "%s:%u refused STARTTLS (%s), and mailoauth "
+				    "never sends a token without TLS", t->host, t->port, said);
+			rc = MO_ERR_PROTO;
+			goto out;
+		}
+		if ((rc = mo_upstream_tls(c, ctx, t, f)) != MO_OK)
+			goto out;
+		/* RFC 9051 §6.2.1: discard what was learned before TLS. */
+		mo_buf_reset(&up->caps);
+		if ((rc = mo_imap_up_simple(c, up, "CAPABILITY", NULL, NULL, &tagged, f)) != MO_OK)
+			goto out;
+		note_caps(up);
+	}
+	rc = MO_OK;
+out:
+	mo_buf_free(&tagged);
+	return rc;
+}
+
+int
+mo_imap_up_auth(struct mo_conn *c, struct mo_imap_up *up,
+		const struct mo_target *t, const struct mo_account *acct,
+		const char *b64, mo_imap_untagged_fn *cb, void *arg,
+		struct mo_buf *tagged, struct mo_fail *f)
+{
+	struct mo_challenge ch = { 0 };
+	struct mo_imap_resp r;
+	char tag[16], cmd[64];
+	bool sent = false;
+	int rc, rounds;
+
+	next_tag(up, tag, sizeof(tag));
+	if (up->sasl_ir) {
+		/* RFC 4959: the initial response on the command line. */
+		snprintf(cmd, sizeof(cmd), "%s AUTHENTICATE XOAUTH2", tag);
+		mo_log(2, "C: %s <hidden XOAUTH2 response>", cmd);
+		rc = put(c, cmd, b64, "while sending AUTHENTICATE", f);
+		sent = true;
+	} else {
+		mo_log(2, "C: %s AUTHENTICATE XOAUTH2", tag);
+		rc = put(c, tag, "AUTHENTICATE XOAUTH2", "while sending AUTHENTICATE", f);
+	}
+	if (rc != MO_OK)
+		goto out;
+	for (rounds = 0;; rounds++) {
+		if ((rc = wait_tagged(c, up, tag, cb, arg, tagged, &r, "during AUTHENTICATE", f)) != MO_OK)
+			goto out;
+		if (r.status != MO_IMAP_S_CONTINUE)
+			break;
+		if (rounds >= 2) {
+			mo_fail_set(f, MO_ERR_PROTO, "the IMAP server keeps asking for more "
+				    "during AUTHENTICATE XOAUTH2");
+			rc = MO_ERR_PROTO;
+			goto out;
+		}
+		if (!sent) {
+			mo_log(2, "C: <hidden XOAUTH2 response>");
+			rc = put(c, b64, NULL, "while sending the token", f);
+			sent = true;
+		} else {
+			/* The error challenge: an empty response ends it. */
+			mo_challenge_free(&ch);
+			(void)mo_login_challenge(r.text, &ch);
+			mo_log(2, "C: <empty response to the error challenge>");
+			rc = put(c, "", NULL, "after the error challenge", f);
+		}
+		if (rc != MO_OK)
+			goto out;
+	}
+	if (r.status == MO_IMAP_S_OK) {
+		rc = MO_OK;
+		goto out;
+	}
+	mo_login_refused(f, acct, MO_PROTO_IMAP, t->host, r.text, ch.status ? &ch : NULL);
+	rc = MO_ERR_AUTH;
+out:
+	mo_challenge_free(&ch);
+	return rc;
+}

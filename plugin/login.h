@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef MAILOAUTH_PLUGIN_LOGIN_H
+#define MAILOAUTH_PLUGIN_LOGIN_H
+
+#include <openssl/ssl.h>
+
+#include "buf.h"
+#include "challenge.h"
+#include "config.h"
+#include "report.h"
+
+/*
+ * What `connect` and `check` share around a login: which account a client's
+ * login name means, the TLS trust for a server, the token and its XOAUTH2
+ * message, and the explanation when a server refuses.
+ */
+
+/* Largest base64 XOAUTH2 message (tokens are at most 64 KiB). */
+#define MO_XOAUTH2_B64_MAX (100 * 1024)
+
+/*
+ * The TLS context for a connection to host.  Trust: the system store plus
+ * the ca_file of acct when it is given; otherwise (the plugin must greet
+ * the client before it knows who logs in) the ca_file of every account
+ * whose configured server for proto is host, or when none is, of every
+ * account in the configuration -- all of them the user's own choices.
+ * Errors as mo_tls_context(), described in f.
+ */
+int mo_login_tls_context(const struct mo_config *cfg,
+			 const struct mo_account *acct, enum mo_proto proto,
+			 const char *host, SSL_CTX **ctx_r, struct mo_fail *f);
+
+/*
+ * The account a client's login name means.  With forced (--account) the
+ * name must be that account's user or its name; otherwise the account
+ * whose user is login (mo_config_find_user), else the account called login.
+ * Returns MO_OK, MO_ERR_INVAL (bad characters in the name), MO_ERR_NOENT
+ * (no such account) or MO_ERR_CONFIG (ambiguous); f says what to change.
+ */
+int mo_login_find_account(const struct mo_config *cfg,
+			  const struct mo_account *forced, const char *login,
+			  const struct mo_account **acct_r, struct mo_fail *f);
+
+/*
+ * Obtains a fresh access token for acct (mo_token_obtain(): the same code
+ * as `mailoauth token`) and appends the base64 XOAUTH2 initial response
+ * for acct->user to b64 (initialise it with MO_XOAUTH2_B64_MAX; the caller
+ * wipes it with mo_buf_free()).  The token itself is wiped here.  Errors:
+ * MO_ERR_REAUTH (sign in again), MO_ERR_TEMP (IdP unreachable: try later),
+ * MO_ERR_CONFIG, MO_ERR_NOENT, MO_ERR_INVAL ...; f explains.
+ */
+int mo_login_xoauth2(const struct mo_config *cfg, const struct mo_account *acct,
+		     struct mo_buf *b64, struct mo_fail *f);
+
+/*
+ * Decodes a server's error challenge (the base64 after "+ " / "334 ").
+ * Returns MO_OK with ch filled (free with mo_challenge_free()), or an
+ * error when it is not a JSON challenge (ch zeroed).
+ */
+int mo_login_challenge(const char *b64, struct mo_challenge *ch);
+
+/*
+ * Sets f to MO_ERR_AUTH with the explanation of a refused token: the
+ * server's own words (server_line, sanitised; may be NULL), the challenge
+ * (may be NULL) and what to check.  proto_name is "POP3", "IMAP" or "SMTP".
+ */
+void mo_login_refused(struct mo_fail *f, const struct mo_account *acct,
+		      enum mo_proto proto, const char *host,
+		      const char *server_line, const struct mo_challenge *ch);
+
+/* "POP3", "IMAP", "SMTP". */
+const char *mo_proto_label(enum mo_proto p);
+
+#endif

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: MIT */
+/* Connecting to the mail server, and TLS on it (upstream.h). */
+#include "autoconfig.h"
+
+#include <stdlib.h>
+
+#include "errors.h"
+#include "upstream.h"
+
+int
+mo_upstream_connect(struct mo_conn *c, SSL_CTX *ctx, const struct mo_target *t,
+		    struct mo_fail *f)
+{
+	char *err = NULL;
+	int fd = -1, rc;
+
+	mo_log(1, "connecting to %s:%u (%s, %s)", t->host, t->port,
+	       mo_proto_name(t->proto), mo_tls_mode_name(t->tls));
+	rc = mo_tcp_connect(t->host, t->port, MO_UPSTREAM_TIMEOUT_MS, &fd, &err);
+	if (rc != MO_OK) {
+		mo_fail_set(f, rc == MO_ERR_NOMEM ? rc : MO_ERR_TEMP, "%s; check the host and "
+			    "port, and that the network is up",
+			    err != NULL ? err : mo_strerror(rc));
+		goto out;
+	}
+	mo_conn_init(c, fd, fd, "the server", MO_UPSTREAM_TIMEOUT_MS);
+	if (t->tls == MO_TLS_IMPLICIT)
+		rc = mo_upstream_tls(c, ctx, t, f);
+out:
+	free(err);
+	return rc;
+}
+
+int
+mo_upstream_tls(struct mo_conn *c, SSL_CTX *ctx, const struct mo_target *t,
+		struct mo_fail *f)
+{
+	char *err = NULL, desc[128];
+	int rc;
+
+	rc = mo_tls_start(c, ctx, t->host, &err);
+	if (rc != MO_OK) {
+		if (rc == MO_ERR_PROTO && t->tls == MO_TLS_IMPLICIT)
+			mo_fail_set(f, rc, "%s; if %s:%u expects STARTTLS, use --tls starttls",
+				    err != NULL ? err : mo_strerror(rc), t->host, t->port);
+		else
+			mo_fail_set(f, rc, "%s", err != NULL ? err : mo_strerror(rc));
+	} else {
+		mo_log(1, "TLS with %s: %s, certificate verified", t->host,
+		       mo_tls_describe(c, desc, sizeof(desc)));
+	}
+	free(err);
+	return rc;
+}

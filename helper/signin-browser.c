@@ -131,9 +131,9 @@ callback_error(const struct mo_account *a, struct mo_cb_result *cb,
 				    a->name);
 		ret = MO_ERR_REAUTH;
 	} else {
-		(void)mo_buf_printf(&msg, "the identity provider ended the sign-in with %s%s%s\n",
-				    e.error, e.description ? ": " : "",
-				    e.description ? e.description : "");
+		/* It came back through the browser, in a 302 redirect. */
+		e.http_status = 302;
+		(void)mo_buf_addstr(&msg, "the sign-in in the browser failed: ");
 		ret = mo_signin_explain(a, &e, &msg);
 		if (ret == MO_OK)
 			ret = MO_ERR_PROTO;
@@ -209,9 +209,17 @@ mo_signin_browser(struct mo_signin *s, char **error_r)
 		error = NULL;
 	}
 
-	ret = mo_loopback_wait(lb, pk.state, s->timeout, &mo_signin_cancel, &cb, error_r);
-	if (ret != MO_OK)
+	ret = mo_loopback_wait(lb, pk.state, s->timeout, &mo_signin_cancel, &cb, &error);
+	if (ret == MO_ERR_TIMEOUT) {
+		ret = mo_errorf(error_r, ret, "%s; run `mailoauth authorize %s` again (or use "
+				"--device)", error, a->name);
 		goto out;
+	}
+	if (ret != MO_OK) {
+		*error_r = error;
+		error = NULL;
+		goto out;
+	}
 	if (cb.kind == MO_CB_ERROR) {
 		ret = callback_error(a, &cb, error_r);
 		mo_loopback_reply(lb, false, *error_r);

@@ -421,8 +421,7 @@ mo_loopback_wait(struct mo_loopback *lb, const char *state, int timeout_s,
 			return mo_errorf(error_r, MO_ERR_CANCELLED, "sign-in cancelled");
 		if (now >= deadline)
 			return mo_errorf(error_r, MO_ERR_TIMEOUT,
-					 "no sign-in redirect arrived within %d seconds; "
-					 "run `mailoauth authorize` again (or use --device)",
+					 "no sign-in redirect arrived within %d seconds",
 					 timeout_s);
 		n = 0;
 		for (i = 0; i < 2; i++) {

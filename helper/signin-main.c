@@ -123,24 +123,30 @@ warn_identity(const struct mo_signin *s, const char *identity)
 		a->user, identity, identity, a->name, a->user);
 }
 
+static const char *
+proto_label(enum mo_proto p)
+{
+	static const char *const label[MO_PROTO_COUNT] = { "POP3", "IMAP", "SMTP" };
+
+	return (unsigned int)p < MO_PROTO_COUNT ? label[p] : "?";
+}
+
 static void
 warn_scope(const struct mo_signin *s, enum mo_proto p, const char *want)
 {
 	const struct mo_account *a = s->acct;
 
-	mo_net_warn("the identity provider did not grant %s, which %s needs: this token "
-		    "will be refused by the %s server.",
-		    want, mo_proto_name(p), mo_proto_name(p));
+	mo_net_warn("the identity provider did not grant %s, which %s needs: the %s server "
+		    "will refuse this token.", want, proto_label(p), proto_label(p));
 	if (a->provider->needs_tenant)
 		fprintf(stderr,
 			"  Add the delegated permission %s of \"Office 365 Exchange Online\" to the\n"
 			"  app registration (Entra admin center > App registrations > the app >\n"
 			"  API permissions > Add a permission > APIs my organization uses), have it\n"
 			"  consented (`mailoauth consent-url %s` prints the admin's link), then run\n"
-			"  `mailoauth authorize %s` again.  If %s is not used, remove %s from\n"
-			"  [account %s].\n",
-			perm_name(want), a->name, a->name, mo_proto_name(p), mo_proto_name(p),
-			a->name);
+			"  `mailoauth authorize %s` again.  If you do not use %s, drop it from the\n"
+			"  scopes of [account %s].\n",
+			perm_name(want), a->name, a->name, proto_label(p), a->name);
 	else
 		fprintf(stderr,
 			"  Allow that scope for the app at the provider, then run\n"

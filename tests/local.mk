@@ -74,3 +74,6 @@ tests_unit_test_signin_callback_SOURCES = tests/unit/test-signin-callback.c \
 	helper/net-log.c
 tests_unit_test_signin_callback_CPPFLAGS = $(SIGNIN_UNIT_CPPFLAGS)
 tests_unit_test_signin_callback_LDADD = $(UNIT_LDADD)
+signin_tests = tests/signin-browser.sh tests/signin-device.sh tests/signin-cc.sh
+TESTS += $(signin_tests)
+EXTRA_DIST += $(signin_tests) tests/lib/signin.sh tests/lib/signin-browser.py

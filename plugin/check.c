@@ -163,11 +163,9 @@ check_token(struct run *r, struct mo_buf *b64)
 			if (gmtime_r(&e, &tm) != NULL)
 				strftime(until, sizeof(until), ", valid until %Y-%m-%d %H:%M UTC", &tm);
 		}
-		step("ok", "token", "access token for %s%s%s%s", r->acct->user,
+		step("ok", "token", "access token for %s%s%s%s%s", r->acct->user,
 		     r->identity[0] ? " (signed in as " : "", r->identity,
-		     r->identity[0] ? ")" : "");
-		if (until[0])
-			printf("  %-6s %-8s %s\n", "", "", until + 2);
+		     r->identity[0] ? ")" : "", until);
 		if (r->scope == NULL) {
 			step("?", "scope", "the provider names no scope for %s",
 			     mo_proto_label(r->t.proto));
@@ -231,6 +229,26 @@ count_exists(void *arg, const char *line, size_t len)
 	return MO_OK;
 }
 
+/* The words of a reply without IMAP's tag and response code. */
+static const char *
+short_reply(enum mo_proto p, const char *s)
+{
+	if (p != MO_PROTO_IMAP)
+		return s;
+	s += strcspn(s, " ");		/* tag */
+	while (*s == ' ')
+		s++;
+	if (*s == '[') {
+		const char *close = strchr(s, ']');
+
+		if (close != NULL)
+			s = close + 1;
+	}
+	while (*s == ' ')
+		s++;
+	return s;
+}
+
 /* Connect, login and mailbox steps for one protocol. */
 static int
 check_server(struct run *r, SSL_CTX *ctx, const char *b64)
@@ -292,7 +310,11 @@ check_server(struct run *r, SSL_CTX *ctx, const char *b64)
 			       "cause.\n", r->scope, mo_proto_label(r->t.proto));
 		goto out;
 	}
-	mo_oneline(said, sizeof(said), reply.data, reply.len);
+	{
+		const char *words = short_reply(r->t.proto, mo_buf_str(&reply));
+
+		mo_oneline(said, sizeof(said), words, strlen(words));
+	}
 	step("ok", "login", "AUTH XOAUTH2 accepted%s%s", said[0] ? ": " : "", said);
 
 	switch (r->t.proto) {
@@ -379,7 +401,8 @@ check_one(const struct mo_config *cfg, const struct mo_account *acct,
 	r->scope = mo_account_scope_for(acct, t->proto);
 	mo_buf_init(&b64, MO_XOAUTH2_B64_MAX);
 	printf("Checking account %s: %s at %s:%u (%s)\n", acct->name, mo_proto_label(t->proto),
-	       t->host, t->port, mo_tls_mode_name(t->tls));
+	       t->host, t->port, t->tls_guessed ? "implicit TLS, else STARTTLS"
+						: mo_tls_mode_name(t->tls));
 	if (!acct->wants[t->proto])
 		step("?", "config", "the account's scopes do not name %s: add %s to scopes",
 		     mo_proto_label(t->proto), r->scope != NULL ? r->scope : "its scope");
@@ -442,6 +465,7 @@ mo_check_run(const struct mo_config *cfg, const struct mo_check_opts *o)
 		}
 		t.proto = (enum mo_proto)p;
 		t.tls = o->tls != MO_TLS_DEFAULT ? o->tls : mo_tls_mode_for_port(t.port);
+		t.tls_guessed = o->tls == MO_TLS_DEFAULT && !mo_tls_port_known(t.port);
 		return mo_exit_code(check_one(cfg, acct, &t));
 	}
 	for (p = 0; p < MO_PROTO_COUNT; p++) {
@@ -458,6 +482,7 @@ mo_check_run(const struct mo_config *cfg, const struct mo_check_opts *o)
 			continue;
 		}
 		t.tls = o->tls != MO_TLS_DEFAULT ? o->tls : mo_tls_mode_for_port(t.port);
+		t.tls_guessed = o->tls == MO_TLS_DEFAULT && !mo_tls_port_known(t.port);
 		rc = worse(rc, check_one(cfg, acct, &t));
 		n++;
 	}

@@ -242,7 +242,7 @@ mo_imap_up_simple(struct mo_conn *c, struct mo_imap_up *up, const char *cmd,
 }
 
 int
-mo_imap_up_open(struct mo_conn *c, SSL_CTX *ctx, const struct mo_target *t,
+mo_imap_up_open(struct mo_conn *c, SSL_CTX *ctx, struct mo_target *t,
 		struct mo_imap_up *up, struct mo_fail *f)
 {
 	struct mo_imap_resp r;

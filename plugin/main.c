@@ -52,7 +52,8 @@ usage(void)
 		"                 [--server HOST:PORT] [--tls implicit|starttls]\n"
 		"\n"
 		"--tls defaults from the port: STARTTLS on 110, 143, 587 and 25, implicit\n"
-		"TLS on every other port (995, 993, 465 ...).  TLS cannot be turned off.\n");
+		"TLS on 995, 993 and 465.  On other ports implicit TLS is tried first and\n"
+		"STARTTLS when the server greets in plain text.  TLS cannot be turned off.\n");
 }
 
 /* The value of --NAME VALUE or --NAME=VALUE at argv[*i]. */
@@ -178,6 +179,7 @@ run_connect(const struct args *a)
 	fr.target.port = (unsigned int)port;
 	fr.target.proto = (enum mo_proto)proto;
 	fr.target.tls = a->tls != MO_TLS_DEFAULT ? a->tls : mo_tls_mode_for_port((unsigned int)port);
+	fr.target.tls_guessed = a->tls == MO_TLS_DEFAULT && !mo_tls_port_known((unsigned int)port);
 
 	client = malloc(sizeof(*client));
 	server = malloc(sizeof(*server));

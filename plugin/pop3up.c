@@ -148,7 +148,7 @@ capa_has(const struct mo_pop3_up *up, const char *word)
 }
 
 int
-mo_pop3_up_open(struct mo_conn *c, SSL_CTX *ctx, const struct mo_target *t,
+mo_pop3_up_open(struct mo_conn *c, SSL_CTX *ctx, struct mo_target *t,
 		struct mo_pop3_up *up, struct mo_fail *f)
 {
 	struct mo_buf line;

@@ -88,7 +88,7 @@ mo_relay(struct mo_conn *client, struct mo_conn *server,
 	size_t n;
 	int cin = client->rfd, cout = client->wfd, sfd = server->rfd;
 	int fl_in = -1, fl_out = -1, ret = MO_ERR_NOMEM;
-	bool close_sent = false, client_gone = false;
+	bool client_done = false, client_gone = false;
 	long long drain_deadline = -1;
 
 	*error_r = NULL;
@@ -187,16 +187,12 @@ mo_relay(struct mo_conn *client, struct mo_conn *server,
 					}
 				}
 			}
-			/* The client is done and everything it sent is out:
-			 * tell the server, then give it a moment to finish. */
-			if (up.eof && up.end == up.start && !close_sent) {
-				if (ssl != NULL) {
-					ERR_clear_error();
-					(void)SSL_shutdown(ssl);
-				} else {
-					shutdown(sfd, SHUT_WR);
-				}
-				close_sent = true;
+			/* The client is done sending and everything it sent
+			 * is out.  Many servers drop pipelined commands when
+			 * the input ends, so no close_notify yet: let the
+			 * server answer as long as it keeps talking. */
+			if (up.eof && up.end == up.start && !client_done) {
+				client_done = true;
 				drain_deadline = mo_deadline(MO_RELAY_DRAIN_MS);
 			}
 			/* server -> down (also drains what OpenSSL holds);
@@ -224,6 +220,8 @@ mo_relay(struct mo_conn *client, struct mo_conn *server,
 				if (r == 1) {
 					down.end += got;
 					progress = true;
+					if (client_done)	/* still talking */
+						drain_deadline = mo_deadline(MO_RELAY_DRAIN_MS);
 					continue;
 				} else if (ssl != NULL) {
 					int e = SSL_get_error(ssl, r);

@@ -7,7 +7,8 @@
 /* Size of each direction's buffer. */
 #define MO_RELAY_BUF (256 * 1024)
 
-/* Grace period for the server to finish after the client closed. */
+/* After the client stopped sending: how long the server may stay quiet
+ * before the relay ends. */
 #define MO_RELAY_DRAIN_MS 5000
 
 struct mo_relay_stats {
@@ -22,9 +23,11 @@ struct mo_relay_stats {
  * (SSL_pending) is drained without waiting for the socket.
  *
  * Ends when the server closes (everything it sent is delivered, then the
- * client's side is shut), when the client closes (what it sent is
- * delivered, the server gets a TLS close_notify and MO_RELAY_DRAIN_MS to
- * answer), or on an error.  Client descriptors are switched to
+ * client's side is shut), when the client stops sending and the server has
+ * been quiet for MO_RELAY_DRAIN_MS (answers to the client's last commands
+ * still reach it: a client may close its sending side right after QUIT),
+ * when the client can no longer be written to, or on an error.  The
+ * caller closes the server connection (TLS close_notify).  Client descriptors are switched to
  * non-blocking for the duration (never a terminal) and restored.
  *
  * Returns MO_OK (clean end), MO_ERR_IO (a read/write/TLS error; *error_r

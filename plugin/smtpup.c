@@ -202,7 +202,7 @@ ehlo_has(const struct mo_smtp_up *up, const char *kw)
 }
 
 int
-mo_smtp_up_open(struct mo_conn *c, SSL_CTX *ctx, const struct mo_target *t,
+mo_smtp_up_open(struct mo_conn *c, SSL_CTX *ctx, struct mo_target *t,
 		struct mo_smtp_up *up, struct mo_fail *f)
 {
 	struct mo_buf text;

@@ -52,6 +52,18 @@ mo_tls_mode_for_port(unsigned int port)
 	}
 }
 
+bool
+mo_tls_port_known(unsigned int port)
+{
+	switch (port) {
+	case 110: case 143: case 587: case 25:
+	case 995: case 993: case 465:
+		return true;
+	default:
+		return false;
+	}
+}
+
 /* "what: OpenSSL's reason" (malloc'd). */
 static char *
 ssl_error_text(const char *what)

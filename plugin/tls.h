@@ -2,6 +2,8 @@
 #ifndef MAILOAUTH_PLUGIN_TLS_H
 #define MAILOAUTH_PLUGIN_TLS_H
 
+#include <stdbool.h>
+
 #include <openssl/ssl.h>
 
 #include "conn.h"
@@ -29,6 +31,9 @@ const char *mo_tls_mode_name(enum mo_tls_mode m);
 /* 110, 143, 587 and 25 upgrade with STARTTLS; every other port (995, 993,
  * 465 and any non-standard one) is implicit TLS. */
 enum mo_tls_mode mo_tls_mode_for_port(unsigned int port);
+
+/* True for the seven ports whose TLS mode is well known (above). */
+bool mo_tls_port_known(unsigned int port);
 
 /*
  * Makes the client context.  ca_file may be NULL.  Returns MO_OK with

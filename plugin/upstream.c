@@ -7,27 +7,44 @@
 #include "errors.h"
 #include "upstream.h"
 
-int
-mo_upstream_connect(struct mo_conn *c, SSL_CTX *ctx, const struct mo_target *t,
-		    struct mo_fail *f)
+static int
+tcp(struct mo_conn *c, const struct mo_target *t, struct mo_fail *f)
 {
 	char *err = NULL;
 	int fd = -1, rc;
 
-	mo_log(1, "connecting to %s:%u (%s, %s)", t->host, t->port,
-	       mo_proto_name(t->proto), mo_tls_mode_name(t->tls));
 	rc = mo_tcp_connect(t->host, t->port, MO_UPSTREAM_TIMEOUT_MS, &fd, &err);
-	if (rc != MO_OK) {
+	if (rc != MO_OK)
 		mo_fail_set(f, rc == MO_ERR_NOMEM ? rc : MO_ERR_TEMP, "%s; check the host and "
 			    "port, and that the network is up",
 			    err != NULL ? err : mo_strerror(rc));
-		goto out;
-	}
-	mo_conn_init(c, fd, fd, "the server", MO_UPSTREAM_TIMEOUT_MS);
-	if (t->tls == MO_TLS_IMPLICIT)
-		rc = mo_upstream_tls(c, ctx, t, f);
-out:
+	else
+		mo_conn_init(c, fd, fd, "the server", MO_UPSTREAM_TIMEOUT_MS);
 	free(err);
+	return rc;
+}
+
+int
+mo_upstream_connect(struct mo_conn *c, SSL_CTX *ctx, struct mo_target *t,
+		    struct mo_fail *f)
+{
+	int rc;
+
+	mo_log(1, "connecting to %s:%u (%s, %s%s)", t->host, t->port,
+	       mo_proto_name(t->proto), mo_tls_mode_name(t->tls),
+	       t->tls_guessed ? " guessed" : "");
+	if ((rc = tcp(c, t, f)) != MO_OK || t->tls != MO_TLS_IMPLICIT)
+		return rc;
+	rc = mo_upstream_tls(c, ctx, t, f);
+	if (rc == MO_ERR_PROTO && t->tls_guessed) {
+		/* Not a TLS port after all: most likely the protocol's
+		 * plain port, which the caller upgrades with STARTTLS. */
+		mo_log(1, "%s:%u does not start with TLS; trying STARTTLS", t->host, t->port);
+		mo_conn_close(c, false, true);
+		t->tls = MO_TLS_STARTTLS;
+		t->tls_guessed = false;
+		rc = tcp(c, t, f);
+	}
 	return rc;
 }
 
@@ -40,7 +57,7 @@ mo_upstream_tls(struct mo_conn *c, SSL_CTX *ctx, const struct mo_target *t,
 
 	rc = mo_tls_start(c, ctx, t->host, &err);
 	if (rc != MO_OK) {
-		if (rc == MO_ERR_PROTO && t->tls == MO_TLS_IMPLICIT)
+		if (rc == MO_ERR_PROTO && t->tls == MO_TLS_IMPLICIT && !t->tls_guessed)
 			mo_fail_set(f, rc, "%s; if %s:%u expects STARTTLS, use --tls starttls",
 				    err != NULL ? err : mo_strerror(rc), t->host, t->port);
 		else

@@ -34,11 +34,17 @@ struct mo_target {
 	unsigned int port;
 	enum mo_proto proto;
 	enum mo_tls_mode tls;	/* never MO_TLS_DEFAULT here */
+	/* The mode was guessed (implicit: a non-standard port and no --tls):
+	 * when the server greets in plain text instead of a TLS handshake,
+	 * mo_upstream_connect() reconnects and tls becomes STARTTLS -- still
+	 * TLS before any token, never a plaintext fallback. */
+	bool tls_guessed;
 };
 
-/* TCP connection, then TLS at once when t->tls is implicit. */
+/* TCP connection, then TLS at once when t->tls is implicit (see
+ * tls_guessed: t may change to STARTTLS). */
 int mo_upstream_connect(struct mo_conn *c, SSL_CTX *ctx,
-			const struct mo_target *t, struct mo_fail *f);
+			struct mo_target *t, struct mo_fail *f);
 
 /* The TLS handshake after a STARTTLS/STLS the server accepted. */
 int mo_upstream_tls(struct mo_conn *c, SSL_CTX *ctx, const struct mo_target *t,
@@ -61,7 +67,7 @@ void mo_pop3_up_free(struct mo_pop3_up *up);
 
 /* Connects, reads the greeting (+OK, else f has the server's words),
  * upgrades with STLS when t->tls says so, and reads CAPA. */
-int mo_pop3_up_open(struct mo_conn *c, SSL_CTX *ctx, const struct mo_target *t,
+int mo_pop3_up_open(struct mo_conn *c, SSL_CTX *ctx, struct mo_target *t,
 		    struct mo_pop3_up *up, struct mo_fail *f);
 
 /*
@@ -98,7 +104,7 @@ void mo_imap_up_free(struct mo_imap_up *up);
 
 /* Connects, reads "* OK" (BYE/PREAUTH refused), STARTTLS when t->tls says
  * so, then the capabilities (from the greeting or CAPABILITY). */
-int mo_imap_up_open(struct mo_conn *c, SSL_CTX *ctx, const struct mo_target *t,
+int mo_imap_up_open(struct mo_conn *c, SSL_CTX *ctx, struct mo_target *t,
 		    struct mo_imap_up *up, struct mo_fail *f);
 
 /*
@@ -131,7 +137,7 @@ void mo_smtp_up_free(struct mo_smtp_up *up);
 
 /* Connects, reads the 220 banner, EHLO, STARTTLS when t->tls says so
  * (refused when not offered), EHLO again. */
-int mo_smtp_up_open(struct mo_conn *c, SSL_CTX *ctx, const struct mo_target *t,
+int mo_smtp_up_open(struct mo_conn *c, SSL_CTX *ctx, struct mo_target *t,
 		    struct mo_smtp_up *up, struct mo_fail *f);
 
 /* AUTH XOAUTH2 in two steps (334, then the response): RFC 4954 forbids an

@@ -23,6 +23,9 @@ dist_man_MANS = \
 
 guides = \
 	doc/entra-app-registration.md \
+	doc/clients.md \
+	doc/postfix.md \
+	doc/troubleshooting.md \
 	doc/sasl-plugin.md
 
 dist_doc_DATA = README.md $(guides)

@@ -36,6 +36,28 @@ for c in $commands; do
 	done
 done
 
+# The back ends' own usage texts may know more options than --help
+# (mailoauth authorize --help; mailoauth connect without arguments).
+printf '[account x]\nprovider = microsoft\ntenant = common\nclient_id = x\nuser = x@example.org\nstate_dir = %s/state\n' "$tmp" >"$tmp/conf"
+"$M" --config "$tmp/conf" authorize --help >"$tmp/authorize" 2>&1
+tap_ok $? "mailoauth authorize --help"
+for o in $(grep -o -- '--[a-z][a-z-]*' "$tmp/authorize" | sort -u); do
+	grep -qE "Fl -${o#--}( |\$)" "$man1"
+	tap_ok $? "mailoauth(1) documents authorize $o"
+done
+"$M" connect >/dev/null 2>"$tmp/connect"
+[ $? -eq 64 ]
+tap_ok $? "mailoauth connect without arguments: usage, exit 64"
+for c in connect check; do
+	page=$man1
+	[ "$c" = connect ] && page=$conn1
+	for o in $(awk -v c="$c" '{ for (i = 1; i <= NF; i++) if ($i == c) on = 1 } /^ *mailoauth/ && !index($0, " " c " ") { on = 0 } on' "$tmp/connect" |
+			grep -o -- '--[a-z][a-z-]*' | grep -v -- '--config' | sort -u); do
+		grep -qE "Fl -${o#--}( |\$)" "$page"
+		tap_ok $? "$(basename "$page") documents $c $o"
+	done
+done
+
 # Global options.
 for o in $(sed -n '/^Options:/,/^Exit status:/p' "$tmp/help" | grep -o -- ' -[a-zA-Z]\b\| --[a-z][a-z-]*' | sort -u); do
 	grep -q "Fl ${o#-}\( \|$\)" "$man1"

@@ -198,11 +198,14 @@ mo_signin_browser(struct mo_signin *s, char **error_r)
 	fprintf(stderr, "mailoauth: waiting up to %d s for the browser to come back to "
 			"http://localhost:%u/ on this machine (Ctrl-C cancels)\n",
 		s->timeout, mo_loopback_port(lb));
-	if (!s->open_browser && !mo_signin_have_display())
-		fprintf(stderr, "mailoauth: signing in from another computer?  The browser "
-				"must reach port %u here: run `ssh -L %u:127.0.0.1:%u THIS-HOST` "
-				"there first (set redirect_port for a fixed port), or use --device.\n",
-			mo_loopback_port(lb), mo_loopback_port(lb), mo_loopback_port(lb));
+	if (!s->open_browser && !mo_signin_have_display()) {
+		unsigned int port = mo_loopback_port(lb);
+
+		fprintf(stderr, "mailoauth: signing in from another computer?  The browser must "
+				"reach port %u here: run `ssh -L %u:127.0.0.1:%u THIS-HOST` there "
+				"first (set redirect_port for a fixed port), or use --device.\n",
+			port, port, port);
+	}
 	if (s->open_browser && mo_signin_open_url(mo_buf_str(&url), &opener, &error) != MO_OK) {
 		mo_net_warn("%s; open the URL above yourself", error);
 		free(error);

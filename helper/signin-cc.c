@@ -27,6 +27,8 @@
 
 #define CLAIMS_MAX (64 * 1024)
 #define MSG_MAX 8192
+#define BAD_SECRET "AADSTS7000215: the client secret is wrong (use the secret's " \
+	"Value, not its Secret ID, from App registrations > Certificates & secrets): "
 
 /* Exchange Online's application permissions per protocol (EXO-OAUTH). */
 static const char *const app_role[MO_PROTO_COUNT] = {
@@ -67,7 +69,8 @@ read_claims(const char *token, struct app_claims *c)
 		goto out;
 	c->read = true;
 	oid = json_string_value(json_object_get(j, "oid"));
-	if (oid != NULL && strlen(oid) <= 64 && strspn(oid, "0123456789abcdefABCDEF-") == strlen(oid))
+	if (oid != NULL && strlen(oid) <= 64 &&
+	    strspn(oid, "0123456789abcdefABCDEF-") == strlen(oid))
 		c->oid = strdup(oid);
 	/* A copy: the payload is wiped below, strings and all. */
 	if (json_is_array(json_object_get(j, "roles")))
@@ -108,16 +111,15 @@ explain_exchange_steps(const struct mo_account *a, const struct app_claims *c)
 		fprintf(stderr, "      (%s is the app's service principal, read from the token)\n",
 			oid);
 	else
-		fprintf(stderr,
-			"      OBJECT_ID is the Object ID under Entra ID > Enterprise applications >\n"
-			"      the app, NOT the one under App registrations (the wrong one makes\n"
-			"      every login fail).\n");
+		fputs("      OBJECT_ID is the Object ID under Entra ID >\n"
+		      "      Enterprise applications > the app, NOT the one under App\n"
+		      "      registrations (the wrong one makes every login fail).\n", stderr);
 	if (a->wants[MO_PROTO_POP3] || a->wants[MO_PROTO_IMAP])
-		fprintf(stderr, "  Add-MailboxPermission -Identity %s -User %s -AccessRights FullAccess\n",
-			a->user, oid);
+		fprintf(stderr, "  Add-MailboxPermission -Identity %s -User %s "
+				"-AccessRights FullAccess\n", a->user, oid);
 	if (a->wants[MO_PROTO_SMTP])
-		fprintf(stderr, "  Add-RecipientPermission -Identity %s -Trustee %s -AccessRights SendAs "
-				"-Confirm:$false\n", a->user, oid);
+		fprintf(stderr, "  Add-RecipientPermission -Identity %s -Trustee %s "
+				"-AccessRights SendAs -Confirm:$false\n", a->user, oid);
 	fprintf(stderr,
 		"The app registration needs the application permission(s)");
 	for (p = 0; p < MO_PROTO_COUNT; p++) {
@@ -125,7 +127,8 @@ explain_exchange_steps(const struct mo_account *a, const struct app_claims *c)
 			fprintf(stderr, " %s", app_role[p]);
 	}
 	fprintf(stderr,
-		" of\n  \"Office 365 Exchange Online\" with admin consent (`mailoauth consent-url %s`).\n"
+		" of\n  \"Office 365 Exchange Online\" with admin consent "
+		"(`mailoauth consent-url %s`).\n"
 		"Then prove it end to end: mailoauth check %s\n",
 		a->name, a->name);
 	if (c->roles != NULL) {
@@ -198,11 +201,7 @@ mo_signin_client_credentials(struct mo_signin *s, char **error_r)
 		 * Value.  Make sure the code and the cure are in the message. */
 		if (err.n_codes > 0 && err.codes[0] == 7000215 &&
 		    (error == NULL || strstr(error, "7000215") == NULL))
-			ret = mo_signin_post_error(a, &err,
-						   "AADSTS7000215: the client secret is wrong (use the "
-						   "secret's Value, not its Secret ID, from App "
-						   "registrations > Certificates & secrets): ",
-						   error, ret, error_r);
+			ret = mo_signin_post_error(a, &err, BAD_SECRET, error, ret, error_r);
 		else
 			ret = mo_signin_post_error(a, &err, NULL, error, ret, error_r);
 		goto out;

@@ -311,10 +311,9 @@ mo_signin_device(struct mo_signin *s, char **error_r)
 			continue;
 		}
 		if (is(err.error, "authorization_declined") || is(err.error, "access_denied")) {
-			ret = mo_errorf(error_r, MO_ERR_REAUTH,
-					"the sign-in was declined on the verification page; nothing "
-					"was stored.  Run `mailoauth authorize %s` to try again.",
-					a->name);
+			ret = mo_errorf(error_r, MO_ERR_REAUTH, "the sign-in was declined on the "
+					"verification page; nothing was stored.  Run `mailoauth "
+					"authorize %s` to try again.", a->name);
 			goto out;
 		}
 		if (is(err.error, "expired_token") || is(err.error, "code_expired")) {
@@ -324,10 +323,9 @@ mo_signin_device(struct mo_signin *s, char **error_r)
 			goto out;
 		}
 		if (is(err.error, "bad_verification_code")) {
-			ret = mo_errorf(error_r, MO_ERR_PROTO,
-					"the identity provider no longer knows this device code "
-					"(bad_verification_code); run `mailoauth authorize %s` again",
-					a->name);
+			ret = mo_errorf(error_r, MO_ERR_PROTO, "the identity provider no longer "
+					"knows this device code (bad_verification_code); run "
+					"`mailoauth authorize %s` again", a->name);
 			goto out;
 		}
 		if (err.error == NULL && (ret == MO_ERR_TEMP || ret == MO_ERR_TIMEOUT)) {

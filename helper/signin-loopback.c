@@ -99,7 +99,8 @@ mo_loopback_open(unsigned int port, struct mo_loopback **lb_r, char **error_r)
 
 	*lb_r = NULL;
 	if (port > 65535)
-		return mo_errorf(error_r, MO_ERR_CONFIG, "redirect_port %u is not a port number", port);
+		return mo_errorf(error_r, MO_ERR_CONFIG, "redirect_port %u is not a port number",
+				 port);
 	lb = calloc(1, sizeof(*lb));
 	if (lb == NULL)
 		return mo_errorf(error_r, MO_ERR_NOMEM, "out of memory");
@@ -108,11 +109,10 @@ mo_loopback_open(unsigned int port, struct mo_loopback **lb_r, char **error_r)
 	if (err != 0) {
 		free(lb);
 		if (port != 0)
-			return mo_errorf(error_r, MO_ERR_IO,
-					 "cannot listen on 127.0.0.1:%u for the sign-in redirect: %s; "
-					 "is another sign-in running?  Set redirect_port to a free port "
-					 "(or 0 for any) in the account's section",
-					 port, strerror(err));
+			return mo_errorf(error_r, MO_ERR_IO, "cannot listen on 127.0.0.1:%u for "
+					 "the sign-in redirect: %s; is another sign-in running?  "
+					 "Set redirect_port to a free port (or 0 for any) in the "
+					 "account's section", port, strerror(err));
 		return mo_errorf(error_r, MO_ERR_IO,
 				 "cannot listen on 127.0.0.1 for the sign-in redirect: %s",
 				 strerror(err));
@@ -321,7 +321,8 @@ accept_clients(struct mo_loopback *lb, int lfd)
 				oldest = i;
 		}
 		if (slot == MAX_CLIENTS) {
-			mo_net_note(1, "sign-in listener: too many connections, closing the idlest");
+			mo_net_note(1, "sign-in listener: too many connections, closing the "
+				       "idlest");
 			client_close(lb, oldest);
 			slot = oldest;
 		}

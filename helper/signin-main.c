@@ -119,7 +119,8 @@ warn_identity(const struct mo_signin *s, const char *identity)
 		"  (user is the mailbox, login_hint who signs in; %s needs FullAccess on it,\n"
 		"  and Send As for SMTP).  Otherwise run `mailoauth authorize %s` again and\n"
 		"  sign in as %s.\n",
-		a->user, identity, a->name, s->ctx->cfg->path ? s->ctx->cfg->path : "the configuration",
+		a->user, identity, a->name,
+		s->ctx->cfg->path ? s->ctx->cfg->path : "the configuration",
 		a->user, identity, identity, a->name, a->user);
 }
 
@@ -140,12 +141,12 @@ warn_scope(const struct mo_signin *s, enum mo_proto p, const char *want)
 		    "will refuse this token.", want, proto_label(p), proto_label(p));
 	if (a->provider->needs_tenant)
 		fprintf(stderr,
-			"  Add the delegated permission %s of \"Office 365 Exchange Online\" to the\n"
-			"  app registration (Entra admin center > App registrations > the app >\n"
-			"  API permissions > Add a permission > APIs my organization uses), have it\n"
-			"  consented (`mailoauth consent-url %s` prints the admin's link), then run\n"
-			"  `mailoauth authorize %s` again.  If you do not use %s, drop it from the\n"
-			"  scopes of [account %s].\n",
+			"  Add the delegated permission %s of \"Office 365 Exchange\n"
+			"  Online\" to the app registration (Entra admin center > App\n"
+			"  registrations > the app > API permissions > Add a permission > APIs\n"
+			"  my organization uses), have it consented (`mailoauth consent-url %s`\n"
+			"  prints the admin's link), then run `mailoauth authorize %s` again.\n"
+			"  If you do not use %s, drop it from the scopes of [account %s].\n",
 			perm_name(want), a->name, a->name, proto_label(p), a->name);
 	else
 		fprintf(stderr,
@@ -164,6 +165,14 @@ mo_signin_finish(struct mo_signin *s, struct mo_token_reply *reply,
 	int ret, p;
 
 	memset(&tok, 0, sizeof(tok));
+	/*
+	 * reply->identity (preferred_username, tid, oid) comes from the
+	 * id_token's payload, read without checking its signature: the token
+	 * came straight from the token endpoint over TLS that we verified, in
+	 * answer to our own request (OpenID Connect Core §3.1.3.7 allows
+	 * skipping the check then), and it decides nothing: it only names who
+	 * signed in, for the warning below and for `mailoauth status`.
+	 */
 	m = mo_identity_match(reply->identity, a->user, a->login_hint);
 	if (m == MO_ID_OTHER)
 		warn_identity(s, reply->identity);

@@ -206,6 +206,10 @@ mo_signin_finish(struct mo_signin *s, struct mo_token_reply *reply,
 			s->identity, a->name);
 	else
 		fprintf(stderr, "mailoauth: tokens stored for account %s.\n", a->name);
+	/* The trap of the "Authenticated" button: a token is not a mailbox. */
+	if (a->flow != MO_FLOW_CLIENT_CREDENTIALS)
+		fprintf(stderr, "mailoauth: a sign-in alone does not prove that the mailbox can be "
+				"used: `mailoauth check %s` does.\n", a->name);
 out:
 	mo_token_clear(&tok);
 	return ret;

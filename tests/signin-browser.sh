@@ -75,6 +75,8 @@ tap_ok $? "tokens stored: mailoauth token prints the new access token"
 tap_ok $? "identity, tenant and object id recorded from the id_token"
 "$MAILOAUTH_HELPER" status work 2>&1 | grep -q 'as user@contoso.example'
 tap_ok $? "mailoauth status shows who signed in"
+grep -q 'mailoauth check work' "$SI_ERR"
+tap_ok $? "points at mailoauth check to prove the mailbox works"
 
 # --- a confidential app sends its secret; DISPLAY picks the browser flow ----
 si_write_secret "$STAND_DIR/conf.secret" "$STAND_CONFIDENTIAL_SECRET"
@@ -128,6 +130,12 @@ si_url > /dev/null
 si_wait
 [ "$SI_RC" -eq 75 ] && grep -q 'no sign-in redirect arrived within 1 seconds' "$SI_ERR"
 tap_ok $? "nobody comes back: timeout, exit 75 (rc=$SI_RC)"
+si_start work --browser --no-open
+si_url > /dev/null
+kill -INT "$SI_PID"
+si_wait
+[ "$SI_RC" -eq 1 ] && grep -q 'sign-in cancelled' "$SI_ERR"
+tap_ok $? "Ctrl-C while waiting for the browser: cancelled, exit 1 (rc=$SI_RC)"
 cmp -s "$f" "$STAND_DIR/work.before"
 tap_ok $? "after all those failures the store file is byte for byte the same"
 

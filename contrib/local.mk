@@ -20,3 +20,6 @@ contrib/systemd/mailoauth-refresh.service: $(srcdir)/contrib/systemd/mailoauth-r
 
 CLEANFILES += contrib/systemd/mailoauth-refresh.service
 EXTRA_DIST += contrib/systemd/mailoauth-refresh.service.in
+
+TESTS += tests/completion.sh
+EXTRA_DIST += tests/completion.sh

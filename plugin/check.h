@@ -5,6 +5,7 @@
 #include <stdbool.h>
 
 #include "config.h"
+#include "target.h"
 #include "tls.h"
 
 /*
@@ -36,18 +37,5 @@ struct mo_check_opts {
  * 69 refused (login or mailbox), 75 temporary, 77 sign in again,
  * 78 configuration, 64 usage. */
 int mo_check_run(const struct mo_config *cfg, const struct mo_check_opts *o);
-
-/* Splits "HOST:PORT" / "[V6]:PORT"; host is copied into host (size n).
- * MO_OK or MO_ERR_USAGE. */
-int mo_split_hostport(const char *s, char *host, size_t n, unsigned int *port_r);
-
-/* Protocol a well-known port implies (995/110 POP3, 993/143 IMAP,
- * 587/465/25 SMTP), or -1. */
-int mo_proto_for_port(unsigned int port);
-
-/* True when the space-separated scope list granted covers scope: compared
- * case-insensitively, percent-encoding undone, and the bare short name
- * ("POP.AccessAsUser.All") accepted for a full URL scope. */
-bool mo_scope_granted(const char *granted, const char *scope);
 
 #endif

@@ -2,20 +2,22 @@
 #
 # plugin/: the connection plugin (mailoauth connect) and mailoauth check.
 #
-# The protocol parsers (no I/O, no OpenSSL) are a convenience library so
-# that the unit tests in tests/plugin/ link exactly what the program runs.
+# The protocol parsers and other pure helpers (no I/O, no OpenSSL) are a
+# convenience library, so that the unit tests in tests/plugin/ link exactly
+# what the program runs.
 
 noinst_LTLIBRARIES += plugin/libmoproto.la
 plugin_libmoproto_la_SOURCES = \
 	plugin/pop3parse.c plugin/pop3parse.h \
 	plugin/imapparse.c plugin/imapparse.h \
-	plugin/saslplain.c plugin/saslplain.h
+	plugin/saslplain.c plugin/saslplain.h \
+	plugin/target.c plugin/target.h \
+	plugin/report.c plugin/report.h
 plugin_libmoproto_la_CFLAGS = $(AM_CFLAGS)
 
 pkglibexec_PROGRAMS += plugin/mailoauth-connect
 plugin_mailoauth_connect_SOURCES = \
 	plugin/main.c \
-	plugin/report.c plugin/report.h \
 	plugin/conn.c plugin/conn.h \
 	plugin/tls.c plugin/tls.h \
 	plugin/relay.c plugin/relay.h \

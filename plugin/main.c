@@ -27,6 +27,7 @@
 #include "front.h"
 #include "login.h"
 #include "report.h"
+#include "target.h"
 #include "tls.h"
 #include "validate.h"
 

@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: MIT */
+/* Server addresses, well-known ports and granted scopes (target.h). */
+#include "autoconfig.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "config.h"
+#include "errors.h"
+#include "target.h"
+
+int
+mo_proto_for_port(unsigned int port)
+{
+	switch (port) {
+	case 995: case 110:		return MO_PROTO_POP3;
+	case 993: case 143:		return MO_PROTO_IMAP;
+	case 587: case 465: case 25:	return MO_PROTO_SMTP;
+	default:			return -1;
+	}
+}
+
+int
+mo_split_hostport(const char *s, char *host, size_t n, unsigned int *port_r)
+{
+	const char *colon, *hend;
+	char *end;
+	unsigned long port;
+	size_t hlen;
+
+	if (s[0] == '[') {
+		hend = strchr(s, ']');
+		if (hend == NULL || hend[1] != ':')
+			return MO_ERR_USAGE;
+		colon = hend + 1;
+		s++;
+	} else {
+		colon = strrchr(s, ':');
+		if (colon == NULL || memchr(s, ':', (size_t)(colon - s)) != NULL)
+			return MO_ERR_USAGE;
+		hend = colon;
+	}
+	hlen = (size_t)(hend - s);
+	if (hlen == 0 || hlen >= n || !isdigit((unsigned char)colon[1]))
+		return MO_ERR_USAGE;
+	port = strtoul(colon + 1, &end, 10);
+	if (*end != '\0' || port == 0 || port > 65535)
+		return MO_ERR_USAGE;
+	memcpy(host, s, hlen);
+	host[hlen] = '\0';
+	*port_r = (unsigned int)port;
+	return MO_OK;
+}
+
+/* Undoes %XX in place. */
+static void
+percent_decode(char *s)
+{
+	char *o = s;
+
+	for (; *s != '\0'; s++) {
+		if (s[0] == '%' && isxdigit((unsigned char)s[1]) && isxdigit((unsigned char)s[2])) {
+			char hex[3] = { s[1], s[2], '\0' };
+
+			*o++ = (char)strtol(hex, NULL, 16);
+			s += 2;
+		} else {
+			*o++ = *s;
+		}
+	}
+	*o = '\0';
+}
+
+bool
+mo_scope_granted(const char *granted, const char *scope)
+{
+	const char *shortname = strrchr(scope, '/');
+	char *copy, *tok, *save = NULL;
+	bool found = false;
+
+	shortname = shortname != NULL ? shortname + 1 : scope;
+	copy = strdup(granted);
+	if (copy == NULL)
+		return false;
+	for (tok = strtok_r(copy, " ", &save); tok != NULL && !found;
+	     tok = strtok_r(NULL, " ", &save)) {
+		percent_decode(tok);
+		if (strcasecmp(tok, scope) == 0 || strcasecmp(tok, shortname) == 0)
+			found = true;
+	}
+	free(copy);
+	return found;
+}

@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef MAILOAUTH_PLUGIN_TARGET_H
+#define MAILOAUTH_PLUGIN_TARGET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Small pure helpers of connect and check, unit-tested in
+ * tests/plugin/test-target.c. */
+
+/* Splits "HOST:PORT" / "[V6]:PORT"; host is copied into host (size n).
+ * MO_OK or MO_ERR_USAGE. */
+int mo_split_hostport(const char *s, char *host, size_t n, unsigned int *port_r);
+
+/* Protocol a well-known port implies (995/110 POP3, 993/143 IMAP,
+ * 587/465/25 SMTP), or -1. */
+int mo_proto_for_port(unsigned int port);
+
+/* True when the space-separated scope list granted covers scope: compared
+ * case-insensitively, percent-encoding undone, and the bare short name
+ * ("POP.AccessAsUser.All") accepted for a full URL scope. */
+bool mo_scope_granted(const char *granted, const char *scope);
+
+#endif

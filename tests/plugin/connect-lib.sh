@@ -1,0 +1,155 @@
+# SPDX-License-Identifier: MIT
+# shellcheck shell=sh
+# Building blocks of the `mailoauth connect` / `mailoauth check` tests, the
+# benchmark and the demo: the test stand, a configuration with signed-in
+# accounts, and stock fetchmail / mbsync set up to use the plugin.
+# Source after tests/lib/tap.sh (tap_require/tap_skip_all are used).
+#
+#   connect_setup              start the stand (Dovecot + mock IdP); set W,
+#                              CFG, STATE; account "work" for $STAND_USER with
+#                              POP, IMAP and SMTP scopes, signed in (imported)
+#   connect_account NAME USER  append an [account NAME] to $CFG
+#   connect_import NAME USER [SCOPES]  mint a grant at the mock and import it
+#   connect_cmd [ARGS...]      print the plugin command for a client's
+#                              configuration: "$MAILOAUTH_HELPER --config $CFG
+#                              connect ARGS %h %p"
+#   connect_fetchmailrc DIR PROTO PORT USER [LINES...]
+#                              write DIR/.fetchmailrc (0600): one poll of
+#                              127.0.0.1 through the plugin with `sslproto ''`
+#                              and a dummy password, delivering to DIR/mbox
+#                              (mda "cat >>"); LINES are added to the poll
+#                              (keep, no keep, fetchall ...)
+#   connect_fetchmail DIR [ARGS...]   run fetchmail once (HOME, FETCHMAILHOME
+#                              = DIR); output in DIR/out; returns its status
+#                              (0 mail, 1 no mail, 2 socket, 3 auth ...)
+#   connect_count FILE         number of messages in an mbox written above
+#   maildir_count DIR          number of messages in a Maildir (new + cur)
+#   store_edit FILE stale|token TOKEN   make a stored access token stale or
+#                              replace it (still fresh)
+
+: "${top_srcdir:=.}"
+: "${top_builddir:=.}"
+: "${MAILOAUTH_HELPER:=$top_builddir/helper/mailoauth}"
+: "${MAILOAUTH_LIBEXECDIR:=$top_builddir/tests/libexec}"
+export MAILOAUTH_HELPER MAILOAUTH_LIBEXECDIR
+
+CONNECT_SCOPES="https://outlook.office.com/POP.AccessAsUser.All https://outlook.office.com/IMAP.AccessAsUser.All https://outlook.office.com/SMTP.Send offline_access"
+
+tap_require python3 openssl dovecot
+[ -x "$MAILOAUTH_HELPER" ] || tap_skip_all "$MAILOAUTH_HELPER not built"
+if [ ! -x "$MAILOAUTH_LIBEXECDIR/mailoauth-connect" ]; then
+	# Outside `make check` (the demo, the benchmark): the same links as
+	# tests/local.mk makes.
+	MAILOAUTH_LIBEXECDIR=$(cd "$top_builddir" && pwd)/tests/libexec
+	mkdir -p "$MAILOAUTH_LIBEXECDIR"
+	ln -sf ../../helper/mailoauth-net "$MAILOAUTH_LIBEXECDIR/mailoauth-net"
+	ln -sf ../../plugin/mailoauth-connect "$MAILOAUTH_LIBEXECDIR/mailoauth-connect"
+fi
+[ -x "$MAILOAUTH_LIBEXECDIR/mailoauth-connect" ] || tap_skip_all "mailoauth-connect not built"
+
+STAND_SRC=$top_srcdir/tests/stand
+. "$STAND_SRC/stand.sh"
+
+connect_setup() {
+	stand_cleanup_on_exit
+	stand_start || tap_skip_all "the test stand did not start"
+	W=$STAND_DIR/connect
+	mkdir -p "$W"
+	chmod 755 "$W"
+	CFG=$W/config
+	STATE=$W/state
+	: > "$CFG"
+	chmod 644 "$CFG"
+	export W CFG STATE
+	connect_account work "$STAND_USER"
+	connect_import work "$STAND_USER" || tap_skip_all "cannot sign the test account in"
+}
+
+connect_account() {
+	cat >> "$CFG" <<EOF
+[account $1]
+provider = microsoft
+tenant = $STAND_TENANT
+client_id = $STAND_PUBLIC_CLIENT_ID
+user = $2
+scopes = pop imap smtp
+authority = $MOCK_URL
+ca_file = $STAND_CA
+state_dir = $STATE
+pop3 = 127.0.0.1:$DOVECOT_POP3S_PORT
+imap = 127.0.0.1:$DOVECOT_IMAPS_PORT
+smtp = 127.0.0.1:$DOVECOT_SUBMISSION_PORT
+
+EOF
+}
+
+connect_import() {
+	_rt=$W/seed-$1.rt
+	stand_seed "$2" "${3:-$CONNECT_SCOPES}" | stand_json refresh_token > "$_rt" || return 1
+	"$MAILOAUTH_HELPER" --config "$CFG" import "$1" --file "$_rt" 2>> "$W/helper.log"
+	_rc=$?
+	rm -f "$_rt"
+	return $_rc
+}
+
+connect_cmd() {
+	echo "$MAILOAUTH_HELPER --config $CFG connect $* %h %p"
+}
+
+connect_fetchmailrc() {
+	_d=$1 _proto=$2 _port=$3 _user=$4
+	shift 4
+	mkdir -p "$_d"
+	chmod 700 "$_d"
+	{
+		echo "set no syslog"
+		echo "poll 127.0.0.1 protocol $_proto port $_port"
+		echo "  plugin \"$(connect_cmd --protocol "$_proto")\""
+		echo "  user \"$_user\" password \"dummy\" is root here"
+		echo "  sslproto ''"
+		echo "  mda \"cat >> $_d/mbox\""
+		for _l in "$@"; do
+			echo "  $_l"
+		done
+	} > "$_d/.fetchmailrc"
+	chmod 600 "$_d/.fetchmailrc"
+}
+
+connect_fetchmail() {
+	_d=$1
+	shift
+	HOME=$_d FETCHMAILHOME=$_d fetchmail --nodetach -f "$_d/.fetchmailrc" "$@" \
+		> "$_d/out" 2>&1
+}
+
+connect_count() {
+	if [ -f "$1" ]; then
+		grep -c '^Message-ID: <' "$1"
+	else
+		echo 0
+	fi
+}
+
+maildir_count() {
+	find "$1/new" "$1/cur" -type f 2>/dev/null | wc -l
+}
+
+store_edit() {
+	python3 - "$@" <<'EOF'
+import json, os, sys, time
+path, what = sys.argv[1], sys.argv[2]
+st = os.stat(path)
+d = json.load(open(path))
+if what == "stale":
+    d["expires_at"] = int(time.time()) - 60
+else:
+    d["access_token"] = sys.argv[3]
+    d["expires_at"] = int(time.time()) + 3000
+tmp = path + ".edit"
+with open(tmp, "w") as f:
+    json.dump(d, f)
+os.chmod(tmp, 0o600)
+os.chown(tmp, st.st_uid, st.st_gid)
+os.rename(tmp, path)
+EOF
+}

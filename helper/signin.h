@@ -4,6 +4,7 @@
 
 #include <signal.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #include "config.h"
@@ -108,7 +109,6 @@ void mo_signin_reap(pid_t pid);
 #ifdef HAVE_QRENCODE
 /* Prints text as a QR code made of Unicode half blocks on f (signin-qr.c).
  * Returns MO_OK, or MO_ERR_TOOBIG / MO_ERR_NOMEM (nothing printed). */
-#include <stdio.h>
 int mo_signin_print_qr(FILE *f, const char *text);
 #endif
 

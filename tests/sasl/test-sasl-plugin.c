@@ -811,8 +811,57 @@ test_broken_config(void)
 	app_free(&a);
 }
 
+static double
+now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
+}
+
+/* --bench N: in-process cost of one complete XOAUTH2 exchange (new, start,
+ * final step, dispose) with the token from the store (account named by the
+ * password) and with the token as the password (no configuration). */
+static int
+bench(const char *dir, long n)
+{
+	struct app a = { .authname = USER, .pass = "work", .no_prompts = true };
+	struct app b = { .authname = USER, .pass = FRESH, .no_prompts = true };
+	char missing[512];
+	struct result r;
+	double t0, store_us, pass_us;
+	long i, bad = 0;
+
+	if (sasl_reinit(dir) != 0)
+		return 1;
+	t0 = now_us();
+	for (i = 0; i < n; i++) {
+		login(&a, "XOAUTH2", true, &r);
+		bad += r.final_rc != SASL_OK;
+	}
+	store_us = (now_us() - t0) / (double)n;
+	snprintf(missing, sizeof(missing), "%s/missing", tmpdir);
+	setenv("MAILOAUTH_CONFIG", missing, 1);
+	if (sasl_reinit(dir) != 0)
+		return 1;
+	t0 = now_us();
+	for (i = 0; i < n; i++) {
+		login(&b, "XOAUTH2", true, &r);
+		bad += r.final_rc != SASL_OK;
+	}
+	pass_us = (now_us() - t0) / (double)n;
+	printf("in-process XOAUTH2 exchange, %ld each: token from the store %.1f us, "
+	       "token as password %.1f us, ratio %.2f, failures %ld\n",
+	       n, store_us, pass_us, store_us / pass_us, bad);
+	app_free(&a);
+	app_free(&b);
+	sasl_client_done();
+	return bad != 0;
+}
+
 int
-main(void)
+main(int argc, char **argv)
 {
 	const char *builddir = getenv("top_builddir");
 	char dir[1024];
@@ -829,6 +878,12 @@ main(void)
 		return tap_done();
 	}
 	set_helper("helper-ok");
+	if (argc == 3 && strcmp(argv[1], "--bench") == 0) {
+		int ret = bench(dir, strtol(argv[2], NULL, 10));
+
+		cleanup();
+		return ret;
+	}
 	tap_ok(sasl_reinit(dir) == 0, "sasl_client_init loads %s", dir);
 
 	test_postfix_callbacks();

@@ -159,11 +159,26 @@ set_peer_name(SSL *ssl, const char *host)
 	return SSL_set1_host(ssl, host) == 1 ? 0 : -1;
 }
 
+/* OpenSSL keeps no peer certificate from a failed handshake: the
+ * verification callback saves the server's own (depth 0) certificate, so
+ * that a host-name mismatch can say which names it carries. */
+static int
+verify_cb(int ok, X509_STORE_CTX *xs)
+{
+	SSL *ssl = X509_STORE_CTX_get_ex_data(xs, SSL_get_ex_data_X509_STORE_CTX_idx());
+	X509 **leaf = ssl != NULL ? SSL_get_app_data(ssl) : NULL;
+	X509 *cert = X509_STORE_CTX_get_current_cert(xs);
+
+	if (leaf != NULL && *leaf == NULL && cert != NULL &&
+	    X509_STORE_CTX_get_error_depth(xs) == 0 && X509_up_ref(cert) == 1)
+		*leaf = cert;
+	return ok;
+}
+
 /* Names in the peer certificate ("DNS:a, IP:b"), for a host mismatch. */
 static void
-peer_names(SSL *ssl, char *buf, size_t n)
+peer_names(X509 *cert, char *buf, size_t n)
 {
-	X509 *cert = SSL_get_peer_certificate(ssl);
 	GENERAL_NAMES *names;
 	int i, count;
 	size_t used = 0;
@@ -205,7 +220,6 @@ peer_names(SSL *ssl, char *buf, size_t n)
 		if ((unsigned char)buf[used] < 0x20 || (unsigned char)buf[used] > 0x7e)
 			buf[used] = '?';
 	GENERAL_NAMES_free(names);
-	X509_free(cert);
 }
 
 int
@@ -213,6 +227,7 @@ mo_tls_start(struct mo_conn *c, SSL_CTX *ctx, const char *host, char **error_r)
 {
 	const unsigned char *junk;
 	long long deadline = mo_deadline(c->timeout_ms);
+	X509 *leaf = NULL;
 	SSL *ssl = NULL;
 	int ret = MO_ERR_NOMEM, r, e, rc;
 
@@ -228,6 +243,8 @@ mo_tls_start(struct mo_conn *c, SSL_CTX *ctx, const char *host, char **error_r)
 		*error_r = ssl_error_text("cannot set up TLS");
 		goto out;
 	}
+	SSL_set_app_data(ssl, &leaf);
+	SSL_set_verify(ssl, SSL_VERIFY_PEER, verify_cb);
 	if (set_peer_name(ssl, host) != 0) {
 		*error_r = mo_aprintf("cannot check the certificate against '%s'", host);
 		ret = MO_ERR_INVAL;
@@ -255,7 +272,7 @@ mo_tls_start(struct mo_conn *c, SSL_CTX *ctx, const char *host, char **error_r)
 			char names[512];
 
 			if (v == X509_V_ERR_HOSTNAME_MISMATCH || v == X509_V_ERR_IP_ADDRESS_MISMATCH) {
-				peer_names(ssl, names, sizeof(names));
+				peer_names(leaf, names, sizeof(names));
 				*error_r = mo_aprintf("the certificate of %s is not valid for that name "
 						  "(it names %s); connect to a name the certificate "
 						  "carries", host, names[0] ? names : "other hosts");
@@ -279,11 +296,15 @@ mo_tls_start(struct mo_conn *c, SSL_CTX *ctx, const char *host, char **error_r)
 		ret = MO_ERR_PROTO;
 		goto out;
 	}
+	SSL_set_app_data(ssl, NULL);
 	c->ssl = ssl;
 	ssl = NULL;
 	ret = MO_OK;
 out:
+	if (ssl != NULL)
+		SSL_set_app_data(ssl, NULL);
 	SSL_free(ssl);
+	X509_free(leaf);
 	ERR_clear_error();
 	if (ret != MO_OK && *error_r == NULL)
 		ret = MO_ERR_NOMEM;

@@ -153,3 +153,45 @@ os.chown(tmp, st.st_uid, st.st_gid)
 os.rename(tmp, path)
 EOF
 }
+
+# fake_start PROTO MODE [tls|wronghost|plain] [COUNT] — start
+# tests/plugin/fake_server.py; sets FAKE_PORT, FAKE_LOG, FAKE_PID.
+FAKE_PIDS=''
+fake_start() {
+	_fd=$W/fake.$$.$(date +%s%N)
+	mkdir -p "$_fd"
+	FAKE_LOG=$_fd/log
+	: > "$FAKE_LOG"
+	case ${3:-plain} in
+	tls) _tls="--cert $STAND_SERVER_CERT --key $STAND_SERVER_KEY" ;;
+	wronghost) _tls="--cert $STAND_WRONGHOST_CERT --key $STAND_WRONGHOST_KEY" ;;
+	*) _tls= ;;
+	esac
+	# shellcheck disable=SC2086
+	python3 "$top_srcdir/tests/plugin/fake_server.py" --proto "$1" --mode "$2" \
+		--port-file "$_fd/port" --log "$FAKE_LOG" --count "${4:-1}" $_tls \
+		> "$_fd/out" 2>&1 &
+	FAKE_PID=$!
+	FAKE_PIDS="$FAKE_PIDS $FAKE_PID"
+	stand__wait_file "$_fd/port" 10 || return 1
+	FAKE_PORT=$(cat "$_fd/port")
+}
+
+# fake_stop — stop every fake server this script started (by pid).
+fake_stop() {
+	for _p in $FAKE_PIDS; do
+		kill "$_p" 2>/dev/null
+		wait "$_p" 2>/dev/null
+	done
+	FAKE_PIDS=''
+}
+
+# session OUT PORT ARGS... < SCRIPT — run `mailoauth connect ARGS 127.0.0.1
+# PORT` with SCRIPT as the client's side (at most 30 s); the client sees
+# OUT, stderr goes to OUT.err; returns the plugin's exit status.
+session() {
+	_out=$1 _port=$2
+	shift 2
+	timeout 30 "$MAILOAUTH_HELPER" --config "$CFG" connect "$@" 127.0.0.1 "$_port" \
+		> "$_out" 2> "$_out.err"
+}

@@ -48,7 +48,7 @@ mo_sasl_error(const sasl_utils_t *utils, unsigned flags, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(buf + n, sizeof(buf) - n, fmt, ap);
 	va_end(ap);
-	/* Messages may quote the helper's stderr or a server's challenge:
+	/* Messages may quote the helper's error output or a server's challenge:
 	 * one line, no control characters. */
 	for (i = n; buf[i] != '\0'; i++) {
 		unsigned char c = (unsigned char)buf[i];

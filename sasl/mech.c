@@ -278,25 +278,32 @@ out:
 }
 
 /* What to do about an error status (RFC 6750 §3.1 codes for OAUTHBEARER,
- * HTTP-like ones for XOAUTH2). */
+ * HTTP-like ones for XOAUTH2); written into buf. */
 static const char *
-advice(const struct mo_challenge *ch, bool from_account)
+advice(const struct mo_challenge *ch, const struct mo_account *acct,
+       char *buf, size_t n)
 {
 	const char *s = ch->status;
 
-	if (strcmp(s, "401") == 0 || strcmp(s, "invalid_token") == 0)
-		return from_account ?
-		       "the token is invalid, expired or revoked, or was issued "
-		       "for another user: check the account's user and run "
-		       "`mailoauth status`" :
-		       "the token is invalid, expired or revoked, or was issued "
-		       "for another user";
-	if (strcmp(s, "403") == 0 || strcmp(s, "insufficient_scope") == 0)
-		return "the token lacks the permission (scope) this server "
-		       "needs: add it to the account's scopes and sign in again";
-	if (strcmp(s, "400") == 0 || strcmp(s, "invalid_request") == 0)
-		return "the server could not use the request";
-	return "the server refused the login";
+	if (strcmp(s, "401") == 0 || strcmp(s, "invalid_token") == 0) {
+		if (acct != NULL)
+			snprintf(buf, n, "the token is invalid, expired or revoked, "
+				 "or was issued for another user: check the "
+				 "account's user and run `mailoauth status %s`",
+				 acct->name);
+		else
+			snprintf(buf, n, "the token is invalid, expired or revoked, "
+				 "or was issued for another user");
+	} else if (strcmp(s, "403") == 0 || strcmp(s, "insufficient_scope") == 0) {
+		snprintf(buf, n, "the token lacks the permission (scope) this "
+			 "server needs: add it to the account's scopes and sign "
+			 "in again");
+	} else if (strcmp(s, "400") == 0 || strcmp(s, "invalid_request") == 0) {
+		snprintf(buf, n, "the server could not use the request");
+	} else {
+		snprintf(buf, n, "the server refused the login");
+	}
+	return buf;
 }
 
 static int
@@ -307,7 +314,7 @@ step_challenge(struct mo_sasl_ctx *ctx, const sasl_utils_t *utils,
 {
 	struct mo_challenge ch;
 	const char *why = NULL;
-	char desc[512], msg[900];
+	char desc[512], hint[256], msg[1000];
 	int err;
 
 	memset(&ch, 0, sizeof(ch));
@@ -323,7 +330,7 @@ step_challenge(struct mo_sasl_ctx *ctx, const sasl_utils_t *utils,
 			 ctx->acct != NULL ? "account " : "the password",
 			 ctx->acct != NULL ? ctx->acct->name : "",
 			 mo_challenge_describe(&ch, desc, sizeof(desc)),
-			 advice(&ch, ctx->acct != NULL));
+			 advice(&ch, ctx->acct, hint, sizeof(hint)));
 	else
 		snprintf(msg, sizeof(msg), "the server refused the %s login with a "
 			 "challenge that is not an error report (%s)",

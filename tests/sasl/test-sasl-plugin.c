@@ -529,6 +529,35 @@ test_error_challenge(const char *mech, const char *challenge, const char *ack,
 }
 
 static void
+test_odd_server(void)
+{
+	struct app a = { .authname = USER, .pass = "work" };
+	struct app p = { .interact = true, .authname = USER };
+	sasl_conn_t *conn = app_conn(&a);
+	sasl_interact_t *prompts = NULL;
+	const char *out = NULL, *mech = NULL;
+	unsigned outlen = 0;
+	int rc;
+
+	rc = app_start(conn, &a, "XOAUTH2", true, &out, &outlen, &mech);
+	rc = app_step(conn, &a, "not json", 8, &out, &outlen);
+	tap_ok(rc == SASL_CONTINUE && outlen == 0,
+	       "a challenge that is not an error report is still acknowledged");
+	tap_ok(contains(detail(conn), "not an error report"),
+	       "... and reported (%s)", detail(conn));
+	sasl_dispose(&conn);
+
+	/* The application gives up while our prompts are outstanding. */
+	conn = app_conn(&p);
+	rc = sasl_client_start(conn, "XOAUTH2", &prompts, &out, &outlen, &mech);
+	tap_ok(rc == SASL_INTERACT && prompts != NULL, "prompts returned");
+	sasl_dispose(&conn);
+	tap_ok(1, "dispose with prompts outstanding (leak check under ASan)");
+	app_free(&a);
+	app_free(&p);
+}
+
+static void
 test_oauthbearer(void)
 {
 	static const char want[] = "n,a=" USER ",\x01host=imap.example.com\x01"
@@ -897,6 +926,7 @@ main(int argc, char **argv)
 	test_error_challenge("OAUTHBEARER", "{\"status\":\"invalid_token\"}",
 			     "\x01", 1, "status invalid_token", "account work");
 	test_oauthbearer();
+	test_odd_server();
 	test_prompts();
 	test_helper();
 	test_dirfd();

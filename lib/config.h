@@ -36,13 +36,17 @@ enum mo_proto {
 };
 
 struct mo_server {
-	char *host;		/* never NULL after loading (defaults filled in) */
+	char *host;		/* never NULL after loading (defaults filled in;
+				   "" with port 0 when neither the account nor
+				   its provider names a server) */
 	unsigned int port;
 };
 
 struct mo_provider {
 	char *name;
-	/* URL templates; "{authority}" and "{tenant}" are substituted. */
+	/* URL templates; "{authority}" and "{tenant}" are substituted.  An
+	 * account's authority replaces the scheme://host[:port] part of a
+	 * template without "{authority}" (google). */
 	char *authorize_url;
 	char *token_url;
 	char *device_url;	/* NULL: no device flow */
@@ -125,7 +129,9 @@ int mo_config_find_user(const struct mo_config *cfg, const char *user,
 int mo_proto_from_name(const char *name);
 const char *mo_proto_name(enum mo_proto p);
 
-/* The scope a protocol needs, as configured for the account's provider. */
+/* The scope a protocol needs, as configured for the account's provider
+ * (the provider's app_scope for flow = client_credentials); NULL when the
+ * provider has none. */
 const char *mo_account_scope_for(const struct mo_account *a, enum mo_proto p);
 
 #endif

@@ -57,11 +57,21 @@ char *mo_store_path(const char *dir, const char *account);
  * Loads ACCOUNT's tokens.  Returns MO_OK, MO_ERR_NOENT (nothing stored yet),
  * MO_ERR_PERM (the directory or file is accessible to others or owned by
  * someone else; *error_r contains the chmod command that fixes it),
- * MO_ERR_PARSE (corrupt file), MO_ERR_IO or MO_ERR_NOMEM.  *error_r is
- * malloc'd.
+ * MO_ERR_PARSE (corrupt file), MO_ERR_IO, MO_ERR_NOMEM or MO_ERR_INVAL
+ * (account is not a valid account name, see mailoauth.conf(5)).  *error_r
+ * is malloc'd.
  */
 int mo_store_load(const char *dir, const char *account, struct mo_token *t,
 		  char **error_r);
+
+/*
+ * Like mo_store_load(), from the state directory already opened as dirfd
+ * (a process that chroots after opening it: Postfix); dir names it in
+ * messages.  dirfd is checked like the directory and left open.
+ */
+#define MO_HAVE_STORE_LOAD_AT 1
+int mo_store_load_at(int dirfd, const char *dir, const char *account,
+		     struct mo_token *t, char **error_r);
 
 /* Parses the text of a store file (for tests and fuzzing). */
 int mo_store_parse(const char *text, size_t len, struct mo_token *t,
@@ -72,8 +82,10 @@ char *mo_store_serialise(const char *account, const struct mo_token *t);
 
 /*
  * Creates dir (0700, with parents) when missing and replaces ACCOUNT's file
- * atomically.  Returns MO_OK, MO_ERR_PERM, MO_ERR_IO or MO_ERR_NOMEM; on
- * failure the previous file is untouched.
+ * atomically.  Returns MO_OK, MO_ERR_PERM, MO_ERR_IO, MO_ERR_NOMEM or
+ * MO_ERR_INVAL (an invalid account name, or a member the file could not
+ * hold: a token outside 0x21-0x7e, a control character, a negative time);
+ * on failure the previous file is untouched.
  */
 int mo_store_save(const char *dir, const char *account,
 		  const struct mo_token *t, char **error_r);

@@ -41,7 +41,9 @@ UNIT_LDADD = tests/unit/libtap.la lib/libmocrypto.la lib/libmocore.la
 unit_tests = \
 	tests/unit/test-core \
 	tests/unit/test-saslmsg \
-	tests/unit/test-challenge
+	tests/unit/test-challenge \
+	tests/unit/test-config \
+	tests/unit/test-store
 check_PROGRAMS += $(unit_tests)
 TESTS += $(unit_tests)
 
@@ -54,10 +56,34 @@ tests_unit_test_saslmsg_LDADD = $(UNIT_LDADD)
 tests_unit_test_challenge_SOURCES = tests/unit/test-challenge.c
 tests_unit_test_challenge_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_test_challenge_LDADD = $(UNIT_LDADD)
+tests_unit_test_config_SOURCES = tests/unit/test-config.c
+tests_unit_test_config_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_test_config_LDADD = $(UNIT_LDADD)
+tests_unit_test_store_SOURCES = tests/unit/test-store.c
+tests_unit_test_store_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_test_store_LDADD = $(UNIT_LDADD)
 
 # Shell tests (TAP).
-TESTS += tests/style-check.sh tests/cli.sh
-EXTRA_DIST += tests/style-check.sh tests/cli.sh tests/lib/tap.sh
+TESTS += tests/style-check.sh tests/cli.sh tests/stand-selftest.sh tests/demo.sh
+EXTRA_DIST += tests/style-check.sh tests/cli.sh tests/lib/tap.sh \
+	tests/stand-selftest.sh tests/demo.sh tools/demo \
+	tests/mock-idp/README.md tests/mock-idp/mock_idp.py \
+	tests/mock-idp/idp_core.py tests/mock-idp/idp_errors.py \
+	tests/mock-idp/idp_rules.py \
+	tests/stand/README.md tests/stand/stand.sh tests/stand/dovecot.sh \
+	tests/stand/mkca.sh tests/stand/smtp_sink.py tests/stand/standlib.py
+
+# The SASL plugin (sasl/) through the real libsasl2: unit tests in C, end to
+# end against the test stand, and the login benchmark.
+sasl_unit_tests = tests/sasl/test-sasl-plugin
+check_PROGRAMS += $(sasl_unit_tests)
+TESTS += $(sasl_unit_tests)
+tests_sasl_test_sasl_plugin_SOURCES = tests/sasl/test-sasl-plugin.c
+tests_sasl_test_sasl_plugin_CPPFLAGS = $(UNIT_CPPFLAGS) \
+	-DSASL_SYSTEM_PLUGINDIR='"$(saslplugindir)"'
+tests_sasl_test_sasl_plugin_CFLAGS = $(EXE_CFLAGS) $(SASL_CFLAGS)
+tests_sasl_test_sasl_plugin_LDFLAGS = $(EXE_LDFLAGS)
+tests_sasl_test_sasl_plugin_LDADD = $(UNIT_LDADD) $(SASL_LIBS) -lpthread
 
 # The sign-in flows (issue 4): PKCE, the redirect parser and listener, and
 # `mailoauth authorize` end to end against the mock identity platform.
@@ -77,3 +103,25 @@ tests_unit_test_signin_callback_LDADD = $(UNIT_LDADD)
 signin_tests = tests/signin-browser.sh tests/signin-device.sh tests/signin-cc.sh
 TESTS += $(signin_tests)
 EXTRA_DIST += $(signin_tests) tests/lib/signin.sh tests/lib/signin-browser.py
+
+# The connection plugin (plugin/): parser and helper unit tests, end to end
+# with fetchmail, mbsync and fake servers, and (not in make check) the
+# benchmark tests/bench/connect-fetchmail.sh.
+plugin_unit_tests = tests/plugin/test-pop3parse tests/plugin/test-imapparse \
+	tests/plugin/test-target
+check_PROGRAMS += $(plugin_unit_tests)
+TESTS += $(plugin_unit_tests)
+PLUGIN_UNIT_CPPFLAGS = $(UNIT_CPPFLAGS) -I$(top_srcdir)/plugin
+PLUGIN_UNIT_LDADD = plugin/libmoproto.la $(UNIT_LDADD)
+tests_plugin_test_pop3parse_SOURCES = tests/plugin/test-pop3parse.c
+tests_plugin_test_pop3parse_CPPFLAGS = $(PLUGIN_UNIT_CPPFLAGS)
+tests_plugin_test_pop3parse_LDADD = $(PLUGIN_UNIT_LDADD)
+tests_plugin_test_imapparse_SOURCES = tests/plugin/test-imapparse.c
+tests_plugin_test_imapparse_CPPFLAGS = $(PLUGIN_UNIT_CPPFLAGS)
+tests_plugin_test_imapparse_LDADD = $(PLUGIN_UNIT_LDADD)
+tests_plugin_test_target_SOURCES = tests/plugin/test-target.c
+tests_plugin_test_target_CPPFLAGS = $(PLUGIN_UNIT_CPPFLAGS)
+tests_plugin_test_target_LDADD = $(PLUGIN_UNIT_LDADD)
+TESTS += tests/e2e-sasl-clients.sh tests/e2e-sasl-postfix.sh
+EXTRA_DIST += tests/e2e-sasl-clients.sh tests/e2e-sasl-postfix.sh \
+	tests/sasl/e2e-lib.sh

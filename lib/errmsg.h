@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef MAILOAUTH_ERRMSG_H
+#define MAILOAUTH_ERRMSG_H
+
+/*
+ * Formatting of the malloc'd detail messages that travel through the
+ * `char **error_r` out-parameters.  Never pass a secret as an argument:
+ * messages end up on terminals and in logs.
+ */
+
+/*
+ * Sets *error_r (when error_r is not NULL) to a malloc'd message built from
+ * fmt, replacing nothing: *error_r must not hold a message yet.  When out of
+ * memory *error_r is set to NULL.  Returns err, so that callers can write
+ * `return mo_errorf(error_r, MO_ERR_IO, "%s: %s", path, strerror(errno));`.
+ */
+int mo_errorf(char **error_r, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* A malloc'd formatted string (free()), or NULL when out of memory. */
+char *mo_strdup_printf(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+
+#endif

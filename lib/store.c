@@ -1,0 +1,364 @@
+/* SPDX-License-Identifier: MIT */
+/* The token files: private directory, atomic replacement, removal. */
+#include "autoconfig.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "errmsg.h"
+#include "errors.h"
+#include "paths.h"
+#include "secret.h"
+#include "store.h"
+#include "storefmt.h"
+
+char *
+mo_store_path(const char *dir, const char *account)
+{
+	size_t n = strlen(dir);
+
+	while (n > 1 && dir[n - 1] == '/')
+		n--;
+	return mo_strdup_printf("%.*s/%s.json", (int)n, dir, account);
+}
+
+/* Checks that t can be written and read back: the rules of the parser. */
+static int
+token_check(const char *account, const struct mo_token *t, char **error_r)
+{
+	const char *what = NULL;
+
+	if (mo_store_check(t, &what) != MO_OK)
+		return mo_errorf(error_r, MO_ERR_INVAL,
+				 "account \"%s\": refusing to store: %s", account,
+				 what);
+	return MO_OK;
+}
+
+static int
+check_account(const char *account, char **error_r)
+{
+	if (!mo_valid_account_name(account))
+		return mo_errorf(error_r, MO_ERR_INVAL,
+				 "invalid account name (1-64 characters of "
+				 "A-Z a-z 0-9 . _ @ + -, not starting with \".\")");
+	return MO_OK;
+}
+
+static int
+read_capped(int fd, struct mo_buf *b, const char *path, char **error_r)
+{
+	char chunk[4096];
+	ssize_t n;
+	int ret = MO_OK;
+
+	for (;;) {
+		n = read(fd, chunk, sizeof(chunk));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			ret = mo_errorf(error_r, MO_ERR_IO, "%s: %s", path,
+					strerror(errno));
+			break;
+		}
+		if (n == 0)
+			break;
+		ret = mo_buf_add(b, chunk, (size_t)n);
+		if (ret == MO_ERR_TOOBIG) {
+			ret = mo_errorf(error_r, MO_ERR_PARSE,
+					"%s: larger than %d bytes: corrupt token "
+					"file; move it away and sign in again",
+					path, MO_STORE_MAX);
+			break;
+		}
+		if (ret != MO_OK)
+			break;
+	}
+	mo_wipe(chunk, sizeof(chunk));
+	return ret;
+}
+
+/* Loads ACCOUNT's file from the open, already checked directory dfd; dir
+ * names it in messages.  dfd < 0: dir does not exist. */
+static int
+load_in(int dfd, const char *dir, const char *account, struct mo_token *t,
+	char **error_r)
+{
+	struct mo_buf b;
+	struct stat st;
+	const char *perr = NULL;
+	char *path = NULL, *name = NULL;
+	int fd = -1, ret;
+
+	mo_buf_init(&b, MO_STORE_MAX);
+	path = mo_store_path(dir, account);
+	name = mo_strdup_printf("%s.json", account);
+	if (path == NULL || name == NULL) {
+		ret = MO_ERR_NOMEM;
+		goto out;
+	}
+	fd = dfd < 0 ? -1 : openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC |
+				   O_NONBLOCK);
+	if (fd < 0) {
+		int e = dfd < 0 ? ENOENT : errno;
+
+		if (e == ENOENT)
+			ret = mo_errorf(error_r, MO_ERR_NOENT,
+					"no tokens stored for account \"%s\" (%s); "
+					"sign in with: mailoauth authorize %s",
+					account, path, account);
+		else if (e == ELOOP)
+			ret = mo_errorf(error_r, MO_ERR_PERM,
+					"%s is a symbolic link; token files must be "
+					"regular files: remove the link and run "
+					"mailoauth authorize %s", path, account);
+		else
+			ret = mo_errorf(error_r, MO_ERR_IO, "%s: %s", path,
+					strerror(e));
+		goto out;
+	}
+	if (fstat(fd, &st) != 0) {
+		ret = mo_errorf(error_r, MO_ERR_IO, "%s: %s", path,
+				strerror(errno));
+		goto out;
+	}
+	ret = mo_private_file_check(&st, path, error_r);
+	if (ret != MO_OK)
+		goto out;
+	if (st.st_size > MO_STORE_MAX) {
+		ret = mo_errorf(error_r, MO_ERR_PARSE,
+				"%s: larger than %d bytes: corrupt token file; "
+				"move it away and run `mailoauth authorize %s`",
+				path, MO_STORE_MAX, account);
+		goto out;
+	}
+	ret = read_capped(fd, &b, path, error_r);
+	if (ret != MO_OK)
+		goto out;
+	ret = mo_store_parse(b.data != NULL ? b.data : "", b.len, t, &perr);
+	if (ret == MO_ERR_PARSE)
+		ret = mo_errorf(error_r, MO_ERR_PARSE,
+				"%s: %s: corrupt token file; run `mailoauth "
+				"authorize %s` (or restore it)", path, perr, account);
+out:
+	mo_buf_free(&b);
+	if (fd >= 0)
+		close(fd);
+	free(path);
+	free(name);
+	return ret;
+}
+
+int
+mo_store_load(const char *dir, const char *account, struct mo_token *t,
+	      char **error_r)
+{
+	int dfd = -1, ret;
+
+	memset(t, 0, sizeof(*t));
+	ret = check_account(account, error_r);
+	if (ret != MO_OK)
+		return ret;
+	ret = mo_private_dir_open(dir, false, &dfd, error_r);
+	if (ret == MO_ERR_NOENT) {
+		/* No directory yet: the same message as no file. */
+		if (error_r != NULL) {
+			free(*error_r);
+			*error_r = NULL;
+		}
+		ret = MO_OK;
+	}
+	if (ret == MO_OK)
+		ret = load_in(dfd, dir, account, t, error_r);
+	if (dfd >= 0)
+		close(dfd);
+	return ret;
+}
+
+int
+mo_store_load_at(int dirfd, const char *dir, const char *account,
+		 struct mo_token *t, char **error_r)
+{
+	int ret;
+
+	memset(t, 0, sizeof(*t));
+	ret = check_account(account, error_r);
+	if (ret == MO_OK)
+		ret = mo_private_dir_check(dirfd, dir, false, error_r);
+	if (ret == MO_OK)
+		ret = load_in(dirfd, dir, account, t, error_r);
+	return ret;
+}
+
+static int
+write_all(int fd, const char *p, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int
+mo_store_save(const char *dir, const char *account, const struct mo_token *t,
+	      char **error_r)
+{
+	char *json = NULL, *path = NULL, *tmp = NULL;
+	int dfd = -1, fd = -1, ret;
+	bool tmp_exists = false;
+
+	ret = check_account(account, error_r);
+	if (ret == MO_OK)
+		ret = token_check(account, t, error_r);
+	if (ret != MO_OK)
+		goto out;
+	json = mo_store_serialise(account, t);
+	path = mo_store_path(dir, account);
+	tmp = mo_strdup_printf("%.*s/.%s.json.XXXXXX",
+			       (int)(strlen(path) - strlen(account) - 6), path,
+			       account);
+	if (json == NULL || path == NULL || tmp == NULL) {
+		ret = MO_ERR_NOMEM;
+		goto out;
+	}
+	ret = mo_private_dir_open(dir, true, &dfd, error_r);
+	if (ret != MO_OK)
+		goto out;
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0) {
+		ret = mo_errorf(error_r, MO_ERR_IO,
+				"cannot create a temporary file in %s: %s", dir,
+				strerror(errno));
+		goto out;
+	}
+	tmp_exists = true;
+	if (fchmod(fd, 0600) != 0 || write_all(fd, json, strlen(json)) != 0 ||
+	    write_all(fd, "\n", 1) != 0 || fsync(fd) != 0) {
+		ret = mo_errorf(error_r, MO_ERR_IO, "cannot write %s: %s", tmp,
+				strerror(errno));
+		goto out;
+	}
+	if (close(fd) != 0) {
+		fd = -1;
+		ret = mo_errorf(error_r, MO_ERR_IO, "cannot write %s: %s", tmp,
+				strerror(errno));
+		goto out;
+	}
+	fd = -1;
+	if (rename(tmp, path) != 0) {
+		ret = mo_errorf(error_r, MO_ERR_IO, "cannot replace %s: %s",
+				path, strerror(errno));
+		goto out;
+	}
+	tmp_exists = false;
+	if (fsync(dfd) != 0) {
+		ret = mo_errorf(error_r, MO_ERR_IO, "cannot sync %s: %s", dir,
+				strerror(errno));
+		goto out;
+	}
+	ret = MO_OK;
+out:
+	if (fd >= 0)
+		close(fd);
+	if (tmp_exists)
+		unlink(tmp);
+	if (dfd >= 0)
+		close(dfd);
+	mo_free_secret(json);
+	free(path);
+	free(tmp);
+	return ret;
+}
+
+int
+mo_store_remove(const char *dir, const char *account, char **error_r)
+{
+	static const char zeros[4096];
+	struct stat st;
+	char *path = NULL, *name = NULL;
+	off_t left;
+	int dfd = -1, fd = -1, ret;
+
+	ret = check_account(account, error_r);
+	if (ret != MO_OK)
+		goto out;
+	path = mo_store_path(dir, account);
+	name = mo_strdup_printf("%s.json", account);
+	if (path == NULL || name == NULL) {
+		ret = MO_ERR_NOMEM;
+		goto out;
+	}
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0)
+		fd = openat(dfd, name, O_WRONLY | O_NOFOLLOW | O_CLOEXEC |
+			    O_NONBLOCK);
+	if (fd < 0) {
+		int e = errno;
+
+		if (e == ENOENT)
+			ret = mo_errorf(error_r, MO_ERR_NOENT,
+					"no tokens stored for account \"%s\" (%s)",
+					account, path);
+		else if (e == ELOOP)
+			ret = mo_errorf(error_r, MO_ERR_PERM,
+					"%s is a symbolic link, not a token file; "
+					"remove it by hand", path);
+		else
+			ret = mo_errorf(error_r, MO_ERR_IO, "%s: %s", path,
+					strerror(e));
+		goto out;
+	}
+	if (fstat(fd, &st) != 0) {
+		ret = mo_errorf(error_r, MO_ERR_IO, "%s: %s", path,
+				strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		ret = mo_errorf(error_r, MO_ERR_PERM,
+				"%s is not a regular file; remove it by hand", path);
+		goto out;
+	}
+	for (left = st.st_size; left > 0;) {
+		size_t n = left < (off_t)sizeof(zeros) ? (size_t)left : sizeof(zeros);
+
+		if (write_all(fd, zeros, n) != 0) {
+			ret = mo_errorf(error_r, MO_ERR_IO, "cannot wipe %s: %s",
+					path, strerror(errno));
+			goto out;
+		}
+		left -= (off_t)n;
+	}
+	if (fsync(fd) != 0) {
+		ret = mo_errorf(error_r, MO_ERR_IO, "cannot wipe %s: %s", path,
+				strerror(errno));
+		goto out;
+	}
+	if (unlinkat(dfd, name, 0) != 0) {
+		ret = mo_errorf(error_r, MO_ERR_IO, "cannot remove %s: %s", path,
+				strerror(errno));
+		goto out;
+	}
+	(void)fsync(dfd);
+	ret = MO_OK;
+out:
+	if (fd >= 0)
+		close(fd);
+	if (dfd >= 0)
+		close(dfd);
+	free(path);
+	free(name);
+	return ret;
+}

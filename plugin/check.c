@@ -28,6 +28,7 @@ struct run {
 	bool scope_missing;
 	const char *scope;	/* the protocol's scope */
 	char identity[256];	/* who signed in, from the store */
+	const char *failed;	/* the step that failed, for the result line */
 	long messages;		/* IMAP EXISTS */
 };
 
@@ -65,6 +66,7 @@ check_token(struct run *r, struct mo_buf *b64)
 	rc = mo_login_xoauth2(r->cfg, r->acct, b64, &r->f);
 	if (rc != MO_OK) {
 		step_fail("token", &r->f);
+		r->failed = "no token";
 		return rc;
 	}
 	if (mo_store_load(r->acct->state_dir, r->acct->name, &tok, &err) == MO_OK) {
@@ -155,6 +157,9 @@ short_reply(enum mo_proto p, const char *s)
 	s += strcspn(s, " ");		/* tag */
 	while (*s == ' ')
 		s++;
+	s += strcspn(s, " ");		/* OK */
+	while (*s == ' ')
+		s++;
 	if (*s == '[') {
 		const char *close = strchr(s, ']');
 
@@ -204,6 +209,7 @@ check_server(struct run *r, SSL_CTX *ctx, const char *b64)
 	opened = c->rfd >= 0;
 	if (rc != MO_OK) {
 		step_fail("connect", &r->f);
+		r->failed = "cannot connect";
 		goto out;
 	}
 	step("ok", "connect", "%s:%u, %s, %s, certificate valid for %s", r->t.host, r->t.port,
@@ -222,6 +228,7 @@ check_server(struct run *r, SSL_CTX *ctx, const char *b64)
 	}
 	if (rc != MO_OK) {
 		step_fail("login", &r->f);
+		r->failed = rc == MO_ERR_AUTH ? "login refused" : "login failed";
 		if (rc == MO_ERR_AUTH && r->scope_missing)
 			printf("\nThe token lacks %s, the scope %s needs: that is the likely "
 			       "cause.\n", r->scope, mo_proto_label(r->t.proto));
@@ -269,6 +276,7 @@ check_server(struct run *r, SSL_CTX *ctx, const char *b64)
 	}
 	if (rc != MO_OK) {
 		step_fail("mailbox", &r->f);
+		r->failed = "mailbox refused";
 		if (rc == MO_ERR_AUTH || rc == MO_ERR_PROTO) {
 			explain_mailbox(r);
 			rc = MO_ERR_AUTH;
@@ -327,6 +335,7 @@ check_one(const struct mo_config *cfg, const struct mo_account *acct,
 		goto out;
 	if ((rc = mo_login_tls_context(cfg, acct, t->proto, t->host, &ctx, &r->f)) != MO_OK) {
 		step_fail("connect", &r->f);
+		r->failed = "TLS set-up failed";
 		goto out;
 	}
 	rc = check_server(r, ctx, b64.data);
@@ -336,7 +345,8 @@ out:
 		       acct->user, r->scope_missing ? " (although the recorded scope is missing)" : "");
 	else
 		printf("Result: the %s mailbox of %s is NOT usable (%s).\n\n",
-		       mo_proto_label(t->proto), acct->user, mo_strerror(rc));
+		       mo_proto_label(t->proto), acct->user,
+		       r->failed != NULL ? r->failed : mo_strerror(rc));
 	fflush(stdout);
 	SSL_CTX_free(ctx);
 	mo_buf_free(&b64);

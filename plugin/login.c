@@ -138,6 +138,10 @@ mo_login_xoauth2(const struct mo_config *cfg, const struct mo_account *acct,
 	if (rc != MO_OK) {
 		const char *detail = err != NULL && err[0] != '\0' ? err : mo_strerror(rc);
 
+		/* The helper's own prefix would be doubled in ours. */
+		if (strncmp(detail, "mailoauth: ", 11) == 0)
+			detail += 11;
+
 		switch (rc) {
 		case MO_ERR_REAUTH:
 			mo_fail_set(f, rc, "the sign-in of account %s is no longer valid (%s); "

@@ -10,6 +10,9 @@
 #                              POP, IMAP and SMTP scopes, signed in (imported)
 #   connect_account NAME USER  append an [account NAME] to $CFG
 #   connect_import NAME USER [SCOPES]  mint a grant at the mock and import it
+#   connect_signin_device NAME [USER]  sign NAME in with `mailoauth authorize
+#                              --device`, approving the code at the mock (as
+#                              USER when given); output in $W/signin.out/.err
 #   connect_cmd [ARGS...]      print the plugin command for a client's
 #                              configuration: "$MAILOAUTH_HELPER --config $CFG
 #                              connect ARGS %h %p"
@@ -90,6 +93,28 @@ connect_import() {
 	_rc=$?
 	rm -f "$_rt"
 	return $_rc
+}
+
+connect_signin_device() {
+	mock_ctl POST /mock/config '{"device_interval": 1}' > /dev/null
+	"$MAILOAUTH_HELPER" --config "$CFG" authorize "$1" --device \
+		> "$W/signin.out" 2> "$W/signin.err" &
+	_pid=$!
+	_code= _n=250
+	while [ -z "$_code" ] && [ $_n -gt 0 ] && kill -0 $_pid 2>/dev/null; do
+		_code=$(mock_ctl GET /mock/device | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+print(d[-1]["user_code"] if d else "")')
+		[ -n "$_code" ] || sleep 0.05
+		_n=$((_n - 1))
+	done
+	if [ -n "$_code" ]; then
+		_j="{\"user_code\": \"$_code\", \"action\": \"approve\""
+		[ -n "${2:-}" ] && _j="$_j, \"user\": \"$2\""
+		mock_ctl POST /mock/device "$_j}" > /dev/null
+	fi
+	wait $_pid
 }
 
 connect_cmd() {

@@ -253,13 +253,9 @@ account_token(const struct mo_sasl_glob *g, const sasl_utils_t *utils,
 
 	memset(&t, 0, sizeof(t));
 	dirfd = account_dirfd(g, acct);
-#ifdef MO_HAVE_STORE_LOAD_AT
 	if (dirfd >= 0)
 		err = mo_store_load_at(dirfd, acct->state_dir, acct->name, &t, &error);
 	else
-#else
-	(void)dirfd;
-#endif
 		err = mo_store_load(acct->state_dir, acct->name, &t, &error);
 	if (err == MO_OK &&
 	    mo_token_fresh(&t, (int64_t)time(NULL), acct->refresh_margin)) {

@@ -124,7 +124,7 @@ tests_plugin_test_target_CPPFLAGS = $(PLUGIN_UNIT_CPPFLAGS)
 tests_plugin_test_target_LDADD = $(PLUGIN_UNIT_LDADD)
 TESTS += tests/e2e-sasl-clients.sh tests/e2e-sasl-postfix.sh
 EXTRA_DIST += tests/e2e-sasl-clients.sh tests/e2e-sasl-postfix.sh \
-	tests/sasl/e2e-lib.sh
+	tests/sasl/e2e-lib.sh tests/bench/sasl-login.sh
 
 # mailoauth-net against the mock identity platform (issue 3).
 net_tests = tests/net-token.sh tests/net-retry.sh tests/net-concurrency.sh \

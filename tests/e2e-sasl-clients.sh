@@ -81,12 +81,22 @@ tap_check "pop3test -m OAUTHBEARER (two-step) logs in"
 # --- with KDE's libkdexoauth2.so installed too --------------------------------
 SYS_SASL=$(pkg-config --variable=libdir libsasl2 2>/dev/null)/sasl2
 if [ -f "$SYS_SASL/libkdexoauth2.so" ]; then
-	for order in "$PLUGIN_DIR:$SYS_SASL" "$SYS_SASL:$PLUGIN_DIR"; do
+	# KDE's plugin alone (the system directory may also hold an installed
+	# libmailoauth.so).
+	mkdir -p "$W/kde-only"
+	ln -sf "$SYS_SASL/libkdexoauth2.so" "$W/kde-only/libkdexoauth2.so"
+	for order in "$PLUGIN_DIR:$W/kde-only" "$W/kde-only:$PLUGIN_DIR"; do
 		run env SASL_PATH="$order" "$IMTEST" -m XOAUTH2 -a "$STAND_USER" -w work \
 			-p "$DOVECOT_IMAP_PORT" 127.0.0.1
 		grep -q '^Authenticated\.' "$OUT"
 		tap_check "with libkdexoauth2.so in SASL_PATH ($order): ours is used"
 	done
+	# The check above means something: KDE's plugin alone sends the
+	# password ("work") as the token and fails.
+	run env SASL_PATH="$W/kde-only" "$IMTEST" -m XOAUTH2 -a "$STAND_USER" -w work \
+		-p "$DOVECOT_IMAP_PORT" 127.0.0.1
+	! grep -q '^Authenticated\.' "$OUT"
+	tap_ok $? "(libkdexoauth2.so alone does not log in with -w work)"
 elif [ "${CI:-}" = true ]; then
 	tap_ok 1 "libkdexoauth2.so missing in CI ($SYS_SASL): install libsasl2-modules-kdexoauth2"
 else

@@ -13,8 +13,9 @@
  *
  * Policy, the same for every request (DESIGN.md "Rules of the house"):
  *   - https:// only, no redirects, TLS verification always on.  ca_file is
- *     ADDED to the system trust store (libcurl's CAINFO would replace it, so
- *     we hand it a bundle made of the system bundle followed by ca_file).
+ *     ADDED to the system trust store (libcurl's CAINFO alone would replace
+ *     it): with OpenSSL, CAINFO = ca_file plus CAPATH = the hashed system CA
+ *     directory; else an in-memory bundle of the system bundle + ca_file.
  *   - connect timeout 10 s, whole attempt 30 s (tests: $MAILOAUTH_HTTP_TIMEOUT
  *     and $MAILOAUTH_CONNECT_TIMEOUT, seconds, may be fractional).
  *   - replies capped at MO_HTTP_MAX_REPLY bytes (checked against

@@ -1,0 +1,36 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# Benchmark (not run by make check): `mailoauth token ACCOUNT` with a fresh
+# token in the store, beside `cat` of the same store file, interleaved,
+# median wall time of RUNS runs each (default 500), and peak RSS.
+# Target (issue 3): token <= 1.5 x cat.
+#
+#   cd BUILD && top_srcdir=SRC top_builddir=. MAILOAUTH_LIBEXECDIR=BUILD/tests/libexec \
+#       sh SRC/tests/bench/token-fastpath.sh
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+: "${top_builddir:=.}"
+: "${MAILOAUTH_HELPER:=$top_builddir/helper/mailoauth}"
+: "${MAILOAUTH_LIBEXECDIR:=$top_builddir/helper}"
+export top_srcdir top_builddir MAILOAUTH_HELPER MAILOAUTH_LIBEXECDIR
+. "$top_srcdir/tests/lib/tap.sh"
+. "$top_srcdir/tests/lib/netstand.sh"
+RUNS=${RUNS:-500}
+
+net_setup
+net_account work
+net_seed_import work > /dev/null || { echo "import failed" >&2; exit 1; }
+f=$(store_of work)
+helper=$(cd "$(dirname "$MAILOAUTH_HELPER")" && pwd)/$(basename "$MAILOAUTH_HELPER")
+echo "mailoauth token (fresh token) vs cat of the store file, $RUNS runs each:"
+echo "  shared objects of mailoauth: $(ldd "$helper" | grep -c '=>')" \
+	"(libcurl: $(ldd "$helper" | grep -c libcurl), libssl/libcrypto: $(ldd "$helper" | grep -c 'libssl\|libcrypto'))"
+python3 "$top_srcdir/tests/bench/bench_run.py" compare "$RUNS" \
+	"$helper" token work -- "$(command -v cat)" "$f"
+if [ -x /usr/bin/time ]; then
+	rss() { /usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -n 1; }
+	echo "  peak RSS: mailoauth token $(rss "$helper" token work) KiB," \
+		"cat $(rss cat "$f") KiB," \
+		"mailoauth-net token (slow path, same token) $(rss "$MAILOAUTH_LIBEXECDIR/mailoauth-net" token work) KiB"
+else
+	echo "  peak RSS: GNU time (/usr/bin/time) not installed"
+fi

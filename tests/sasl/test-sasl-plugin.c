@@ -12,7 +12,9 @@
  */
 #include "autoconfig.h"
 
+#include <dlfcn.h>
 #include <errno.h>
+#include <libgen.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -759,11 +761,29 @@ test_threads(void)
 		   "threads: 800 concurrent logins all succeed");
 }
 
+/* Where the libsasl2 we run with keeps its plugins: beside the library
+ * (configure's saslplugindir may point elsewhere, e.g. under make
+ * distcheck). */
+static void
+system_plugindir(char *buf, size_t n)
+{
+	Dl_info info;
+	char lib[512];
+
+	if (dladdr((void *)&sasl_client_init, &info) != 0 && info.dli_fname != NULL &&
+	    strchr(info.dli_fname, '/') != NULL) {
+		snprintf(lib, sizeof(lib), "%s", info.dli_fname);
+		snprintf(buf, n, "%s/sasl2", dirname(lib));
+	} else {
+		snprintf(buf, n, "%s", SASL_SYSTEM_PLUGINDIR);
+	}
+}
+
 /* KDE's libkdexoauth2.so registers XOAUTH2 too (token = password). */
 static void
 test_kde(void)
 {
-	char path[2048], kde[512];
+	char path[2048], kde[600];
 	struct app a = { .authname = USER, .pass = "work" };
 	struct app p = { .authname = USER, .pass = "work", .no_prompts = true,
 			 .secflags = SASL_SEC_NOPLAINTEXT | SASL_SEC_NOANONYMOUS };
@@ -775,7 +795,10 @@ test_kde(void)
 	 * hold an installed (older) libmailoauth.so. */
 	char kdedir[512], link[600];
 
-	snprintf(kde, sizeof(kde), "%s/libkdexoauth2.so", SASL_SYSTEM_PLUGINDIR);
+	char sysdir[512];
+
+	system_plugindir(sysdir, sizeof(sysdir));
+	snprintf(kde, sizeof(kde), "%s/libkdexoauth2.so", sysdir);
 	snprintf(kdedir, sizeof(kdedir), "%s/kde-only", tmpdir);
 	snprintf(link, sizeof(link), "%s/libkdexoauth2.so", kdedir);
 	if (access(kde, R_OK) != 0 || mkdir(kdedir, 0755) != 0 ||

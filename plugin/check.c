@@ -277,7 +277,9 @@ check_server(struct run *r, SSL_CTX *ctx, const char *b64)
 	if (rc != MO_OK) {
 		step_fail("mailbox", &r->f);
 		r->failed = "mailbox refused";
-		if (rc == MO_ERR_AUTH || rc == MO_ERR_PROTO) {
+		/* Refused, or dropped right after a good login: both are
+		 * how Office 365 says "authenticated but not connected". */
+		if (rc == MO_ERR_AUTH || rc == MO_ERR_PROTO || rc == MO_ERR_TEMP) {
 			explain_mailbox(r);
 			rc = MO_ERR_AUTH;
 		}

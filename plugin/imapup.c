@@ -36,10 +36,7 @@ mo_imap_up_free(struct mo_imap_up *up)
 static int
 io_fail(struct mo_fail *f, int rc, const char *why, const char *doing)
 {
-	mo_fail_set(f, rc == MO_ERR_TIMEOUT ? MO_ERR_TIMEOUT :
-		       rc == MO_ERR_NOMEM ? MO_ERR_NOMEM : MO_ERR_TEMP,
-		    "the IMAP server: %s %s; try again later", why, doing);
-	return f->err;
+	return mo_upstream_io_fail(f, "IMAP", rc, why, doing);
 }
 
 /* Writes "a b" CRLF (b may be NULL) in one piece. */
@@ -226,8 +223,18 @@ mo_imap_up_simple(struct mo_conn *c, struct mo_imap_up *up, const char *cmd,
 
 	next_tag(up, tag, sizeof(tag));
 	mo_log(3, "C: %s %s", tag, cmd);
-	if ((rc = put(c, tag, cmd, "while sending a command", f)) != MO_OK ||
-	    (rc = wait_tagged(c, up, tag, cb, arg, tagged, &r, "after a command", f)) != MO_OK)
+	rc = put(c, tag, cmd, "while sending a command", f);
+	if (rc != MO_OK) {
+		/* The server may have said goodbye first ("* BYE ..."). */
+		if (mo_upstream_last_words(c, tagged) == MO_OK) {
+			mo_oneline(said, sizeof(said), tagged->data, tagged->len);
+			mo_fail_set(f, MO_ERR_PROTO, "the IMAP server closed the connection "
+				    "before %s: %s", cmd, said);
+			return MO_ERR_PROTO;
+		}
+		return rc;
+	}
+	if ((rc = wait_tagged(c, up, tag, cb, arg, tagged, &r, "after a command", f)) != MO_OK)
 		return rc;
 	if (r.status == MO_IMAP_S_OK)
 		return MO_OK;

@@ -37,10 +37,7 @@ mo_pop3_up_free(struct mo_pop3_up *up)
 static int
 io_fail(struct mo_fail *f, int rc, const char *why, const char *doing)
 {
-	mo_fail_set(f, rc == MO_ERR_TIMEOUT ? MO_ERR_TIMEOUT :
-		       rc == MO_ERR_NOMEM ? MO_ERR_NOMEM : MO_ERR_TEMP,
-		    "the POP3 server: %s %s; try again later", why, doing);
-	return f->err;
+	return mo_upstream_io_fail(f, "POP3", rc, why, doing);
 }
 
 static int
@@ -262,8 +259,14 @@ mo_pop3_up_simple(struct mo_conn *c, const char *cmd, struct mo_buf *reply,
 
 	mo_log(3, "C: %s", cmd);
 	mo_buf_reset(reply);
-	if ((rc = put_line(c, cmd, "while sending a command", f)) != MO_OK ||
-	    (rc = get_line(c, reply, "after a command", f)) != MO_OK)
+	rc = put_line(c, cmd, "while sending a command", f);
+	if (rc != MO_OK && mo_upstream_last_words(c, reply) == MO_OK) {
+		mo_log(3, "S: %.200s", mo_buf_str(reply));
+		rc = MO_OK;	/* the server's reason is better than ours */
+	} else if (rc == MO_OK) {
+		rc = get_line(c, reply, "after a command", f);
+	}
+	if (rc != MO_OK)
 		return rc;
 	if (mo_pop3_is_ok(reply->data))
 		return MO_OK;

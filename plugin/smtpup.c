@@ -34,10 +34,7 @@ mo_smtp_up_free(struct mo_smtp_up *up)
 static int
 io_fail(struct mo_fail *f, int rc, const char *why, const char *doing)
 {
-	mo_fail_set(f, rc == MO_ERR_TIMEOUT ? MO_ERR_TIMEOUT :
-		       rc == MO_ERR_NOMEM ? MO_ERR_NOMEM : MO_ERR_TEMP,
-		    "the SMTP server: %s %s; try again later", why, doing);
-	return f->err;
+	return mo_upstream_io_fail(f, "SMTP", rc, why, doing);
 }
 
 static int

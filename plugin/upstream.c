@@ -49,6 +49,37 @@ mo_upstream_connect(struct mo_conn *c, SSL_CTX *ctx, struct mo_target *t,
 }
 
 int
+mo_upstream_io_fail(struct mo_fail *f, const char *proto, int rc, const char *why,
+		    const char *doing)
+{
+	if (rc == MO_ERR_TIMEOUT)
+		mo_fail_set(f, MO_ERR_TIMEOUT, "the %s server did not answer %s within %d s; "
+			    "try again later", proto, doing, MO_UPSTREAM_TIMEOUT_MS / 1000);
+	else if (rc == MO_ERR_NOMEM)
+		mo_fail_set(f, MO_ERR_NOMEM, "out of memory %s", doing);
+	else if (rc == MO_ERR_TOOBIG)
+		mo_fail_set(f, MO_ERR_TEMP, "the %s server sent a line longer than %d bytes %s; "
+			    "giving up", proto, MO_UPSTREAM_LINE_MAX, doing);
+	else
+		mo_fail_set(f, MO_ERR_TEMP, "the connection to the %s server broke %s (%s); "
+			    "try again later", proto, doing, why != NULL ? why : "I/O error");
+	return f->err;
+}
+
+int
+mo_upstream_last_words(struct mo_conn *c, struct mo_buf *line)
+{
+	const char *why;
+	int saved = c->timeout_ms, rc;
+
+	c->timeout_ms = 2000;
+	c->eof = false;		/* a failed write says nothing about reading */
+	rc = mo_conn_readline(c, line, MO_UPSTREAM_LINE_MAX, NULL, &why);
+	c->timeout_ms = saved;
+	return rc;
+}
+
+int
 mo_upstream_tls(struct mo_conn *c, SSL_CTX *ctx, const struct mo_target *t,
 		struct mo_fail *f)
 {

@@ -41,6 +41,17 @@ struct mo_target {
 	bool tls_guessed;
 };
 
+/* Fills f after a read/write failure on the server connection (rc, why
+ * from conn.h) "doing" something ("after CAPA").  Returns f->err:
+ * MO_ERR_TIMEOUT, MO_ERR_NOMEM or MO_ERR_TEMP. */
+int mo_upstream_io_fail(struct mo_fail *f, const char *proto, int rc,
+			const char *why, const char *doing);
+
+/* After a failed write: the server may have said why it closed (Office
+ * 365's "* BYE Connection closed. 14").  Reads one line within 2 s into
+ * line; MO_OK when there was one. */
+int mo_upstream_last_words(struct mo_conn *c, struct mo_buf *line);
+
 /* TCP connection, then TLS at once when t->tls is implicit (see
  * tls_guessed: t may change to STARTTLS). */
 int mo_upstream_connect(struct mo_conn *c, SSL_CTX *ctx,

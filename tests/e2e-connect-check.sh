@@ -9,7 +9,12 @@ connect_setup
 stand_seed_mail "$STAND_USER" 3 1000
 STORE=$STATE/work.json
 POP_SCOPE=https://outlook.office.com/POP.AccessAsUser.All
-check() { "$MAILOAUTH_HELPER" --config "$CFG" check "$@" > "$W/c.out" 2> "$W/c.err"; }
+check() {
+	"$MAILOAUTH_HELPER" --config "$CFG" check "$@" > "$W/c.out" 2> "$W/c.err"
+	_st=$?
+	cat "$W/c.err" >> "$W/stderr.all"
+	return $_st
+}
 
 check work
 st=$?
@@ -54,6 +59,7 @@ check broken --protocol pop3
 st=$?
 [ $st -eq 69 ] && grep -q '^  ok     login ' "$W/c.out" && grep -q '^  FAIL   mailbox ' "$W/c.out"
 tap_ok $? "authenticated but not connected (POP3): login ok, mailbox FAIL, exit 69 (status $st)"
+[ $st -eq 69 ] || tap_diag "$(cat "$W/c.out" "$W/c.err")"
 grep -q 'Likely causes' "$W/c.out" && grep -q 'FullAccess' "$W/c.out" && grep -q 'PopEnabled' "$W/c.out"
 tap_ok $? "... and the likely causes are listed"
 check broken --protocol imap
@@ -85,4 +91,5 @@ st=$?
 [ $st -eq 77 ] && grep -q '^  FAIL   token ' "$W/c.out" && grep -q 'mailoauth authorize work' "$W/c.out"
 tap_ok $? "revoked grant: token step fails, exit 77, says mailoauth authorize (status $st)"
 
+sanitizer_clean
 tap_done

@@ -104,4 +104,5 @@ st=$?
 grep -q '^-ERR \[SYS/PERM\] mailoauth: .*broken.conf' "$W/s.out" && [ $st -eq 78 ]
 tap_ok $? "broken configuration: -ERR [SYS/PERM] naming the file, exit 78 (status $st)"
 
+sanitizer_clean
 tap_done

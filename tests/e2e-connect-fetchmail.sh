@@ -75,4 +75,5 @@ tap_ok $? "Dovecot saw XOAUTH2 logins"
 ! grep -q "method=PLAIN" "$DOVECOT_LOG"
 tap_ok $? "Dovecot saw no PLAIN login (the dummy password went nowhere)"
 
+sanitizer_clean
 tap_done

@@ -91,6 +91,7 @@ PY
 		timeout 30 "$MAILOAUTH_HELPER" --config "$CFG" connect --protocol $proto \
 			127.0.0.1 $port < "$W/rand.in" > /dev/null 2> "$W/rand.err"
 		st=$?
+		cat "$W/rand.err" >> "$W/stderr.all"
 		if [ $st -ge 124 ]; then
 			bad=$((bad + 1))
 			tap_diag "random input $n/$proto: status $st" "$(tail -n 3 "$W/rand.err")"
@@ -102,4 +103,5 @@ done
 [ $bad -eq 0 ]
 tap_ok $? "40 random byte streams: no crash, no hang"
 
+sanitizer_clean
 tap_done

@@ -43,6 +43,7 @@ for mech in LOGIN PLAIN; do
 	m=$W/mb-$mech
 	mbsync -c "$m/rc" ch > "$m/out" 2>&1
 	st=$?
+	cat "$m/out" >> "$W/stderr.all"
 	tap_ok $st "mbsync AuthMechs $mech through the tunnel (status $st)"
 	[ $st -eq 0 ] || tap_diag "$(tail -n 15 "$m/out")"
 	[ "$(maildir_count "$m/mail/INBOX")" -eq $N ]
@@ -55,4 +56,5 @@ done
 [ "$(grep -c "Login: .*method=XOAUTH2" "$DOVECOT_LOG")" -ge 4 ]
 tap_ok $? "Dovecot saw XOAUTH2 logins for every sync"
 
+sanitizer_clean
 tap_done

@@ -69,4 +69,5 @@ for mode in longline garbage dropauth; do
 	[ $st -lt 128 ] || tap_diag "$(cat "$W/s.out.err")"
 done
 
+sanitizer_clean
 tap_done

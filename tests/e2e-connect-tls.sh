@@ -91,4 +91,5 @@ st=$?
 [ $st -eq 64 ] && grep -q 'cannot be turned off' "$W/s.err"
 tap_ok $? "--tls none is a usage error (status $st)"
 
+sanitizer_clean
 tap_done

@@ -25,6 +25,9 @@
 #   connect_fetchmail DIR [ARGS...]   run fetchmail once (HOME, FETCHMAILHOME
 #                              = DIR); output in DIR/out; returns its status
 #                              (0 mail, 1 no mail, 2 socket, 3 auth ...)
+#   session OUT PORT ARGS... < SCRIPT   one plugin run with a scripted client
+#   fake_start / fake_stop     the fake servers of tests/plugin/fake_server.py
+#   sanitizer_clean            TAP check: no sanitizer report so far
 #   connect_count FILE         number of messages in an mbox written above
 #   maildir_count DIR          number of messages in a Maildir (new + cur)
 #   store_edit FILE stale|token TOKEN   make a stored access token stale or
@@ -145,6 +148,9 @@ connect_fetchmail() {
 	shift
 	HOME=$_d FETCHMAILHOME=$_d fetchmail --nodetach -f "$_d/.fetchmailrc" "$@" \
 		> "$_d/out" 2>&1
+	_st=$?
+	cat "$_d/out" >> "$W/stderr.all"
+	return $_st
 }
 
 connect_count() {
@@ -219,4 +225,16 @@ session() {
 	shift 2
 	timeout 30 "$MAILOAUTH_HELPER" --config "$CFG" connect "$@" 127.0.0.1 "$_port" \
 		> "$_out" 2> "$_out.err"
+	_st=$?
+	cat "$_out.err" >> "$W/stderr.all"
+	return $_st
+}
+
+# sanitizer_clean — a TAP check: no AddressSanitizer, LeakSanitizer or
+# UBSan report in anything the plugin printed so far (sanitizer builds
+# report there; exit statuses alone would not show a leak).
+sanitizer_clean() {
+	! cat "$W/stderr.all" "$W"/*/out 2>/dev/null |
+		grep -q 'ERROR: AddressSanitizer\|ERROR: LeakSanitizer\|runtime error:'
+	tap_ok $? "no sanitizer report in the plugin's output"
 }

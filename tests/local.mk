@@ -131,3 +131,19 @@ net_tests = tests/net-token.sh tests/net-retry.sh tests/net-concurrency.sh \
 	tests/net-commands.sh
 TESTS += $(net_tests)
 EXTRA_DIST += $(net_tests) tests/lib/netstand.sh
+plugin_e2e_tests = tests/e2e-connect-fetchmail.sh tests/e2e-connect-mbsync.sh \
+	tests/e2e-connect-tls.sh tests/e2e-connect-o365.sh \
+	tests/e2e-connect-errors.sh tests/e2e-connect-check.sh \
+	tests/e2e-connect-hostile.sh
+TESTS += $(plugin_e2e_tests)
+EXTRA_DIST += $(plugin_e2e_tests) tests/plugin/connect-lib.sh \
+	tests/plugin/fake_server.py tests/bench/connect-fetchmail.sh
+net_unit_tests = tests/unit/test-net
+check_PROGRAMS += $(net_unit_tests)
+TESTS += $(net_unit_tests)
+tests_unit_test_net_SOURCES = tests/unit/test-net.c \
+	helper/net-log.c helper/net-http.c helper/net-oauth.c helper/net-secret.c \
+	helper/net-errors.c
+tests_unit_test_net_CPPFLAGS = $(UNIT_CPPFLAGS) -I$(top_srcdir)/helper
+tests_unit_test_net_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(JANSSON_CFLAGS)
+tests_unit_test_net_LDADD = $(UNIT_LDADD) $(CURL_LIBS) $(JANSSON_LIBS)

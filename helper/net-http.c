@@ -277,8 +277,10 @@ mo_http_new(int verbose, struct mo_http **http_r, char **error_r)
 		return MO_ERR_INTERNAL;
 	}
 	h = calloc(1, sizeof(*h));
-	if (h == NULL)
+	if (h == NULL) {
+		curl_global_cleanup();
 		return MO_ERR_NOMEM;
+	}
 	h->verbose = verbose;
 	h->connect_ms = env_ms("MAILOAUTH_CONNECT_TIMEOUT", 10000);
 	h->timeout_ms = env_ms("MAILOAUTH_HTTP_TIMEOUT", 30000);
@@ -344,6 +346,7 @@ mo_http_free(struct mo_http *h)
 		curl_share_cleanup(h->share);
 	curl_slist_free_all(h->headers);
 	free(h);
+	curl_global_cleanup();	/* balances mo_http_new()'s init */
 }
 
 size_t

@@ -5,6 +5,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -115,7 +117,7 @@ mo_tcp_connect(const char *host, unsigned int port, int timeout_ms,
 	char portstr[16], where[300];
 	const char *why = "no address to try";
 	long long deadline = mo_deadline(timeout_ms);
-	int ret = MO_ERR_TEMP, fd = -1, rc;
+	int ret = MO_ERR_TEMP, fd = -1, rc, one = 1;
 
 	*fd_r = -1;
 	*error_r = NULL;
@@ -165,6 +167,9 @@ next:
 	*error_r = mo_aprintf("cannot connect to %s: %s", where, why);
 	goto out;
 connected:
+	/* A relay forwards what it gets at once: Nagle's algorithm would
+	 * hold a command back until the previous segment is acknowledged. */
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	*fd_r = fd;
 	ret = MO_OK;
 out:

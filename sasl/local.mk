@@ -15,3 +15,13 @@ sasl_libmailoauth_la_CFLAGS = $(AM_CFLAGS) $(SASL_CFLAGS)
 sasl_libmailoauth_la_LDFLAGS = $(AM_LDFLAGS) -module -avoid-version -shared \
 	-export-symbols-regex '^sasl_client_plug_init$$'
 sasl_libmailoauth_la_LIBADD = lib/libmocore.la
+
+# libsasl2 loads the .so; the libtool archive has no use in a plugin
+# directory (Debian and Fedora strip it too).
+install-exec-hook: install-exec-hook-sasl
+install-exec-hook-sasl:
+	rm -f $(DESTDIR)$(saslplugindir)/libmailoauth.la
+uninstall-hook: uninstall-hook-sasl
+uninstall-hook-sasl:
+	rm -f $(DESTDIR)$(saslplugindir)/libmailoauth.so
+.PHONY: install-exec-hook-sasl uninstall-hook-sasl

@@ -15,14 +15,29 @@ net_account work
 mock_ctl POST /mock/config '{"device_interval": 1}' > /dev/null
 f=$(store_of work)
 
+# Waits (up to 30 s) until the mock has answered N device-code polls.
+wait_polls() {
+	_i=0
+	while [ $_i -lt 1500 ]; do
+		_n=$(mock_ctl GET /mock/stats | python3 -c \
+			'import json, sys; print(json.load(sys.stdin)["token"].get("device_code", 0))')
+		[ "$_n" -ge "$1" ] && return 0
+		sleep 0.02
+		_i=$((_i + 1))
+	done
+	return 1
+}
+
 # --- pending, then slow_down (+5 s), then success --------------------------
 t0=$(ms)
 si_start work --device
 code=$(si_pending_code)
 tap_ok $? "a device code is pending at the mock"
-sleep 1.4			# the first poll (at 1 s) is answered "pending"
-mock_ctl POST /mock/config '{"slow_down_polls": 2}' > /dev/null  # poll 2: slow_down
-sleep 1
+# Driven by what the mock has seen, not by the clock (the machine may be
+# loaded): poll 1 is answered "pending", poll 2 "slow_down", poll 3 succeeds.
+wait_polls 1
+mock_ctl POST /mock/config '{"slow_down_polls": 2}' > /dev/null
+wait_polls 2
 mock_ctl POST /mock/device "{\"user_code\": \"$code\", \"action\": \"approve\"}" > /dev/null
 si_wait
 t1=$(ms)

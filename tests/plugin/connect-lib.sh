@@ -146,8 +146,10 @@ connect_fetchmailrc() {
 connect_fetchmail() {
 	_d=$1
 	shift
-	HOME=$_d FETCHMAILHOME=$_d fetchmail --nodetach -f "$_d/.fetchmailrc" "$@" \
-		> "$_d/out" 2>&1
+	# As root fetchmail keeps its lock in /var/run whatever FETCHMAILHOME
+	# says: give every poll its own, or parallel tests lock each other out.
+	HOME=$_d FETCHMAILHOME=$_d fetchmail --nodetach --pidfile "$_d/fetchmail.pid" \
+		-f "$_d/.fetchmailrc" "$@" > "$_d/out" 2>&1
 	_st=$?
 	cat "$_d/out" >> "$W/stderr.all"
 	return $_st

@@ -17,6 +17,8 @@ helper_mailoauth_net_SOURCES = \
 	helper/net-main.c helper/net-cmd.h \
 	helper/net-log.c helper/net-log.h \
 	helper/net-http.c helper/net-http.h \
+	helper/net-trust.c helper/net-trust.h \
+	helper/net-retry.c helper/net-retry.h \
 	helper/net-oauth.c helper/net-oauth.h \
 	helper/net-secret.c \
 	helper/net-errors.c helper/net-errors.h \

@@ -8,13 +8,11 @@
 
 #include <errno.h>
 #include <stdarg.h>
-#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -24,28 +22,11 @@
 #include "errors.h"
 #include "net-http.h"
 #include "net-log.h"
+#include "net-retry.h"
+#include "net-trust.h"
 #include "secret.h"
 
-#define CA_MAX (8 * 1024 * 1024)	/* system bundle + ca_file */
-#define BACKOFF_BASE_MS 500
-#define BACKOFF_MAX_MS 8000
 #define MIN_ATTEMPT_MS 1000		/* no retry with less time than this left */
-
-/*
- * Trust for one ca_file: the system's anchors PLUS ca_file.  libcurl's
- * CAINFO replaces its default bundle, so:
- *   - with OpenSSL and a hashed system CA directory (Debian's
- *     /etc/ssl/certs), CAINFO = ca_file and CAPATH = that directory:
- *     OpenSSL looks in both, and reads the directory lazily (cheap);
- *   - otherwise an in-memory bundle (CAINFO_BLOB): the system bundle file
- *     followed by ca_file (parsing ~140 certificates costs ~20 ms).
- */
-struct ca_blob {
-	struct ca_blob *next;
-	char *path;		/* ca_file */
-	const char *capath;	/* system CA directory, or NULL: use pem */
-	struct mo_buf pem;
-};
 
 struct xfer {
 	struct xfer *next;
@@ -54,7 +35,7 @@ struct xfer {
 	char *url;
 	char *form;		/* secret */
 	char *what;
-	const struct ca_blob *ca;
+	const struct mo_trust *trust;
 	mo_http_done_fn *done;
 	void *arg;
 	struct mo_http_reply reply;
@@ -74,7 +55,7 @@ struct mo_http {
 	CURLM *multi;
 	CURLSH *share;
 	struct xfer *xfers;
-	struct ca_blob *cas;
+	struct mo_trust *trusts;
 	struct curl_slist *headers;
 	int verbose;
 	long connect_ms;
@@ -138,134 +119,6 @@ mo_http_reply_is_json(const struct mo_http_reply *reply)
 	       (ct[16] == '\0' || ct[16] == ';' || ct[16] == ' ');
 }
 
-static int
-read_file_into(struct mo_buf *b, const char *path)
-{
-	char chunk[8192];
-	ssize_t n;
-	int fd, ret = MO_OK;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return MO_ERR_IO;
-	for (;;) {
-		n = read(fd, chunk, sizeof(chunk));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			ret = MO_ERR_IO;
-			break;
-		}
-		if (n == 0)
-			break;
-		ret = mo_buf_add(b, chunk, (size_t)n);
-		if (ret != MO_OK)
-			break;
-	}
-	close(fd);
-	return ret;
-}
-
-/* The system bundle that libcurl would use by default. */
-static const char *
-system_bundle(void)
-{
-	static const char *const known[] = {
-		"/etc/ssl/certs/ca-certificates.crt",
-		"/etc/pki/tls/certs/ca-bundle.crt",
-		"/etc/ssl/cert.pem",
-	};
-	const curl_version_info_data *vi = curl_version_info(CURLVERSION_NOW);
-	size_t i;
-
-	if (vi->age >= CURLVERSION_SEVENTH && vi->cainfo != NULL &&
-	    access(vi->cainfo, R_OK) == 0)
-		return vi->cainfo;
-	for (i = 0; i < sizeof(known) / sizeof(known[0]); i++)
-		if (access(known[i], R_OK) == 0)
-			return known[i];
-	return NULL;
-}
-
-/* The hashed system CA directory, when OpenSSL does the TLS. */
-static const char *
-system_capath(void)
-{
-	const curl_version_info_data *vi = curl_version_info(CURLVERSION_NOW);
-	const char *dir = "/etc/ssl/certs";
-	struct stat st;
-
-	if (vi->ssl_version == NULL || strncmp(vi->ssl_version, "OpenSSL", 7) != 0)
-		return NULL;
-	if (vi->age >= CURLVERSION_SEVENTH && vi->capath != NULL)
-		dir = vi->capath;
-	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
-		return NULL;
-	return dir;
-}
-
-/* The trust settings for ca_file, made once per path. */
-static int
-ca_get(struct mo_http *h, const char *path, const struct ca_blob **ca_r,
-       char **error_r)
-{
-	struct ca_blob *ca;
-	const char *sys;
-	int ret = MO_OK, fd;
-
-	for (ca = h->cas; ca != NULL; ca = ca->next) {
-		if (strcmp(ca->path, path) == 0) {
-			*ca_r = ca;
-			return MO_OK;
-		}
-	}
-	ca = calloc(1, sizeof(*ca));
-	if (ca == NULL || (ca->path = strdup(path)) == NULL) {
-		free(ca);
-		return MO_ERR_NOMEM;
-	}
-	mo_buf_init(&ca->pem, CA_MAX);
-	ca->capath = system_capath();
-	if (ca->capath != NULL) {
-		/* Fail early and clearly when ca_file cannot be read. */
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			ret = MO_ERR_IO;
-		else
-			close(fd);
-		mo_net_note(2, "trust: system CA directory %s plus %s", ca->capath, path);
-	} else {
-		sys = system_bundle();
-		if (sys != NULL) {
-			ret = read_file_into(&ca->pem, sys);
-			if (ret == MO_OK)
-				ret = mo_buf_addc(&ca->pem, '\n');
-			if (ret != MO_OK) {
-				mo_net_warn("cannot read the system CA bundle %s; trusting only %s",
-					    sys, path);
-				mo_buf_reset(&ca->pem);
-			}
-		} else {
-			mo_net_note(1, "no system CA bundle found; trusting only %s", path);
-		}
-		ret = read_file_into(&ca->pem, path);
-		mo_net_note(2, "trust: system bundle %s plus %s", sys ? sys : "(none)", path);
-	}
-	if (ret != MO_OK) {
-		if (asprintf(error_r, "cannot read ca_file %s: %s; fix the path in the configuration",
-			     path, ret == MO_ERR_IO ? strerror(errno) : mo_strerror(ret)) < 0)
-			*error_r = NULL;
-		mo_buf_free(&ca->pem);
-		free(ca->path);
-		free(ca);
-		return ret == MO_ERR_TOOBIG ? MO_ERR_TOOBIG : MO_ERR_IO;
-	}
-	ca->next = h->cas;
-	h->cas = ca;
-	*ca_r = ca;
-	return MO_OK;
-}
-
 int
 mo_http_new(int verbose, struct mo_http **http_r, char **error_r)
 {
@@ -325,7 +178,6 @@ xfer_free(struct xfer *x)
 void
 mo_http_free(struct mo_http *h)
 {
-	struct ca_blob *ca;
 	struct xfer *x;
 
 	if (h == NULL)
@@ -334,12 +186,7 @@ mo_http_free(struct mo_http *h)
 		h->xfers = x->next;
 		xfer_free(x);
 	}
-	while ((ca = h->cas) != NULL) {
-		h->cas = ca->next;
-		mo_buf_free(&ca->pem);
-		free(ca->path);
-		free(ca);
-	}
+	mo_trust_free_all(&h->trusts);
 	if (h->multi != NULL)
 		curl_multi_cleanup(h->multi);
 	if (h->share != NULL)
@@ -358,32 +205,6 @@ mo_http_pending(const struct mo_http *h)
 	for (x = h->xfers; x != NULL; x = x->next)
 		n++;
 	return n;
-}
-
-/* RFC 9110 §10.2.3: Retry-After = HTTP-date / delay-seconds */
-static long
-parse_retry_after(const char *v)
-{
-	char *end;
-	long s;
-	time_t t;
-
-	while (*v == ' ' || *v == '\t')
-		v++;
-	if (*v >= '0' && *v <= '9') {
-		errno = 0;
-		s = strtol(v, &end, 10);
-		while (*end == ' ' || *end == '\t' || *end == '\r' || *end == '\n')
-			end++;
-		if (errno != 0 || *end != '\0')
-			return -1;
-		return s;
-	}
-	t = curl_getdate(v, NULL);
-	if (t == (time_t)-1)
-		return -1;
-	s = (long)(t - time(NULL));
-	return s < 0 ? 0 : s;
 }
 
 static void
@@ -417,7 +238,7 @@ on_header(char *data, size_t size, size_t n, void *arg)
 				  data + 13, len - 13);
 	} else if (len > 12 && strncasecmp(data, "Retry-After:", 12) == 0) {
 		copy_header_value(val, sizeof(val), data + 12, len - 12);
-		x->reply.retry_after = parse_retry_after(val);
+		x->reply.retry_after = mo_retry_after_parse(val, time(NULL));
 	}
 	return len;
 }
@@ -495,23 +316,7 @@ attempt_start(struct xfer *x)
 	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
 	curl_easy_setopt(e, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
-	if (x->ca != NULL && x->ca->capath != NULL) {
-		curl_easy_setopt(e, CURLOPT_CAINFO, x->ca->path);
-		curl_easy_setopt(e, CURLOPT_CAPATH, x->ca->capath);
-	} else if (x->ca != NULL) {
-#if LIBCURL_VERSION_NUM >= 0x074d00
-		struct curl_blob blob = {
-			.data = x->ca->pem.data,
-			.len = x->ca->pem.len,
-			.flags = CURL_BLOB_NOCOPY,
-		};
-		curl_easy_setopt(e, CURLOPT_CAINFO_BLOB, &blob);
-#else
-		/* Old libcurl: OpenSSL reads CAINFO and the hashed CAPATH. */
-		curl_easy_setopt(e, CURLOPT_CAINFO, x->ca->path);
-		curl_easy_setopt(e, CURLOPT_CAPATH, "/etc/ssl/certs");
-#endif
-	}
+	mo_trust_apply(x->trust, e);
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, h->connect_ms);
 	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, timeout);
@@ -572,7 +377,7 @@ mo_http_start(struct mo_http *h, const struct mo_http_request *req,
 		return MO_ERR_NOMEM;
 	}
 	if (req->ca_file != NULL) {
-		ret = ca_get(h, req->ca_file, &x->ca, error_r);
+		ret = mo_trust_get(&h->trusts, req->ca_file, &x->trust, error_r);
 		if (ret != MO_OK) {
 			xfer_free(x);
 			return ret;
@@ -606,9 +411,8 @@ retryable_curl(CURLcode rc)
 	}
 }
 
-/* Host part of a URL, for messages. */
-static const char *
-url_host(const char *url, char *buf, size_t len)
+const char *
+mo_url_host(const char *url, char *buf, size_t len)
 {
 	const char *p = strstr(url, "://"), *e;
 	size_t n;
@@ -638,7 +442,7 @@ attempt_done(struct xfer *x, CURLcode rc)
 	curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
 	curl_easy_getinfo(x->easy, CURLINFO_NUM_CONNECTS, &conns);
 	x->reply.status = rc == CURLE_OK ? status : 0;
-	url_host(x->url, host, sizeof(host));
+	mo_url_host(x->url, host, sizeof(host));
 
 	if (rc == CURLE_OK) {
 		mo_net_note(1, "HTTP %ld from %s in %.3f s (%s connection)", status, host,
@@ -658,12 +462,7 @@ attempt_done(struct xfer *x, CURLcode rc)
 		if (x->reply.retry_after >= 0 && rc == CURLE_OK) {
 			delay = (int64_t)x->reply.retry_after * 1000;
 		} else {
-			int64_t base = (int64_t)BACKOFF_BASE_MS << (x->reply.attempts - 1);
-
-			if (base > BACKOFF_MAX_MS)
-				base = BACKOFF_MAX_MS;
-			/* Jitter: between half and all of the backoff. */
-			delay = base / 2 + (int64_t)(rand_r(&h->seed) % (int)(base / 2 + 1));
+			delay = mo_backoff_ms(x->reply.attempts, &h->seed);
 		}
 		if (now + delay + MIN_ATTEMPT_MS <= x->deadline) {
 			mo_net_note(1, "%s: retrying in %.1f s (attempt %u of %d%s)", why,

@@ -105,6 +105,9 @@ int mo_http_perform(struct mo_http *h, const struct mo_http_request *req,
 void mo_http_reply_init(struct mo_http_reply *reply);
 void mo_http_reply_free(struct mo_http_reply *reply);
 
+/* The host[:port] of url, for messages, in buf (cut to len). */
+const char *mo_url_host(const char *url, char *buf, size_t len);
+
 /* True when reply's Content-Type is JSON (application/json, any params). */
 bool mo_http_reply_is_json(const struct mo_http_reply *reply);
 

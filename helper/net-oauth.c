@@ -196,10 +196,32 @@ dup_member(json_t *j, const char *key, char **out)
 
 	if (v == NULL || json_is_null(v))
 		return MO_OK;
-	if (!json_is_string(v))
+	if (!json_is_string(v) || memchr(json_string_value(v), '\0', json_string_length(v)))
 		return MO_ERR_PARSE;
 	*out = mo_strndup(json_string_value(v), json_string_length(v));
 	return *out ? MO_OK : MO_ERR_NOMEM;
+}
+
+/* A descriptive member (scope, identity ...): the store keeps only text
+ * without control characters, so one that has them is dropped (with a
+ * note) rather than failing a refresh whose new tokens must be saved. */
+static void
+dup_text(json_t *j, const char *key, char **out)
+{
+	const char *s;
+	size_t i;
+
+	if (dup_member(j, key, out) != MO_OK || *out == NULL)
+		return;
+	for (s = *out, i = 0; s[i] != '\0'; i++) {
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) {
+			mo_net_note(1, "ignoring \"%s\" in the reply: it has control characters",
+				    key);
+			free(*out);
+			*out = NULL;
+			return;
+		}
+	}
 }
 
 /* expires_in: a JSON number (v2.0 endpoint) or a string of digits (v1.0). */
@@ -255,11 +277,13 @@ parse_id_token(struct mo_token_reply *r)
 	j = json_loadb(payload.data ? payload.data : "", payload.len, 0, NULL);
 	if (!json_is_object(j))
 		goto out;
-	if (dup_member(j, "preferred_username", &r->identity) != MO_OK || r->identity == NULL)
-		if (dup_member(j, "email", &r->identity) != MO_OK || r->identity == NULL)
-			(void)dup_member(j, "upn", &r->identity);
-	(void)dup_member(j, "tid", &r->tenant_id);
-	(void)dup_member(j, "oid", &r->object_id);
+	dup_text(j, "preferred_username", &r->identity);
+	if (r->identity == NULL)
+		dup_text(j, "email", &r->identity);
+	if (r->identity == NULL)
+		dup_text(j, "upn", &r->identity);
+	dup_text(j, "tid", &r->tenant_id);
+	dup_text(j, "oid", &r->object_id);
 out:
 	mo_json_wipe_decref(j);
 	mo_buf_free(&payload);
@@ -277,9 +301,9 @@ mo_token_reply_parse(json_t *j, struct mo_token_reply *r, const char **error_r)
 	if ((ret = dup_member(j, "access_token", &r->access_token)) != MO_OK ||
 	    (ret = dup_member(j, "refresh_token", &r->refresh_token)) != MO_OK ||
 	    (ret = dup_member(j, "id_token", &r->id_token)) != MO_OK ||
-	    (ret = dup_member(j, "token_type", &r->token_type)) != MO_OK ||
-	    (ret = dup_member(j, "scope", &r->scope)) != MO_OK)
+	    (ret = dup_member(j, "token_type", &r->token_type)) != MO_OK)
 		goto fail;
+	dup_text(j, "scope", &r->scope);
 	ret = MO_ERR_PARSE;
 	if (r->access_token == NULL) {
 		*error_r = "the token reply has no access_token";
@@ -360,22 +384,6 @@ mo_token_apply_reply(struct mo_token *t, const struct mo_account *a,
 
 /* ---- the POST --------------------------------------------------------- */
 
-static const char *
-host_of(const char *url, char *buf, size_t len)
-{
-	const char *p = strstr(url, "://"), *e;
-	size_t n;
-
-	p = p ? p + 3 : url;
-	e = strpbrk(p, "/?#");
-	n = e ? (size_t)(e - p) : strlen(p);
-	if (n >= len)
-		n = len - 1;
-	memcpy(buf, p, n);
-	buf[n] = '\0';
-	return buf;
-}
-
 /*
  * Turns the HTTP outcome into JSON or an explained error.  On MO_OK
  * *json_r is the reply object.
@@ -393,7 +401,7 @@ classify(const struct mo_account *a, const char *url, int result,
 	*json_r = NULL;
 	*error_r = NULL;
 	mo_buf_init(&msg, 16 * 1024);
-	host_of(url, host, sizeof(host));
+	mo_url_host(url, host, sizeof(host));
 	if (result != MO_OK) {
 		*error_r = strdup(error);
 		ret = result;

@@ -144,8 +144,11 @@ int mo_oauth_token_start(struct mo_http *h, const struct mo_account *a,
 
 /*
  * Parses a token reply: access_token (required, checked with
- * mo_valid_token()), refresh_token, token_type (must be Bearer, any case,
- * when present), expires_in (number or string of digits), scope, id_token.
+ * mo_valid_token()), refresh_token (same check), token_type (must be
+ * Bearer, any case, when present), expires_in (number or string of
+ * digits), scope, id_token.  A descriptive member (scope, the id_token's
+ * claims) with control characters is dropped, since the store could not
+ * keep it: whatever this function accepts, mo_store_save() can write.
  * The id_token's payload is read without checking its signature: it came
  * straight from the token endpoint over verified TLS (OpenID Connect Core
  * §3.1.3.7 allows that), and it only names who signed in.  Returns MO_OK,

@@ -142,8 +142,8 @@ net_unit_tests = tests/unit/test-net
 check_PROGRAMS += $(net_unit_tests)
 TESTS += $(net_unit_tests)
 tests_unit_test_net_SOURCES = tests/unit/test-net.c \
-	helper/net-log.c helper/net-http.c helper/net-oauth.c helper/net-secret.c \
-	helper/net-errors.c
+	helper/net-log.c helper/net-http.c helper/net-trust.c helper/net-retry.c \
+	helper/net-oauth.c helper/net-secret.c helper/net-errors.c
 tests_unit_test_net_CPPFLAGS = $(UNIT_CPPFLAGS) -I$(top_srcdir)/helper
 tests_unit_test_net_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(JANSSON_CFLAGS)
 tests_unit_test_net_LDADD = $(UNIT_LDADD) $(CURL_LIBS) $(JANSSON_LIBS)

@@ -6,6 +6,7 @@
  */
 #include "autoconfig.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,6 +17,7 @@
 #include "errors.h"
 #include "net-errors.h"
 #include "net-oauth.h"
+#include "net-retry.h"
 #include "store.h"
 #include "tap.h"
 
@@ -95,6 +97,9 @@ test_reply(void)
 		{ "{\"access_token\":\"A\",\"token_type\":\"bearer\"}", MO_OK, -1, "bearer, any case" },
 		{ "{\"access_token\":42}", MO_ERR_PARSE, 0, "number access_token" },
 		{ "[\"access_token\"]", MO_ERR_PARSE, 0, "not an object" },
+		{ "{\"access_token\":\"A\\u0000B\"}", MO_ERR_PARSE, 0, "NUL in access_token" },
+		{ "{\"access_token\":\"A\",\"scope\":\"s\\r\\nx\"}", MO_OK, -1,
+		  "CRLF in scope: dropped" },
 	};
 	struct mo_token_reply r = { .expires_in = -1 };
 	const char *why;
@@ -121,6 +126,10 @@ test_reply(void)
 	tap_is_str(r.tenant_id, "t-1", "tid");
 	tap_is_str(r.object_id, "o-1", "oid");
 	tap_is_str(r.token_type, "Bearer", "token_type defaults to Bearer");
+	mo_token_reply_clear(&r);
+	tap_is_int(parse("{\"access_token\":\"A\",\"scope\":\"a\\u0001b\"}", &r, &why), MO_OK,
+		   "a scope with ^A is accepted");
+	tap_ok(r.scope == NULL, "and dropped");
 	mo_token_reply_clear(&r);
 	tap_is_int(parse("{\"access_token\":\"A\",\"id_token\":\"garbage\"}", &r, &why), MO_OK,
 		   "a malformed id_token only loses the identity");
@@ -235,9 +244,44 @@ test_errors(void)
 	mo_oauth_error_clear(&e);
 }
 
+static void
+test_retry(void)
+{
+	static const struct {
+		const char *value;
+		long want;
+	} cases[] = {
+		{ "120", 120 }, { " 7 ", 7 }, { "0", 0 }, { "12s", -1 }, { "", -1 },
+		{ "soon", -1 }, { "-5", -1 },
+		/* 1700000000 = Tue, 14 Nov 2023 22:13:20 GMT; "now" is 100 s before */
+		{ "Tue, 14 Nov 2023 22:13:20 GMT", 100 },
+		{ "Tue, 14 Nov 2023 22:10:00 GMT", 0 },	/* in the past */
+	};
+	unsigned int seed = 1, a;
+	int64_t d, base;
+	size_t i;
+	bool ok = true;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		tap_is_int(mo_retry_after_parse(cases[i].value, 1700000000 - 100),
+			   cases[i].want, "Retry-After \"%s\"", cases[i].value);
+	for (a = 1; a <= 12; a++) {
+		base = a <= 5 ? (int64_t)MO_BACKOFF_BASE_MS << (a - 1) : MO_BACKOFF_MAX_MS;
+		if (base > MO_BACKOFF_MAX_MS)
+			base = MO_BACKOFF_MAX_MS;
+		for (i = 0; i < 200; i++) {
+			d = mo_backoff_ms(a, &seed);
+			ok &= d >= base / 2 && d <= base;
+		}
+	}
+	tap_ok(ok, "backoff doubles from %d ms, capped at %d ms, jitter within [1/2, 1]",
+	       MO_BACKOFF_BASE_MS, MO_BACKOFF_MAX_MS);
+}
+
 int
 main(void)
 {
+	test_retry();
 	test_form();
 	test_reply();
 	test_apply();

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: MIT */
+/* Retry-After and backoff (net-retry.h). */
+#include "autoconfig.h"
+
+#include <errno.h>
+#include <stdlib.h>
+
+#include <curl/curl.h>
+
+#include "net-retry.h"
+
+long
+mo_retry_after_parse(const char *v, time_t now)
+{
+	char *end;
+	long s;
+	time_t t;
+
+	while (*v == ' ' || *v == '\t')
+		v++;
+	if (*v >= '0' && *v <= '9') {
+		errno = 0;
+		s = strtol(v, &end, 10);
+		while (*end == ' ' || *end == '\t' || *end == '\r' || *end == '\n')
+			end++;
+		if (errno != 0 || *end != '\0')
+			return -1;
+		return s;
+	}
+	/* IMF-fixdate (and the obsolete forms, which curl_getdate reads too). */
+	t = curl_getdate(v, NULL);
+	if (t == (time_t)-1)
+		return -1;
+	return t <= now ? 0 : (long)(t - now);
+}
+
+int64_t
+mo_backoff_ms(unsigned int attempts, unsigned int *seed)
+{
+	int64_t base = MO_BACKOFF_MAX_MS;
+
+	if (attempts == 0)
+		attempts = 1;
+	if (attempts <= 8)
+		base = (int64_t)MO_BACKOFF_BASE_MS << (attempts - 1);
+	if (base > MO_BACKOFF_MAX_MS)
+		base = MO_BACKOFF_MAX_MS;
+	return base / 2 + (int64_t)(rand_r(seed) % (int)(base / 2 + 1));
+}

@@ -32,8 +32,7 @@ int mo_cmd_status(struct mo_net_ctx *ctx, int argc, char **argv);	/* net-status.
 int mo_cmd_logout(struct mo_net_ctx *ctx, int argc, char **argv);	/* net-status.c */
 int mo_cmd_import(struct mo_net_ctx *ctx, int argc, char **argv);	/* net-import.c */
 int mo_cmd_consent_url(struct mo_net_ctx *ctx, int argc, char **argv);	/* net-consent.c */
-/* `authorize` (issue 4): helper/signin-*.c.  Until those land,
- * helper/net-authorize-stub.c answers that sign-in is not built yet. */
+/* `authorize` (issue 4): helper/signin-main.c. */
 int mo_cmd_authorize(struct mo_net_ctx *ctx, int argc, char **argv);
 
 #endif

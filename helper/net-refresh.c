@@ -111,12 +111,20 @@ mo_refresh_job_start(struct mo_http *h, struct mo_refresh_job *job, int lock_wai
 	int ret;
 
 	mo_buf_init(&form, MO_FORM_MAX);
-	job->t0 = wall_now();
-	ret = mo_store_lock(a->state_dir, a->name, lock_wait, &job->lock_fd, &error);
-	if (ret == MO_ERR_TIMEOUT && lock_wait == 0) {
+	if (job->t0 == 0)
+		job->t0 = wall_now();
+	ret = mo_store_lock(a->state_dir, a->name, 0, &job->lock_fd, &error);
+	if (ret == MO_ERR_TIMEOUT) {
 		free(error);
-		job->busy = true;
-		goto out;
+		error = NULL;
+		job->waited = true;
+		if (lock_wait == 0) {
+			job->busy = true;
+			goto out;
+		}
+		mo_net_note(1, "account %s: another mailoauth is refreshing it; waiting",
+			    a->name);
+		ret = mo_store_lock(a->state_dir, a->name, lock_wait, &job->lock_fd, &error);
 	}
 	if (ret != MO_OK) {
 		job_end(job, ret, error);
@@ -142,6 +150,15 @@ mo_refresh_job_start(struct mo_http *h, struct mo_refresh_job *job, int lock_wai
 	if (!job->force && mo_token_fresh(&job->tok, wall_now(), job->min_valid)) {
 		mo_net_note(1, "account %s: the stored access token is fresh (%lld s left)",
 			    a->name, (long long)(job->tok.expires_at - wall_now()));
+		job_end(job, MO_OK, NULL);
+		goto out;
+	}
+	/* Another process refreshed while we waited for the lock: its token
+	 * is as new as ours would be (even when refresh_margin exceeds the
+	 * token lifetime, or the refresh was forced). */
+	if (job->waited && job->tok.obtained_at >= job->t0 &&
+	    mo_token_fresh(&job->tok, wall_now(), 0)) {
+		mo_net_note(1, "account %s: refreshed by another process just now", a->name);
 		job_end(job, MO_OK, NULL);
 		goto out;
 	}

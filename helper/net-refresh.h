@@ -12,7 +12,8 @@
 
 /*
  * Single-flight refresh (issue 3): for each account, under its store lock,
- * re-read the store; when the access token is (now) fresh enough use it,
+ * re-read the store; when the access token is (now) fresh enough, or
+ * another process refreshed it while we waited for the lock, use it,
  * else ask the token endpoint (refresh_token grant, or client_credentials
  * for flow = client_credentials), SAVE the reply (the rotated refresh token
  * first of all), and only then hand out the access token.  An error reply
@@ -41,6 +42,7 @@ struct mo_refresh_job {
 	int lock_fd;
 	bool done;
 	bool busy;		/* lock held by another process (non-blocking start) */
+	bool waited;		/* the lock was busy when the job started */
 	int64_t t0;
 };
 

@@ -78,6 +78,30 @@ wait $pids
 [ "$(refreshes)" -eq "$n0" ]
 tap_ok $? "16 parallel calls with a fresh token: no refresh"
 
+# --- refresh_margin longer than the token lifetime --------------------------
+# Every token is "stale" at once; callers that waited for the lock still use
+# the token another caller just got instead of refreshing again.
+net_account big refresh_margin=4000
+net_seed_import big > /dev/null
+n0=$(refreshes)
+pids=''
+i=0
+while [ $i -lt 16 ]; do
+	"$MAILOAUTH_HELPER" token big > "$out/big$i.out" 2> /dev/null &
+	pids="$pids $!"
+	i=$((i + 1))
+done
+# shellcheck disable=SC2086
+wait $pids
+n=$(( $(refreshes) - n0 ))
+[ "$n" -ge 1 ] && [ "$n" -le 8 ]
+tap_ok $? "16 parallel calls, margin > lifetime: $n refreshes, not 16"
+mo refresh big && mo refresh big
+n1=$(refreshes)
+mo refresh big
+[ $(( $(refreshes) - n1 )) -eq 1 ]
+tap_ok $? "yet refresh run again by hand does refresh again"
+
 # --- SIGKILL at random moments ------------------------------------------
 rounds=${KILL_ROUNDS:-60}
 broken=0

@@ -134,7 +134,7 @@ EXTRA_DIST += $(net_tests) tests/lib/netstand.sh
 plugin_e2e_tests = tests/e2e-connect-fetchmail.sh tests/e2e-connect-mbsync.sh \
 	tests/e2e-connect-tls.sh tests/e2e-connect-o365.sh \
 	tests/e2e-connect-errors.sh tests/e2e-connect-check.sh \
-	tests/e2e-connect-hostile.sh
+	tests/e2e-connect-hostile.sh tests/e2e-connect-forms.sh
 TESTS += $(plugin_e2e_tests)
 EXTRA_DIST += $(plugin_e2e_tests) tests/plugin/connect-lib.sh \
 	tests/plugin/fake_server.py tests/bench/connect-fetchmail.sh

@@ -250,7 +250,8 @@ check_server(struct run *r, SSL_CTX *ctx, const char *b64)
 			if (sscanf(reply.data, "+OK %lu %lu", &msgs, &octets) == 2)
 				step("ok", "mailbox", "STAT: %lu messages, %lu octets", msgs, octets);
 			else
-				step("ok", "mailbox", "STAT: %s", reply.data);
+				step("ok", "mailbox", "STAT: %s",
+				     mo_oneline(said, sizeof(said), reply.data, reply.len));
 		}
 		break;
 	case MO_PROTO_IMAP:

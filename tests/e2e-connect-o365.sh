@@ -55,6 +55,14 @@ grep -q '^a OK AUTHENTICATE completed' "$W/s.out" &&
 tap_ok $? "IMAP: the client gets its own tags and the server's words"
 grep -q '^mo[0-9]* AUTHENTICATE XOAUTH2 <xoauth2 user=user@contoso.example' "$FAKE_LOG"
 tap_ok $? "IMAP: SASL-IR used since the server offers it"
+fake_start imap noir tls 1
+printf 'a LOGIN user@contoso.example dummy\r\nb LOGOUT\r\n' |
+	session "$W/s.out" "$FAKE_PORT" --protocol imap
+fake_stop
+grep -q '^mo[0-9]* AUTHENTICATE XOAUTH2$' "$FAKE_LOG" &&
+	grep -qx '<xoauth2 user=user@contoso.example bearer=yes terminated=yes>' "$FAKE_LOG" &&
+	grep -q '^a OK AUTHENTICATE completed' "$W/s.out"
+tap_ok $? "IMAP without SASL-IR: the response follows the server's continuation"
 
 # Misbehaving servers: an error for the client, never a hang or a crash.
 for mode in longline garbage dropauth; do

@@ -31,6 +31,7 @@ IMAP modes:
   o365        "* OK" greeting, AUTH=XOAUTH2 SASL-IR; AUTHENTICATE -> OK;
               SELECT/EXAMINE -> "BAD User is authenticated but not connected."
               then "* BYE Connection closed. 14".
+  noir        like o365 without SASL-IR (the response must come after "+").
 """
 
 import argparse
@@ -167,6 +168,9 @@ def imap(c, mode):
         if word == "AUTHENTICATE":
             if len(parts) > 3:
                 c.note("%s AUTHENTICATE %s %s" % (tag, parts[2], describe_xoauth2(parts[3])))
+                if mode == "noir":
+                    c.send("%s BAD SASL-IR was not offered\r\n" % tag)
+                    continue
             else:
                 c.note(line)
                 c.send("+ \r\n")
@@ -175,7 +179,7 @@ def imap(c, mode):
             continue
         c.note(line)
         if word == "CAPABILITY":
-            if mode == "nostarttls":
+            if mode in ("nostarttls", "noir"):
                 c.send("* CAPABILITY IMAP4rev1 AUTH=PLAIN AUTH=XOAUTH2\r\n")
             else:
                 c.send("* CAPABILITY IMAP4 IMAP4rev1 AUTH=PLAIN AUTH=XOAUTH2 SASL-IR "

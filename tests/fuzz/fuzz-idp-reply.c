@@ -1,0 +1,190 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What the identity provider answers (helper/): the body of an HTTP reply
+ * from the token endpoint or the device-authorization endpoint, taken
+ * three ways, as the helper may take it:
+ *   - a token reply (mo_token_reply_parse), then stored into an account's
+ *     tokens (mo_token_apply_reply): whatever the parser accepts, the store
+ *     must be able to write (mo_store_check), or a rotated refresh token
+ *     would be lost after the identity provider sent it;
+ *   - a device authorization reply (RFC 8628 §3.2, signin-device.c);
+ *   - an error reply (mo_oauth_error_parse) and its explanation
+ *     (mo_oauth_explain), which reaches the user's terminal.
+ *
+ * signin-device.c is included here for its static parser; the pieces of
+ * the flow it calls but this harness never reaches are stubbed below.
+ */
+#include "autoconfig.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "../../helper/signin-device.c"
+
+#include "config.h"
+#include "errors.h"
+#include "fuzz.h"
+#include "net-errors.h"
+#include "net-oauth.h"
+#include "store.h"
+#include "storefmt.h"
+
+/* ---- stubs for the rest of the device flow (never called) ------------ */
+
+volatile sig_atomic_t mo_signin_cancel;
+
+int
+mo_signin_sleep(long ms)
+{
+	(void)ms;
+	fuzz_fail("mo_signin_sleep called");
+}
+
+int
+mo_signin_finish(struct mo_signin *s, struct mo_token_reply *reply,
+		 char **error_r)
+{
+	(void)s, (void)reply, (void)error_r;
+	fuzz_fail("mo_signin_finish called");
+}
+
+int
+mo_signin_post_error(const struct mo_account *a,
+		     const struct mo_oauth_error *err, const char *prefix,
+		     const char *error, int ret, char **error_r)
+{
+	(void)a, (void)err, (void)prefix, (void)error, (void)ret, (void)error_r;
+	fuzz_fail("mo_signin_post_error called");
+}
+
+/* ---- the harness ------------------------------------------------------- */
+
+static const char config_text[] =
+	"[account work]\n"
+	"provider = microsoft\n"
+	"tenant = contoso.onmicrosoft.com\n"
+	"client_id = 9e5f94bc-e8a4-4e73-b8be-63364c29d753\n"
+	"client_secret_file = /nonexistent/secret\n"
+	"user = user@contoso.example\n"
+	"scopes = pop imap smtp\n"
+	"state_dir = /nonexistent/state\n";
+
+static const struct mo_account *
+account(void)
+{
+	static struct mo_config *cfg;	/* kept for the whole run */
+	char *error = NULL;
+
+	if (cfg == NULL && mo_config_parse("fuzz.conf", config_text,
+					   sizeof(config_text) - 1, &cfg, &error) != MO_OK)
+		fuzz_fail(error != NULL ? error : "the harness's configuration");
+	return &cfg->accounts[0];
+}
+
+static int
+text_ok(const char *s, int newlines)
+{
+	for (; *s != '\0'; s++) {
+		if (newlines && *s == '\n')
+			continue;
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 0;
+	}
+	return 1;
+}
+
+static void
+token_reply(json_t *j, const struct mo_account *a)
+{
+	struct mo_token_reply r;
+	struct mo_token t;
+	const char *why = NULL;
+	int rc;
+
+	memset(&r, 0, sizeof(r));
+	memset(&t, 0, sizeof(t));
+	rc = mo_token_reply_parse(j, &r, &why);
+	if (rc != MO_OK) {
+		fuzz_assert(why != NULL);
+		fuzz_assert(r.access_token == NULL && r.refresh_token == NULL);
+		return;
+	}
+	fuzz_assert(r.access_token != NULL && r.token_type != NULL);
+	/* An account that had tokens before: the reply replaces them. */
+	t.refresh_token = mo_strdup("M.C105_BAY.-old-refresh-token");
+	t.client_id = mo_strdup("old-client");
+	fuzz_assert(t.refresh_token != NULL && t.client_id != NULL);
+	rc = mo_token_apply_reply(&t, a, &r, 1700000000);
+	if (rc == MO_OK) {
+		fuzz_assert(t.access_token != NULL && t.refresh_token != NULL);
+		fuzz_assert(t.expires_at >= t.obtained_at);
+		fuzz_assert(mo_store_check(&t, &why) == MO_OK);
+	}
+	mo_token_clear(&t);
+	mo_token_reply_clear(&r);
+}
+
+static void
+device_reply(json_t *j)
+{
+	struct device_auth d;
+	const char *why = NULL;
+	int rc;
+
+	memset(&d, 0, sizeof(d));
+	rc = parse_device_auth(j, &d, &why);
+	if (rc == MO_OK) {
+		fuzz_assert(d.device_code != NULL && d.user_code != NULL);
+		fuzz_assert(d.verification_uri != NULL &&
+			    strncmp(d.verification_uri, "https://", 8) == 0);
+		fuzz_assert(text_ok(d.user_code, 0) && text_ok(d.verification_uri, 0));
+		fuzz_assert(d.message == NULL || text_ok(d.message, 0));
+		fuzz_assert(d.expires_in >= 1 && d.expires_in <= MAX_EXPIRES);
+		fuzz_assert(d.interval >= 1 && d.interval <= MAX_INTERVAL);
+	} else {
+		fuzz_assert(rc == MO_ERR_NOMEM || why != NULL);
+	}
+	device_auth_clear(&d);
+}
+
+static void
+error_reply(const uint8_t *data, size_t size, const struct mo_account *a)
+{
+	static const long statuses[] = { 400, 401, 429, 503 };
+	struct mo_oauth_error e;
+	struct mo_buf msg;
+	int rc;
+
+	memset(&e, 0, sizeof(e));
+	e.http_status = statuses[size % 4];
+	rc = mo_oauth_error_parse((const char *)data, size, &e);
+	fuzz_assert(e.n_codes <= MO_OAUTH_MAX_CODES);
+	if (rc == MO_OK) {
+		fuzz_assert(e.error != NULL);
+		mo_buf_init(&msg, 64 * 1024);
+		rc = mo_oauth_explain(&e, a, &msg);
+		fuzz_assert(rc < 0);
+		fuzz_assert(text_ok(mo_buf_str(&msg), 1));
+		mo_buf_free(&msg);
+	}
+	mo_oauth_error_clear(&e);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	const struct mo_account *a = account();
+	json_t *j;
+
+	/* As mo_oauth_post() reads a 2xx body. */
+	j = json_loadb((const char *)data, size, JSON_REJECT_DUPLICATES, NULL);
+	if (json_is_object(j)) {
+		token_reply(j, a);
+		device_reply(j);
+	}
+	mo_json_wipe_decref(j);
+	error_reply(data, size, a);
+	return 0;
+}

@@ -239,7 +239,12 @@ parse_expires_in(json_t *v, int64_t *out)
 	if (json_is_integer(v)) {
 		n = json_integer_value(v);
 	} else if (json_is_real(v)) {
-		n = (long long)json_real_value(v);
+		double d = json_real_value(v);
+
+		/* Out of range first: casting 1e300 is undefined behaviour. */
+		if (!(d >= 0 && d <= 10.0 * 366 * 86400))
+			return MO_ERR_PARSE;
+		n = (long long)d;
 	} else if (json_is_string(v)) {
 		s = json_string_value(v);
 		if (*s < '0' || *s > '9')
@@ -255,6 +260,18 @@ parse_expires_in(json_t *v, int64_t *out)
 		return MO_ERR_PARSE;
 	*out = n;
 	return MO_OK;
+}
+
+/* Informational members (scope, the names from the id_token) go into the
+ * store, which refuses control characters, and onto the user's terminal:
+ * blanked here, rather than failing the save after the provider has
+ * rotated the refresh token. */
+static void
+blank_controls(char *s)
+{
+	for (; s != NULL && *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			*s = ' ';
 }
 
 /* OpenID Connect Core §2: the id_token is a JWS; we read its payload only
@@ -332,6 +349,10 @@ mo_token_reply_parse(json_t *j, struct mo_token_reply *r, const char **error_r)
 	}
 	if (r->id_token != NULL)
 		parse_id_token(r);
+	blank_controls(r->scope);
+	blank_controls(r->identity);
+	blank_controls(r->tenant_id);
+	blank_controls(r->object_id);
 	*error_r = NULL;
 	return MO_OK;
 fail:

@@ -262,18 +262,6 @@ parse_expires_in(json_t *v, int64_t *out)
 	return MO_OK;
 }
 
-/* Informational members (scope, the names from the id_token) go into the
- * store, which refuses control characters, and onto the user's terminal:
- * blanked here, rather than failing the save after the provider has
- * rotated the refresh token. */
-static void
-blank_controls(char *s)
-{
-	for (; s != NULL && *s != '\0'; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			*s = ' ';
-}
-
 /* OpenID Connect Core §2: the id_token is a JWS; we read its payload only
  * (see net-oauth.h for why no signature check is needed here). */
 static void
@@ -349,10 +337,6 @@ mo_token_reply_parse(json_t *j, struct mo_token_reply *r, const char **error_r)
 	}
 	if (r->id_token != NULL)
 		parse_id_token(r);
-	blank_controls(r->scope);
-	blank_controls(r->identity);
-	blank_controls(r->tenant_id);
-	blank_controls(r->object_id);
 	*error_r = NULL;
 	return MO_OK;
 fail:

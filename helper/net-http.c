@@ -342,8 +342,11 @@ attempt_start(struct xfer *x)
 	x->running = true;
 	x->t_attempt = now;
 	x->reply.attempts++;
-	mo_net_note(1, "%s %s%s%s%s (attempt %u)", x->form != NULL ? "POST" : "GET",
-		    x->url, x->what ? " [" : "", x->what ? x->what : "",
+	/* A query string may carry a code or a token: never shown. */
+	mo_net_note(1, "%s %.*s%s%s%s%s (attempt %u)", x->form != NULL ? "POST" : "GET",
+		    (int)strcspn(x->url, "?#"), x->url,
+		    x->url[strcspn(x->url, "?#")] != '\0' ? "?<hidden>" : "",
+		    x->what ? " [" : "", x->what ? x->what : "",
 		    x->what ? "]" : "", x->reply.attempts);
 }
 
@@ -356,7 +359,8 @@ mo_http_start(struct mo_http *h, const struct mo_http_request *req,
 
 	*error_r = NULL;
 	if (req->url == NULL || strncasecmp(req->url, "https://", 8) != 0) {
-		if (asprintf(error_r, "refusing to talk to '%s': only https:// URLs are allowed",
+		if (asprintf(error_r, "refusing to talk to '%.*s': only https:// URLs are allowed",
+			     req->url ? (int)strcspn(req->url, "?#") : 6,
 			     req->url ? req->url : "(none)") < 0)
 			*error_r = NULL;
 		return MO_ERR_INVAL;

@@ -130,7 +130,8 @@ EXTRA_DIST += tests/e2e-sasl-clients.sh tests/e2e-sasl-postfix.sh \
 net_tests = tests/net-token.sh tests/net-retry.sh tests/net-concurrency.sh \
 	tests/net-commands.sh
 TESTS += $(net_tests)
-EXTRA_DIST += $(net_tests) tests/lib/netstand.sh
+EXTRA_DIST += $(net_tests) tests/lib/netstand.sh \
+	tests/bench/token-fastpath.sh tests/bench/refresh-all.sh tests/bench/bench_run.py
 plugin_e2e_tests = tests/e2e-connect-fetchmail.sh tests/e2e-connect-mbsync.sh \
 	tests/e2e-connect-tls.sh tests/e2e-connect-o365.sh \
 	tests/e2e-connect-errors.sh tests/e2e-connect-check.sh \
@@ -147,3 +148,18 @@ tests_unit_test_net_SOURCES = tests/unit/test-net.c \
 tests_unit_test_net_CPPFLAGS = $(UNIT_CPPFLAGS) -I$(top_srcdir)/helper
 tests_unit_test_net_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(JANSSON_CFLAGS)
 tests_unit_test_net_LDADD = $(UNIT_LDADD) $(CURL_LIBS) $(JANSSON_LIBS)
+
+# The SASL plugin when memory runs out (issue 8): its sources linked into
+# the test, driven through sasl_client_plug_init with a hand-made
+# sasl_utils_t, every allocation (utils, libc through --wrap, jansson)
+# made to fail in turn.
+check_PROGRAMS += tests/sasl/test-sasl-nomem
+TESTS += tests/sasl/test-sasl-nomem
+tests_sasl_test_sasl_nomem_SOURCES = tests/sasl/test-sasl-nomem.c \
+	sasl/plugin.c sasl/plugin.h sasl/mech.c sasl/creds.c sasl/token.c
+tests_sasl_test_sasl_nomem_CPPFLAGS = $(UNIT_CPPFLAGS) -I$(top_srcdir)/sasl
+tests_sasl_test_sasl_nomem_CFLAGS = $(EXE_CFLAGS) $(SASL_CFLAGS) $(JANSSON_CFLAGS)
+tests_sasl_test_sasl_nomem_LDFLAGS = $(EXE_LDFLAGS) \
+	-Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=reallocarray \
+	-Wl,--wrap=free,--wrap=strdup,--wrap=strndup
+tests_sasl_test_sasl_nomem_LDADD = $(UNIT_LDADD) $(JANSSON_LIBS)

@@ -60,20 +60,22 @@ close_pair(int fds[2])
 }
 
 /* Reads what is available on fd into b; past the cap the data is dropped
- * and *overflow set.  Returns 1 on EOF, 0 otherwise, -1 on error. */
+ * and *overflow set (to MO_ERR_TOOBIG, or MO_ERR_NOMEM when b could not
+ * grow).  Returns 1 on EOF, 0 otherwise, -1 on error. */
 static int
 drain(int fd, struct mo_buf *b, int *overflow)
 {
 	char chunk[4096];
 	ssize_t n;
+	int rc;
 
 	n = read(fd, chunk, sizeof(chunk));
 	if (n < 0)
 		return errno == EINTR || errno == EAGAIN ? 0 : -1;
 	if (n == 0)
 		return 1;
-	if (!*overflow && mo_buf_add(b, chunk, (size_t)n) != MO_OK)
-		*overflow = 1;
+	if (!*overflow && (rc = mo_buf_add(b, chunk, (size_t)n)) != MO_OK)
+		*overflow = rc;
 	/* chunk may hold a token */
 	memset(chunk, 0, (size_t)n);
 	return 0;
@@ -191,8 +193,9 @@ mo_spawn_capture(char *const argv[], char *const envp[], int timeout_ms,
 			}
 		}
 		if (out_over) {
-			*error_r = "the program printed more than expected";
-			ret = MO_ERR_TOOBIG;
+			*error_r = out_over == MO_ERR_NOMEM ? "out of memory" :
+				   "the program printed more than expected";
+			ret = out_over == MO_ERR_NOMEM ? MO_ERR_NOMEM : MO_ERR_TOOBIG;
 			goto kill_child;
 		}
 	}

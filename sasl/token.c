@@ -78,7 +78,7 @@ mo_sasl_find_account(const struct mo_sasl_glob *g, const sasl_utils_t *utils,
 			 * password as a token would only confuse. */
 			mo_sasl_error(utils, 0, "%s", g->cfg_error != NULL ?
 				      g->cfg_error : mo_strerror(g->cfg_err));
-			return SASL_FAIL;
+			return g->cfg_err == MO_ERR_NOMEM ? SASL_NOMEM : SASL_FAIL;
 		}
 		return SASL_OK;	/* no configuration: (2) */
 	}

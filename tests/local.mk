@@ -163,3 +163,11 @@ tests_sasl_test_sasl_nomem_LDFLAGS = $(EXE_LDFLAGS) \
 	-Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=reallocarray \
 	-Wl,--wrap=free,--wrap=strdup,--wrap=strndup
 tests_sasl_test_sasl_nomem_LDADD = $(UNIT_LDADD) $(JANSSON_LIBS)
+
+# Valgrind memcheck over every C test program (issue 8); skipped in a
+# --enable-sanitizers build.  `make check-valgrind` runs it alone.
+TESTS += tests/valgrind.sh
+EXTRA_DIST += tests/valgrind.sh
+check-valgrind: $(check_PROGRAMS)
+	$(AM_V_at)$(AM_TESTS_ENVIRONMENT) $(SHELL) $(top_srcdir)/tests/valgrind.sh
+.PHONY: check-valgrind

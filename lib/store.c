@@ -2,12 +2,14 @@
 /* The token files: private directory, atomic replacement, removal. */
 #include "autoconfig.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -212,6 +214,58 @@ write_all(int fd, const char *p, size_t len)
 	return 0;
 }
 
+/* Temporary files older than this are left-overs of a writer that was
+ * killed between mkostemp() and rename(): no live writer takes that long. */
+#define STALE_TMP_SECONDS 60
+
+/*
+ * Removes ".ACCOUNT.json.XXXXXX" files that a killed writer left behind in
+ * the directory dfd.  They hold a refresh token, so they are overwritten
+ * before they are unlinked.  Best effort: errors are ignored.
+ */
+static void
+sweep_stale_tmp(int dfd, const char *account)
+{
+	static const char zeros[4096];
+	size_t plen = strlen(account) + 7;	/* "." account ".json." */
+	time_t now = time(NULL);
+	struct dirent *de;
+	DIR *d;
+	int fd = dup(dfd);
+
+	if (fd < 0)
+		return;
+	d = fdopendir(fd);
+	if (d == NULL) {
+		close(fd);
+		return;
+	}
+	while ((de = readdir(d)) != NULL) {
+		const char *n = de->d_name;
+		struct stat st;
+		off_t off;
+		int tfd;
+
+		if (strlen(n) != plen + 6 || n[0] != '.' ||
+		    strncmp(n + 1, account, strlen(account)) != 0 ||
+		    strncmp(n + 1 + strlen(account), ".json.", 6) != 0)
+			continue;
+		if (fstatat(dfd, n, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+		    !S_ISREG(st.st_mode) || st.st_mtime > now - STALE_TMP_SECONDS)
+			continue;
+		tfd = openat(dfd, n, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+		if (tfd >= 0) {
+			for (off = 0; off < st.st_size; off += (off_t)sizeof(zeros))
+				if (write(tfd, zeros, sizeof(zeros)) < 0)
+					break;
+			(void)fsync(tfd);
+			close(tfd);
+		}
+		(void)unlinkat(dfd, n, 0);
+	}
+	closedir(d);
+}
+
 int
 mo_store_save(const char *dir, const char *account, const struct mo_token *t,
 	      char **error_r)
@@ -264,6 +318,7 @@ mo_store_save(const char *dir, const char *account, const struct mo_token *t,
 		goto out;
 	}
 	tmp_exists = false;
+	sweep_stale_tmp(dfd, account);
 	if (fsync(dfd) != 0) {
 		ret = mo_errorf(error_r, MO_ERR_IO, "cannot sync %s: %s", dir,
 				strerror(errno));

@@ -544,6 +544,49 @@ test_lock(void)
 	mo_store_unlock(-1);
 }
 
+/* A writer killed between mkostemp() and rename() leaves a temporary file
+ * holding a refresh token: the next save of that account removes it once it
+ * is clearly abandoned, and touches nothing else. */
+static void
+test_sweep_stale_tmp(void)
+{
+	static const char *names[] = { ".a.json.OLDOLD", ".a.json.NEWNEW",
+				       ".b.json.OLDOLD" };
+	struct timespec old[2] = { { .tv_sec = 1000000000 }, { .tv_sec = 1000000000 } };
+	struct mo_token in;
+	char *err = NULL, path[512];
+	size_t i;
+
+	fill(&in);
+	tap_is_int(mo_store_save(dir, "a", &in, &err), MO_OK, "sweep: first save");
+	free(err);
+	err = NULL;
+	for (i = 0; i < 3; i++) {
+		int fd;
+
+		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		if (fd >= 0) {
+			if (write(fd, "{\"refresh_token\":\"x\"}", 21) < 0)
+				tap_diag("write failed");
+			close(fd);
+		}
+		if (i != 1)
+			utimensat(AT_FDCWD, path, old, 0);
+	}
+	tap_is_int(mo_store_save(dir, "a", &in, &err), MO_OK, "sweep: second save");
+	free(err);
+	snprintf(path, sizeof(path), "%s/%s", dir, names[0]);
+	tap_ok(access(path, F_OK) != 0, "an abandoned temporary file of the account is removed");
+	snprintf(path, sizeof(path), "%s/%s", dir, names[1]);
+	tap_ok(access(path, F_OK) == 0, "a recent temporary file (a live writer) is kept");
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/%s", dir, names[2]);
+	tap_ok(access(path, F_OK) == 0, "another account's temporary file is not touched");
+	unlink(path);
+	mo_token_clear(&in);
+}
+
 int
 main(void)
 {
@@ -558,6 +601,7 @@ main(void)
 
 	test_path_and_fresh();
 	test_round_trip();
+	test_sweep_stale_tmp();
 	test_serialise();
 	test_parse();
 	test_corrupt_files();

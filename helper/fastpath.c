@@ -8,7 +8,6 @@
 #include "autoconfig.h"
 
 #include <errno.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +19,6 @@
 #include "frontend.h"
 #include "secret.h"
 #include "store.h"
-#include "tokenget.h"
 
 /* Writes all of s and a newline to stdout in one write when possible. */
 static int
@@ -56,8 +54,7 @@ mo_frontend_token(const struct mo_opts *opts, int argc, char **argv,
 	const struct mo_account *acct;
 	struct mo_token tok = { 0 };
 	char *err = NULL;
-	char path[PATH_MAX];
-	int ret, code = MO_EXIT_OK, n;
+	int ret, code = MO_EXIT_OK;
 
 	if (argc != 2 || argv[1][0] == '-') {
 		fprintf(stderr, "Usage: mailoauth token ACCOUNT\n");
@@ -97,18 +94,7 @@ mo_frontend_token(const struct mo_opts *opts, int argc, char **argv,
 	mo_token_clear(&tok);
 	mo_config_free(cfg);
 	cfg = NULL;
-	n = snprintf(path, sizeof(path), "%s/mailoauth-net", mo_libexec_dir());
-	if (n < 0 || (size_t)n >= sizeof(path)) {
-		fprintf(stderr, "mailoauth: the back-end path is too long\n");
-		code = MO_EXIT_SOFTWARE;
-		goto out;
-	}
-	full_argv[0] = path;
-	execv(path, full_argv);
-	fprintf(stderr, "mailoauth: cannot run %s: %s\n"
-			"mailoauth: the installation is incomplete; reinstall mailoauth\n",
-		path, strerror(errno));
-	code = MO_EXIT_SOFTWARE;
+	code = mo_frontend_exec("mailoauth-net", full_argv);
 out:
 	mo_token_clear(&tok);
 	mo_config_free(cfg);

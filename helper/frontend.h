@@ -8,6 +8,11 @@ struct mo_opts {
 	int verbose;		/* -v count */
 };
 
+/* Replaces this process with the back end prog (mailoauth-net,
+ * mailoauth-connect) in mo_libexec_dir(), with argv (argv[0] is replaced).
+ * Returns an exit code only when that fails, after saying why on stderr. */
+int mo_frontend_exec(const char *prog, char **argv);
+
 /*
  * `mailoauth token ACCOUNT`: prints the stored access token when it is
  * fresh; otherwise exec()s mailoauth-net with full_argv, which refreshes

@@ -76,9 +76,8 @@ usage(FILE *f)
 		MAILOAUTH_SYSCONFDIR);
 }
 
-/* Replaces this process with back end prog, keeping argv. */
-static int
-exec_backend(const char *prog, char **argv)
+int
+mo_frontend_exec(const char *prog, char **argv)
 {
 	char path[PATH_MAX];
 	int n;
@@ -152,9 +151,9 @@ main(int argc, char **argv)
 	case LOCAL:
 		return mo_frontend_token(&opts, argc - first, argv + first, argv);
 	case NET:
-		return exec_backend("mailoauth-net", argv);
+		return mo_frontend_exec("mailoauth-net", argv);
 	case CONNECT:
-		return exec_backend("mailoauth-connect", argv);
+		return mo_frontend_exec("mailoauth-connect", argv);
 	}
 	return MO_EXIT_SOFTWARE;
 }

@@ -46,9 +46,7 @@ secret_from_file(const struct mo_account *a, char **secret_r, char **error_r)
 {
 	struct mo_buf b;
 	struct stat st;
-	char chunk[1024];
 	char *path = NULL;
-	ssize_t n;
 	int fd = -1, ret;
 
 	mo_buf_init(&b, SECRET_MAX);
@@ -68,25 +66,18 @@ secret_from_file(const struct mo_account *a, char **secret_r, char **error_r)
 	ret = mo_private_file_check(&st, path, error_r);
 	if (ret != MO_OK)
 		goto out;
-	for (;;) {
-		n = read(fd, chunk, sizeof(chunk));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			ret = mo_errorf(error_r, MO_ERR_IO, "cannot read %s: %s", path,
-					strerror(errno));
-			goto out;
-		}
-		if (n == 0)
-			break;
-		ret = mo_buf_add(&b, chunk, (size_t)n);
-		if (ret != MO_OK) {
-			ret = mo_errorf(error_r, MO_ERR_CONFIG,
-					"account %s: client_secret_file %s is larger than %d bytes; "
-					"it must hold only the secret's value",
-					a->name, path, SECRET_MAX);
-			goto out;
-		}
+	ret = mo_buf_read_fd(&b, fd);
+	if (ret == MO_ERR_IO) {
+		ret = mo_errorf(error_r, MO_ERR_IO, "cannot read %s: %s", path,
+				strerror(errno));
+		goto out;
+	}
+	if (ret != MO_OK) {
+		ret = mo_errorf(error_r, MO_ERR_CONFIG,
+				"account %s: client_secret_file %s is larger than %d bytes; "
+				"it must hold only the secret's value",
+				a->name, path, SECRET_MAX);
+		goto out;
 	}
 	ret = first_line(&b, secret_r);
 	if (ret == MO_ERR_CONFIG)
@@ -94,7 +85,6 @@ secret_from_file(const struct mo_account *a, char **secret_r, char **error_r)
 			  "secret's Value (not its Secret ID) from the app registration in it",
 			  a->name, path);
 out:
-	mo_wipe(chunk, sizeof(chunk));
 	mo_buf_free(&b);
 	if (fd >= 0)
 		close(fd);

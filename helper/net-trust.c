@@ -28,27 +28,12 @@ struct mo_trust {
 static int
 read_file_into(struct mo_buf *b, const char *path)
 {
-	char chunk[8192];
-	ssize_t n;
-	int fd, ret = MO_OK;
+	int fd, ret;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return MO_ERR_IO;
-	for (;;) {
-		n = read(fd, chunk, sizeof(chunk));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			ret = MO_ERR_IO;
-			break;
-		}
-		if (n == 0)
-			break;
-		ret = mo_buf_add(b, chunk, (size_t)n);
-		if (ret != MO_OK)
-			break;
-	}
+	ret = mo_buf_read_fd(b, fd);
 	close(fd);
 	return ret;
 }

@@ -2,9 +2,11 @@
 #include "autoconfig.h"
 
 #include <stdint.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "errors.h"
@@ -105,6 +107,31 @@ mo_buf_printf(struct mo_buf *b, const char *fmt, ...)
 	va_start(ap, fmt);
 	ret = mo_buf_vprintf(b, fmt, ap);
 	va_end(ap);
+	return ret;
+}
+
+int
+mo_buf_read_fd(struct mo_buf *b, int fd)
+{
+	char chunk[4096];
+	ssize_t n;
+	int ret = MO_OK;
+
+	for (;;) {
+		n = read(fd, chunk, sizeof(chunk));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			ret = MO_ERR_IO;
+			break;
+		}
+		if (n == 0)
+			break;
+		ret = mo_buf_add(b, chunk, (size_t)n);
+		if (ret != MO_OK)
+			break;
+	}
+	mo_wipe(chunk, sizeof(chunk));
 	return ret;
 }
 

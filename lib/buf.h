@@ -31,6 +31,12 @@ int mo_buf_printf(struct mo_buf *b, const char *fmt, ...)
 int mo_buf_vprintf(struct mo_buf *b, const char *fmt, va_list ap)
 	__attribute__((format(printf, 2, 0)));
 
+/* Appends everything read from fd until end of file.  Returns MO_OK,
+ * MO_ERR_IO (errno tells why), MO_ERR_TOOBIG (more than the cap: what fit
+ * stays in b) or MO_ERR_NOMEM.  The read buffer is wiped (files may hold
+ * secrets). */
+int mo_buf_read_fd(struct mo_buf *b, int fd);
+
 /* Returns the contents as a C string ("" when empty); owned by b. */
 const char *mo_buf_str(const struct mo_buf *b);
 

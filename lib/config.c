@@ -35,9 +35,7 @@ static const char *const proto_names[MO_PROTO_COUNT] = { "pop3", "imap", "smtp" 
 static int
 read_file(const char *path, struct mo_buf *b, char **error_r)
 {
-	char chunk[8192];
 	struct stat st;
-	ssize_t n;
 	int fd, ret = MO_OK;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
@@ -57,27 +55,14 @@ read_file(const char *path, struct mo_buf *b, char **error_r)
 				"%s: not a regular file", path);
 		goto out;
 	}
-	for (;;) {
-		n = read(fd, chunk, sizeof(chunk));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			ret = mo_errorf(error_r, MO_ERR_IO, "%s: %s", path,
-					strerror(errno));
-			goto out;
-		}
-		if (n == 0)
-			break;
-		ret = mo_buf_add(b, chunk, (size_t)n);
-		if (ret == MO_ERR_TOOBIG) {
-			ret = mo_conf_fail(error_r, path, 0, "larger than %d bytes; "
-					   "that is not a mailoauth configuration",
-					   CONFIG_MAX);
-			goto out;
-		}
-		if (ret != MO_OK)
-			goto out;
-	}
+	ret = mo_buf_read_fd(b, fd);
+	if (ret == MO_ERR_IO)
+		ret = mo_errorf(error_r, MO_ERR_IO, "%s: %s", path,
+				strerror(errno));
+	else if (ret == MO_ERR_TOOBIG)
+		ret = mo_conf_fail(error_r, path, 0, "larger than %d bytes; "
+				   "that is not a mailoauth configuration",
+				   CONFIG_MAX);
 out:
 	close(fd);
 	return ret;

@@ -56,33 +56,16 @@ check_account(const char *account, char **error_r)
 static int
 read_capped(int fd, struct mo_buf *b, const char *path, char **error_r)
 {
-	char chunk[4096];
-	ssize_t n;
-	int ret = MO_OK;
+	int ret = mo_buf_read_fd(b, fd);
 
-	for (;;) {
-		n = read(fd, chunk, sizeof(chunk));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			ret = mo_errorf(error_r, MO_ERR_IO, "%s: %s", path,
-					strerror(errno));
-			break;
-		}
-		if (n == 0)
-			break;
-		ret = mo_buf_add(b, chunk, (size_t)n);
-		if (ret == MO_ERR_TOOBIG) {
-			ret = mo_errorf(error_r, MO_ERR_PARSE,
-					"%s: larger than %d bytes: corrupt token "
-					"file; move it away and sign in again",
-					path, MO_STORE_MAX);
-			break;
-		}
-		if (ret != MO_OK)
-			break;
-	}
-	mo_wipe(chunk, sizeof(chunk));
+	if (ret == MO_ERR_IO)
+		ret = mo_errorf(error_r, MO_ERR_IO, "%s: %s", path,
+				strerror(errno));
+	else if (ret == MO_ERR_TOOBIG)
+		ret = mo_errorf(error_r, MO_ERR_PARSE,
+				"%s: larger than %d bytes: corrupt token "
+				"file; move it away and sign in again",
+				path, MO_STORE_MAX);
 	return ret;
 }
 
@@ -214,6 +197,24 @@ write_all(int fd, const char *p, size_t len)
 	return 0;
 }
 
+/* Overwrites the first size bytes of fd with zeros and syncs: a token file
+ * is wiped before it is unlinked.  Returns 0, or -1 with errno set. */
+static int
+overwrite_zeros(int fd, off_t size)
+{
+	static const char zeros[4096];
+	off_t left;
+
+	for (left = size; left > 0;) {
+		size_t n = left < (off_t)sizeof(zeros) ? (size_t)left : sizeof(zeros);
+
+		if (write_all(fd, zeros, n) != 0)
+			return -1;
+		left -= (off_t)n;
+	}
+	return fsync(fd);
+}
+
 /* Temporary files older than this are left-overs of a writer that was
  * killed between mkostemp() and rename(): no live writer takes that long. */
 #define STALE_TMP_SECONDS 60
@@ -226,7 +227,6 @@ write_all(int fd, const char *p, size_t len)
 static void
 sweep_stale_tmp(int dfd, const char *account)
 {
-	static const char zeros[4096];
 	size_t plen = strlen(account) + 7;	/* "." account ".json." */
 	time_t now = time(NULL);
 	struct dirent *de;
@@ -243,7 +243,6 @@ sweep_stale_tmp(int dfd, const char *account)
 	while ((de = readdir(d)) != NULL) {
 		const char *n = de->d_name;
 		struct stat st;
-		off_t off;
 		int tfd;
 
 		if (strlen(n) != plen + 6 || n[0] != '.' ||
@@ -255,10 +254,7 @@ sweep_stale_tmp(int dfd, const char *account)
 			continue;
 		tfd = openat(dfd, n, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
 		if (tfd >= 0) {
-			for (off = 0; off < st.st_size; off += (off_t)sizeof(zeros))
-				if (write(tfd, zeros, sizeof(zeros)) < 0)
-					break;
-			(void)fsync(tfd);
+			(void)overwrite_zeros(tfd, st.st_size);
 			close(tfd);
 		}
 		(void)unlinkat(dfd, n, 0);
@@ -341,10 +337,8 @@ out:
 int
 mo_store_remove(const char *dir, const char *account, char **error_r)
 {
-	static const char zeros[4096];
 	struct stat st;
 	char *path = NULL, *name = NULL;
-	off_t left;
 	int dfd = -1, fd = -1, ret;
 
 	ret = check_account(account, error_r);
@@ -386,17 +380,7 @@ mo_store_remove(const char *dir, const char *account, char **error_r)
 				"%s is not a regular file; remove it by hand", path);
 		goto out;
 	}
-	for (left = st.st_size; left > 0;) {
-		size_t n = left < (off_t)sizeof(zeros) ? (size_t)left : sizeof(zeros);
-
-		if (write_all(fd, zeros, n) != 0) {
-			ret = mo_errorf(error_r, MO_ERR_IO, "cannot wipe %s: %s",
-					path, strerror(errno));
-			goto out;
-		}
-		left -= (off_t)n;
-	}
-	if (fsync(fd) != 0) {
+	if (overwrite_zeros(fd, st.st_size) != 0) {
 		ret = mo_errorf(error_r, MO_ERR_IO, "cannot wipe %s: %s", path,
 				strerror(errno));
 		goto out;

@@ -10,6 +10,7 @@
 #include "buf.h"
 #include "config.h"
 #include "errors.h"
+#include "paths.h"
 #include "secret.h"
 #include "subproc.h"
 #include "store.h"
@@ -25,16 +26,13 @@ extern char **environ;
 #define HELPER_OUT_MAX (64 * 1024 + 2)
 #define HELPER_ERR_MAX 4096
 
+/* $name when it is set to an absolute path (never in set-uid programs:
+ * mo_env() uses secure_getenv()), else fallback. */
 static const char *
 env_or(const char *name, const char *fallback)
 {
-	const char *v;
+	const char *v = mo_env(name);
 
-#ifdef HAVE_SECURE_GETENV
-	v = secure_getenv(name);
-#else
-	v = getenv(name);
-#endif
 	return v != NULL && v[0] == '/' ? v : fallback;
 }
 

@@ -171,3 +171,14 @@ EXTRA_DIST += tests/valgrind.sh
 check-valgrind: $(check_PROGRAMS)
 	$(AM_V_at)$(AM_TESTS_ENVIRONMENT) $(SHELL) $(top_srcdir)/tests/valgrind.sh
 .PHONY: check-valgrind
+
+# Crash consistency (SIGKILL during refresh, import and device sign-in) and
+# load (200 concurrent mailoauth connect sessions on a stale token), issue
+# 8.  make check runs crash-consistency.sh short (40 + 40 + 8 rounds);
+# `make check-crash` runs 500 + 500 + 500 rounds (about 2 minutes).
+crash_load_tests = tests/crash-consistency.sh tests/load-connect.sh
+TESTS += $(crash_load_tests)
+EXTRA_DIST += $(crash_load_tests)
+check-crash: all $(check_DATA)
+	$(AM_V_at)$(AM_TESTS_ENVIRONMENT) CRASH_FULL=1 $(SHELL) $(top_srcdir)/tests/crash-consistency.sh
+.PHONY: check-crash

@@ -151,8 +151,15 @@ test_from_base64(void)
 		   "Dovecot's decoded challenge parses");
 	tap_is_str(mo_challenge_describe(&ch, desc, sizeof(desc)),
 		   "status 401, scope mail", "describe gives status and scope");
+	tap_is_str(mo_challenge_describe(&ch, desc, 7), "status",
+		   "describe truncates to the buffer it is given");
+	desc[0] = 'x';
+	mo_challenge_describe(&ch, desc, 0);
+	tap_ok(desc[0] == 'x', "describe into an empty buffer writes nothing");
 	mo_challenge_free(&ch);
 	tap_ok(ch.status == NULL, "free zeroes the challenge");
+	tap_is_int(mo_challenge_parse("[1]", 3, &ch, NULL), MO_ERR_PARSE,
+		   "a refusal without an error_r pointer");
 	{
 		char st[] = "invalid_token";
 		struct mo_challenge only = { .status = st };

@@ -199,9 +199,42 @@ test_bounds(void)
 	mo_buf_free(&out);
 }
 
+/* The length limits and callers that want no message. */
+static void
+test_limits(void)
+{
+	static char user[514], host[257];
+	struct mo_buf out;
+	const char *err = NULL;
+
+	memset(user, 'u', 513);
+	memset(host, 'h', 256);
+	mo_buf_init(&out, MO_SASLMSG_MAX);
+	tap_is_int(mo_xoauth2_build(&out, user, "T", &err), MO_ERR_INVAL,
+		   "a user name over 512 bytes is refused");
+	tap_ok(err != NULL && strstr(err, "512") != NULL, "... and the limit is named");
+	user[512] = '\0';
+	tap_is_int(mo_xoauth2_build(&out, user, "T", &err), MO_OK,
+		   "a user name of exactly 512 bytes is accepted");
+	mo_buf_reset(&out);
+	tap_is_int(mo_oauthbearer_build(&out, "u", host, 0, "T", &err), MO_ERR_INVAL,
+		   "a host name over 255 bytes is refused");
+	tap_ok(err != NULL && strstr(err, "255") != NULL, "... and the limit is named");
+	host[255] = '\0';
+	tap_is_int(mo_oauthbearer_build(&out, "u", host, 0, "T", &err), MO_OK,
+		   "a host name of exactly 255 bytes is accepted");
+	mo_buf_reset(&out);
+	tap_is_int(mo_xoauth2_build(&out, "a\nb", "T", NULL), MO_ERR_INVAL,
+		   "a rejection without an error_r pointer still fails cleanly");
+	tap_is_int(mo_oauthbearer_build(&out, "u", NULL, 0, "a\rb", NULL), MO_ERR_INVAL,
+		   "oauthbearer without an error_r pointer");
+	mo_buf_free(&out);
+}
+
 int
 main(void)
 {
+	test_limits();
 	test_xoauth2_vector();
 	test_oauthbearer_vector();
 	test_oauthbearer_escaping();

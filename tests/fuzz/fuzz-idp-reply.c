@@ -61,28 +61,6 @@ mo_signin_post_error(const struct mo_account *a,
 
 /* ---- the harness ------------------------------------------------------- */
 
-static const char config_text[] =
-	"[account work]\n"
-	"provider = microsoft\n"
-	"tenant = contoso.onmicrosoft.com\n"
-	"client_id = 9e5f94bc-e8a4-4e73-b8be-63364c29d753\n"
-	"client_secret_file = /nonexistent/secret\n"
-	"user = user@contoso.example\n"
-	"scopes = pop imap smtp\n"
-	"state_dir = /nonexistent/state\n";
-
-static const struct mo_account *
-account(void)
-{
-	static struct mo_config *cfg;	/* kept for the whole run */
-	char *error = NULL;
-
-	if (cfg == NULL && mo_config_parse("fuzz.conf", config_text,
-					   sizeof(config_text) - 1, &cfg, &error) != MO_OK)
-		fuzz_fail(error != NULL ? error : "the harness's configuration");
-	return &cfg->accounts[0];
-}
-
 static int
 text_ok(const char *s, int newlines)
 {
@@ -175,7 +153,7 @@ error_reply(const uint8_t *data, size_t size, const struct mo_account *a)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	const struct mo_account *a = account();
+	const struct mo_account *a = fuzz_account();
 	json_t *j;
 
 	/* As mo_oauth_post() reads a 2xx body. */

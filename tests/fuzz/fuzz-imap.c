@@ -9,13 +9,24 @@
  *   - as a server's response lines: parsed (mo_imap_resp_parse), checked
  *     for literals, and rewritten for the client (mo_imap_rewrite_response,
  *     mo_imap_caps_rewrite), which must never offer STARTTLS,
- *     LOGINDISABLED or another AUTH= than PLAIN.
+ *     LOGINDISABLED or another AUTH= than PLAIN;
+ *   - as everything a server sends, read by the connection plugin's own
+ *     upstream code (imapup.c, included here for its static response
+ *     reader) from a descriptor: greeting, CAPABILITY, AUTHENTICATE
+ *     XOAUTH2 with or without SASL-IR (continuations, error challenge,
+ *     untagged data with literals passed on to the client), SELECT --
+ *     every failure explained in one printable line.
  */
 #include "autoconfig.h"
 
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
+
+#include "../../plugin/imapup.c"
 
 #include "b64.h"
 #include "buf.h"
@@ -221,6 +232,66 @@ server_line(const char *s, size_t len, int variant)
 	free(exact);
 }
 
+#define B64 "dXNlcj11c2VyQGNvbnRvc28uZXhhbXBsZQFhdXRoPUJlYXJlciB4AQE="
+
+/* imapfront.c's forward_untagged(): what the client would be sent. */
+static int
+to_client(void *arg, const char *line, size_t len)
+{
+	struct mo_buf out;
+
+	(void)arg;
+	mo_buf_init(&out, 512 * 1024);
+	if (mo_imap_rewrite_response(line, len, false, NULL, &out) == MO_OK)
+		fuzz_assert(out.len >= 2 && memcmp(out.data + out.len - 2, "\r\n", 2) == 0);
+	mo_buf_free(&out);
+	return MO_OK;
+}
+
+static void
+upstream(const uint8_t *data, size_t size)
+{
+	struct mo_target t = { "imap.example", 993, MO_PROTO_IMAP, MO_TLS_IMPLICIT, false };
+	struct mo_imap_up up;
+	struct mo_imap_resp r;
+	struct mo_conn c;
+	struct mo_buf tagged;
+	struct mo_fail f;
+	int rfd, wfd, rc;
+
+	rfd = fuzz_peer_fd(data, size);
+	wfd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	if (rfd < 0 || wfd < 0)
+		fuzz_fail("cannot make the server's descriptors");
+	mo_conn_init(&c, rfd, wfd, "the server", 5000);
+	mo_imap_up_init(&up);
+	mo_buf_init(&tagged, RESP_MAX);
+	memset(&f, 0, sizeof(f));
+	/* mo_imap_up_open() once connected, then mailoauth connect/check. */
+	rc = read_resp(&c, &up.greeting, "before its greeting", &f);
+	if (rc == MO_OK) {
+		if (mo_imap_resp_parse(up.greeting.data, &r) == MO_OK &&
+		    caps_from_code(r.text, &up.caps))
+			note_caps(&up);
+		else
+			rc = mo_imap_up_simple(&c, &up, "CAPABILITY", to_client, NULL, &tagged, &f);
+	}
+	if (rc == MO_OK)
+		rc = mo_imap_up_auth(&c, &up, &t, fuzz_account(), B64, to_client, NULL,
+				     &tagged, &f);
+	if (rc == MO_OK)
+		rc = mo_imap_up_simple(&c, &up, "SELECT INBOX", to_client, NULL, &tagged, &f);
+	if (getenv("FUZZ_VERBOSE") != NULL)	/* triage: how far it got */
+		fprintf(stderr, "upstream: %d %s\n", rc, rc != MO_OK ? f.msg : "complete");
+	if (rc != MO_OK) {
+		fuzz_assert(f.err != MO_OK && f.msg[0] != '\0');
+		fuzz_assert(fuzz_printable(f.msg, 0));
+	}
+	mo_buf_free(&tagged);
+	mo_imap_up_free(&up);
+	mo_conn_close(&c, false, true);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -228,6 +299,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct mo_imap_cmd cmd;
 	struct mo_buf buf, line;
 	int errors = 0, variant = 0;
+
+	upstream(data, size);
 
 	/* The client side. */
 	mo_imap_cmd_init(&cmd);

@@ -7,14 +7,24 @@
  *     next line, base64 and the PLAIN message);
  *   - as a server's replies: status lines, and a CAPA list (after a +OK,
  *     dot-stuffed, up to ".") rewritten for the client, which must stay a
- *     well-formed multi-line reply.
+ *     well-formed multi-line reply;
+ *   - as everything a server sends, read by the connection plugin's own
+ *     upstream code (pop3up.c, included here for its static CAPA reader)
+ *     from a descriptor: greeting, CAPA, AUTH XOAUTH2 (continuation, error
+ *     challenge, verdict), STAT -- every failure must be explained in one
+ *     printable line.
  * Every line is handed over in a buffer of exactly its size.
  */
 #include "autoconfig.h"
 
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
+
+#include "../../plugin/pop3up.c"
 
 #include "b64.h"
 #include "buf.h"
@@ -179,12 +189,58 @@ server_replies(struct line *lines, size_t n)
 	mo_buf_free(&out);
 }
 
+/* The XOAUTH2 response the plugin would send (user=...^Aauth=Bearer x^A^A). */
+#define B64 "dXNlcj11c2VyQGNvbnRvc28uZXhhbXBsZQFhdXRoPUJlYXJlciB4AQE="
+
+static void
+upstream(const uint8_t *data, size_t size)
+{
+	struct mo_target t = { "pop.example", 995, MO_PROTO_POP3, MO_TLS_IMPLICIT, false };
+	struct mo_pop3_up up;
+	struct mo_conn c;
+	struct mo_buf reply;
+	struct mo_fail f;
+	int rfd, wfd, rc;
+	size_t i;
+
+	rfd = fuzz_peer_fd(data, size);
+	wfd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	if (rfd < 0 || wfd < 0)
+		fuzz_fail("cannot make the server's descriptors");
+	mo_conn_init(&c, rfd, wfd, "the server", 5000);
+	mo_pop3_up_init(&up);
+	mo_buf_init(&reply, MO_UPSTREAM_LINE_MAX);
+	memset(&f, 0, sizeof(f));
+	/* mo_pop3_up_open() once connected, then mailoauth check's steps. */
+	rc = get_line(&c, &up.greeting, "before its greeting", &f);
+	if (rc == MO_OK)
+		rc = read_capa(&c, &up, &f);
+	if (rc == MO_OK) {
+		fuzz_assert(up.ncapa <= MO_POP3_CAPA_MAX);
+		for (i = 0; i < up.ncapa; i++)
+			fuzz_assert(up.capa[i] != NULL);
+		rc = mo_pop3_up_auth(&c, &t, fuzz_account(), B64, &reply, &f);
+	}
+	if (rc == MO_OK)
+		rc = mo_pop3_up_simple(&c, "STAT", &reply, &f);
+	if (getenv("FUZZ_VERBOSE") != NULL)	/* triage: how far it got */
+		fprintf(stderr, "upstream: %d %s\n", rc, rc != MO_OK ? f.msg : "complete");
+	if (rc != MO_OK) {
+		fuzz_assert(f.err != MO_OK && f.msg[0] != '\0');
+		fuzz_assert(fuzz_printable(f.msg, 0));
+	}
+	mo_buf_free(&reply);
+	mo_pop3_up_free(&up);
+	mo_conn_close(&c, false, true);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct line lines[MAX_LINES];
 	size_t n, i;
 
+	upstream(data, size);
 	n = split(data, size, lines);
 	for (i = 0; i < n;)
 		i = client_command(lines, n, i);

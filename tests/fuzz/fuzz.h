@@ -27,4 +27,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 void fuzz_fail_at(const char *file, int line, const char *what)
 	__attribute__((noreturn));
 
+/* An account of a Microsoft configuration, parsed once and kept for the
+ * whole run (for the code that names an account in its messages). */
+struct mo_account;
+const struct mo_account *fuzz_account(void);
+
+/* A descriptor that reads data[0..size) and then end of file, as a peer
+ * that sends this and closes (a memfd).  -1 on failure. */
+int fuzz_peer_fd(const uint8_t *data, size_t size);
+
+/* True when s has no control character (newline allowed when nl). */
+int fuzz_printable(const char *s, int nl);
+
 #endif

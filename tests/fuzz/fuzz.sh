@@ -57,13 +57,14 @@ CRYPTO=$(c_only ${FUZZ_CRYPTO_SOURCES:?})
 PROTO=$(c_only ${FUZZ_PROTO_SOURCES:?})
 IDP=$(c_only ${FUZZ_IDP_SOURCES:?})
 REDIRECT=$(c_only ${FUZZ_REDIRECT_SOURCES:?})
+PLUGIN_IO=$(c_only ${FUZZ_PLUGIN_IO_SOURCES:?})
 
 sources_for() {
 	case $1 in
 	config | store | challenge) echo "$CORE" ;;
 	idp-reply) echo "$CORE $CRYPTO $IDP" ;;
 	redirect) echo "$CORE $REDIRECT" ;;
-	pop3 | imap) echo "$CORE $CRYPTO $PROTO" ;;
+	pop3 | imap) echo "$CORE $CRYPTO $PROTO $PLUGIN_IO" ;;
 	*) return 1 ;;
 	esac
 }
@@ -90,11 +91,13 @@ done
 all_sources="$all_sources tests/fuzz/fuzz-common.c"
 all_sources=$(printf '%s\n' $all_sources | sort -u)
 
-# Any header newer than the last build: rebuild everything.
+# Any header (or a .c file a harness includes) newer than the last build:
+# rebuild everything.
 stamp=$out/.headers
 if [ ! -e "$stamp" ] || [ -n "$(find "$top_srcdir/lib" "$top_srcdir/helper" \
 	"$top_srcdir/plugin" "$top_srcdir/tests/fuzz" "$top_builddir/autoconfig.h" \
-	\( -name '*.h' -o -name '*.c' -path '*/helper/signin-device.c' \) -newer "$stamp" 2>/dev/null | head -n 1)" ]; then
+	\( -name '*.h' -o -path '*/helper/signin-device.c' -o -path '*/plugin/pop3up.c' \
+	-o -path '*/plugin/imapup.c' \) -newer "$stamp" 2>/dev/null | head -n 1)" ]; then
 	rm -rf "$obj" && mkdir -p "$obj"
 fi
 todo=$out/todo

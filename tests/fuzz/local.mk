@@ -17,6 +17,10 @@ FUZZ_IDP_SOURCES = helper/net-oauth.c helper/net-errors.c helper/net-http.c \
 	helper/signin-qr.c
 FUZZ_REDIRECT_SOURCES = helper/signin-callback.c helper/signin-check.c \
 	helper/signin-loopback.c helper/net-log.c
+# The connection plugin's upstream I/O (pop3up.c and imapup.c are included
+# by their harnesses).
+FUZZ_PLUGIN_IO_SOURCES = plugin/conn.c plugin/tls.c plugin/upstream.c \
+	plugin/login.c
 
 fuzz_regress = tests/fuzz/regress-config tests/fuzz/regress-store \
 	tests/fuzz/regress-challenge tests/fuzz/regress-idp-reply \
@@ -54,15 +58,20 @@ tests_fuzz_regress_redirect_SOURCES = tests/fuzz/fuzz-redirect.c \
 tests_fuzz_regress_redirect_CPPFLAGS = $(FUZZ_REGRESS_CPPFLAGS) \
 	-I$(top_srcdir)/helper -DFUZZ_NAME='"redirect"'
 tests_fuzz_regress_redirect_LDADD = $(FUZZ_CORE_LDADD)
-tests_fuzz_regress_pop3_SOURCES = tests/fuzz/fuzz-pop3.c $(FUZZ_REGRESS_COMMON)
+tests_fuzz_regress_pop3_SOURCES = tests/fuzz/fuzz-pop3.c \
+	$(FUZZ_PLUGIN_IO_SOURCES) $(FUZZ_REGRESS_COMMON)
 tests_fuzz_regress_pop3_CPPFLAGS = $(FUZZ_REGRESS_CPPFLAGS) \
 	-I$(top_srcdir)/plugin -DFUZZ_NAME='"pop3"'
 tests_fuzz_regress_pop3_CFLAGS = $(AM_CFLAGS) $(SSL_CFLAGS)
-tests_fuzz_regress_pop3_LDADD = plugin/libmoproto.la $(FUZZ_CRYPTO_LDADD)
-tests_fuzz_regress_imap_SOURCES = tests/fuzz/fuzz-imap.c $(FUZZ_REGRESS_COMMON)
+tests_fuzz_regress_pop3_LDADD = plugin/libmoproto.la $(FUZZ_CRYPTO_LDADD) \
+	$(SSL_LIBS) $(CRYPTO_LIBS)
+tests_fuzz_regress_imap_SOURCES = tests/fuzz/fuzz-imap.c \
+	$(FUZZ_PLUGIN_IO_SOURCES) $(FUZZ_REGRESS_COMMON)
 tests_fuzz_regress_imap_CPPFLAGS = $(FUZZ_REGRESS_CPPFLAGS) \
 	-I$(top_srcdir)/plugin -DFUZZ_NAME='"imap"'
-tests_fuzz_regress_imap_LDADD = plugin/libmoproto.la $(FUZZ_CRYPTO_LDADD)
+tests_fuzz_regress_imap_CFLAGS = $(AM_CFLAGS) $(SSL_CFLAGS)
+tests_fuzz_regress_imap_LDADD = plugin/libmoproto.la $(FUZZ_CRYPTO_LDADD) \
+	$(SSL_LIBS) $(CRYPTO_LIBS)
 
 # The seeds (a directory: every file in it is distributed); the harnesses
 # are distributed as sources of the regression drivers.
@@ -81,6 +90,7 @@ fuzz:
 	FUZZ_PROTO_SOURCES='$(plugin_libmoproto_la_SOURCES)' \
 	FUZZ_IDP_SOURCES='$(FUZZ_IDP_SOURCES)' \
 	FUZZ_REDIRECT_SOURCES='$(FUZZ_REDIRECT_SOURCES)' \
+	FUZZ_PLUGIN_IO_SOURCES='$(FUZZ_PLUGIN_IO_SOURCES)' \
 	FUZZ_DEP_CFLAGS='$(JANSSON_CFLAGS) $(INIH_CFLAGS) $(CURL_CFLAGS) $(CRYPTO_CFLAGS) $(SSL_CFLAGS) $(QRENCODE_CFLAGS)' \
 	FUZZ_DEP_LIBS='$(JANSSON_LIBS) $(INIH_LIBS) $(CURL_LIBS) $(SSL_LIBS) $(CRYPTO_LIBS) $(QRENCODE_LIBS)' \
 	$(SHELL) '$(abs_top_srcdir)/tests/fuzz/fuzz.sh' $(FUZZ_TARGETS)

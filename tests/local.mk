@@ -182,3 +182,9 @@ EXTRA_DIST += $(crash_load_tests)
 check-crash: all $(check_DATA)
 	$(AM_V_at)$(AM_TESTS_ENVIRONMENT) CRASH_FULL=1 $(SHELL) $(top_srcdir)/tests/crash-consistency.sh
 .PHONY: check-crash
+
+# Every client setup of doc/clients.md run end to end with the real client,
+# configured from the guide's own blocks, against the test stand (issue 7).
+clients_e2e_tests = tests/e2e-clients-msmtp.sh
+TESTS += $(clients_e2e_tests)
+EXTRA_DIST += $(clients_e2e_tests) tests/clients/clients-lib.sh

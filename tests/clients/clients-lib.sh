@@ -1,0 +1,187 @@
+# SPDX-License-Identifier: MIT
+# shellcheck shell=sh
+# Building blocks of the per-client end-to-end tests (tests/e2e-clients-*.sh):
+# each test takes a client's configuration from doc/clients.md, points it at
+# the test stand and runs the real client as a user would.
+# Source after tests/lib/tap.sh and tests/plugin/connect-lib.sh.
+#
+#   clients_setup            connect_setup, then the user's home $H:
+#                            ~/.config/mailoauth/config (a copy of $CFG, so
+#                            the guide's plain `mailoauth token work` finds
+#                            it) and $H/bin/mailoauth, the built helper
+#                            standing in for the installed /usr/bin/mailoauth;
+#                            $OUT (outputs of this test, under $H/out)
+#   as_user CMD [ARGS...]    run CMD as that user: HOME=$H, $H/bin first in
+#                            PATH, no MAILOAUTH_CONFIG
+#   doc_block SECTION LANG [N]   print the Nth (default 1st) ```LANG block
+#                            under the heading "## SECTION" of doc/clients.md
+#   doc_line FILE TEXT       print the first line of FILE containing TEXT
+#   doc_adapted NAME FILE    TAP: FILE (a guide's block adapted to the stand)
+#                            names no Office 365 host and no contoso.com
+#                            address any more (the guide did not change under
+#                            the test's substitutions)
+#   store_expire FILE SECS   the stored access token now expires in SECS
+#   mock_refreshes           refresh_token grants the mock has answered
+#   sink_find SUBJECT        print the file of the message with SUBJECT that
+#                            Dovecot's submission relayed to the SMTP sink
+#                            (written before the sink said 250: no waiting)
+#   login_count PROTO        successful XOAUTH2 logins Dovecot logged for
+#                            PROTO (pop3, imap, submission) so far
+#   no_secrets NAME PATH...  TAP: no secret the mock ever issued (nor the
+#                            base64 XOAUTH2 response made of one) appears in
+#                            the files under PATH
+#   tui_start NAME CMD       run CMD (a shell command line) in a detached
+#                            120x40 tmux pane of our own tmux server; its
+#                            exit status goes to $OUT/NAME.rc
+#   tui_wait NAME TEXT [SECS]   poll the pane until it shows TEXT (default
+#                            20 s); the screen is left in $OUT/NAME.screen
+#   tui_keys NAME KEYS...    tmux send-keys
+#   tui_exit NAME [SECS]     wait for CMD to end; print its exit status
+#   clients_cleanup          stop our tmux server (also on EXIT)
+
+: "${top_srcdir:=.}"
+CLIENTS_DOC=$top_srcdir/doc/clients.md
+CLIENTS_TMUX=''
+
+clients_setup() {
+	connect_setup
+	# connect_setup's EXIT trap stops the stand; stop our tmux server first.
+	# shellcheck disable=SC2154
+	trap 'clients__rc=$?; clients_cleanup; stand_stop; exit $clients__rc' EXIT
+	H=$W/home
+	OUT=$H/out
+	mkdir -p "$H/bin" "$H/.config/mailoauth" "$OUT"
+	ln -s "$MAILOAUTH_HELPER" "$H/bin/mailoauth"
+	cp "$CFG" "$H/.config/mailoauth/config"
+	CLIENTS_TMUX=$W/tmux.sock
+	export H OUT
+}
+
+as_user() {
+	env -u MAILOAUTH_CONFIG -u XDG_CONFIG_HOME -u XDG_STATE_HOME -u TMUX \
+		HOME="$H" PATH="$H/bin:/usr/local/bin:/usr/bin:/bin" "$@"
+}
+
+doc_block() {
+	awk -v sect="## $1" -v lang="$2" -v want="${3:-1}" '
+		/^## / { insect = ($0 == sect); next }
+		insect && $0 == "```" lang { n++; inblock = (n == want); next }
+		inblock && /^```/ { exit }
+		inblock { print }' "$CLIENTS_DOC"
+}
+
+doc_line() {
+	grep -m 1 -F -- "$2" "$1"
+}
+
+doc_adapted() {
+	[ -s "$2" ] && ! grep -n 'office365\.com\|contoso\.com' "$2" >&2
+	tap_ok $? "$1: the guide's block is there and was adapted to the stand"
+}
+
+store_expire() {
+	python3 - "$@" <<'EOF'
+import json, os, sys, time
+path, secs = sys.argv[1], int(sys.argv[2])
+st = os.stat(path)
+d = json.load(open(path))
+d["expires_at"] = int(time.time()) + secs
+tmp = path + ".edit"
+with open(tmp, "w") as f:
+    json.dump(d, f)
+os.chmod(tmp, 0o600)
+os.chown(tmp, st.st_uid, st.st_gid)
+os.rename(tmp, path)
+EOF
+}
+
+mock_refreshes() {
+	mock_ctl GET /mock/stats | stand_json token.refresh_token
+}
+
+sink_find() {
+	grep -l -F -- "Subject: $1" "$STAND_SINK_DIR"/msg-*.eml 2>/dev/null | head -n 1
+}
+
+login_count() {
+	grep -c "$1-login: Info: Login: user=<$STAND_USER>, method=XOAUTH2" "$DOVECOT_LOG"
+}
+
+no_secrets() {
+	_name=$1
+	shift
+	mock_ctl GET /mock/secrets > "$W/secrets.json" || return 1
+	python3 - "$W/secrets.json" "$STAND_USER" "$@" <<'EOF'
+import base64, json, os, sys
+secrets = [s for s in json.load(open(sys.argv[1])) if len(s) >= 8]
+user = sys.argv[2]
+needles = []
+for s in secrets:
+    needles.append((s.encode(), "secret %s..." % s[:6]))
+    sasl = "user=%s\x01auth=Bearer %s\x01\x01" % (user, s)
+    needles.append((base64.b64encode(sasl.encode()), "XOAUTH2 response with %s..." % s[:6]))
+found = 0
+for top in sys.argv[3:]:
+    for root, dirs, files in os.walk(top) if os.path.isdir(top) else [("", [], [top])]:
+        for f in files:
+            p = os.path.join(root, f)
+            if not os.path.isfile(p) or os.path.islink(p):
+                continue
+            data = open(p, "rb").read()
+            for n, what in needles:
+                if n in data:
+                    print("%s: %s" % (p, what), file=sys.stderr)
+                    found += 1
+sys.exit(1 if found else 0)
+EOF
+	tap_ok $? "$_name: no secret of the mock (token, refresh token, client secret) in the client's files and output"
+}
+
+tui__tmux() {
+	env -u TMUX tmux -f /dev/null -S "$CLIENTS_TMUX" "$@"
+}
+
+tui_start() {
+	rm -f "$OUT/$1.rc"
+	tui__tmux new-session -d -s "$1" -x 120 -y 40 \
+		"$2; echo \$? > $OUT/$1.rc.tmp; mv $OUT/$1.rc.tmp $OUT/$1.rc"
+}
+
+tui_wait() {
+	_n=$(( ${3:-20} * 10 ))
+	while [ $_n -gt 0 ]; do
+		tui__tmux capture-pane -p -t "$1" > "$OUT/$1.screen" 2>/dev/null
+		grep -q -F -- "$2" "$OUT/$1.screen" && return 0
+		[ -f "$OUT/$1.rc" ] && return 1
+		sleep 0.1
+		_n=$((_n - 1))
+	done
+	return 1
+}
+
+tui_keys() {
+	_s=$1
+	shift
+	tui__tmux send-keys -t "$_s" "$@"
+}
+
+tui_exit() {
+	_n=$(( ${2:-10} * 10 ))
+	while [ ! -f "$OUT/$1.rc" ] && [ $_n -gt 0 ]; do
+		sleep 0.1
+		_n=$((_n - 1))
+	done
+	if [ -f "$OUT/$1.rc" ]; then
+		cat "$OUT/$1.rc"
+	else
+		tui__tmux kill-session -t "$1" 2>/dev/null
+		echo timeout
+	fi
+}
+
+clients_cleanup() {
+	if [ -n "$CLIENTS_TMUX" ] && [ -S "$CLIENTS_TMUX" ]; then
+		tui__tmux kill-server 2>/dev/null
+	fi
+	:
+}

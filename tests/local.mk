@@ -66,7 +66,7 @@ tests_unit_test_store_LDADD = $(UNIT_LDADD)
 # Shell tests (TAP).
 TESTS += tests/style-check.sh tests/cli.sh tests/stand-selftest.sh tests/demo.sh
 EXTRA_DIST += tests/style-check.sh tests/cli.sh tests/lib/tap.sh \
-	tests/stand-selftest.sh tests/demo.sh tools/demo \
+	tests/stand-selftest.sh tests/demo.sh tools/demo tests/lib/store-edit.py \
 	tests/mock-idp/README.md tests/mock-idp/mock_idp.py \
 	tests/mock-idp/idp_core.py tests/mock-idp/idp_errors.py \
 	tests/mock-idp/idp_rules.py \

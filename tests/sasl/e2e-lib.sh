@@ -106,23 +106,7 @@ sasl_import() {
 
 # Rewrites a store file in place (same owner, mode 0600, atomic rename).
 sasl__edit_store() {
-	python3 - "$@" <<'EOF'
-import json, os, sys, time
-path, what = sys.argv[1], sys.argv[2]
-st = os.stat(path)
-d = json.load(open(path))
-if what == "stale":
-    d["expires_at"] = int(time.time()) - 60
-else:
-    d["access_token"] = sys.argv[3]
-    d["expires_at"] = int(time.time()) + 3000
-tmp = path + ".edit"
-with open(tmp, "w") as f:
-    json.dump(d, f)
-os.chmod(tmp, 0o600)
-os.chown(tmp, st.st_uid, st.st_gid)
-os.rename(tmp, path)
-EOF
+	python3 "$top_srcdir/tests/lib/store-edit.py" "$@"
 }
 
 sasl_stale() {

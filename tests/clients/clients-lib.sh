@@ -13,6 +13,8 @@
 #                            $OUT (outputs of this test, under $H/out)
 #   as_user CMD [ARGS...]    run CMD as that user: HOME=$H, $H/bin first in
 #                            PATH, no MAILOAUTH_CONFIG
+#   as_user_bg NAME CMD [ARGS...]  ... in the background; stopped (by its
+#                            pid, from $OUT/NAME.pid) in clients_cleanup
 #   doc_block SECTION LANG [N]   print the Nth (default 1st) ```LANG block
 #                            under the heading "## SECTION" of doc/clients.md
 #   doc_line FILE TEXT       print the first line of FILE containing TEXT
@@ -37,11 +39,15 @@
 #                            20 s); the screen is left in $OUT/NAME.screen
 #   tui_keys NAME KEYS...    tmux send-keys
 #   tui_exit NAME [SECS]     wait for CMD to end; print its exit status
-#   clients_cleanup          stop our tmux server (also on EXIT)
+#   clients_bg PID           stop PID (a background process this test
+#                            started) in clients_cleanup
+#   clients_cleanup          stop our tmux server and the clients_bg
+#                            processes, by pid (also on EXIT)
 
 : "${top_srcdir:=.}"
 CLIENTS_DOC=$top_srcdir/doc/clients.md
 CLIENTS_TMUX=''
+CLIENTS_PIDS=''
 
 clients_setup() {
 	connect_setup
@@ -60,6 +66,16 @@ clients_setup() {
 as_user() {
 	env -u MAILOAUTH_CONFIG -u XDG_CONFIG_HOME -u XDG_STATE_HOME -u TMUX \
 		HOME="$H" PATH="$H/bin:/usr/local/bin:/usr/bin:/bin" "$@"
+}
+
+as_user_bg() {
+	_pf=$OUT/$1.pid
+	shift
+	rm -f "$_pf"
+	# shellcheck disable=SC2016
+	as_user sh -c 'echo $$ > "$0.tmp" && mv "$0.tmp" "$0" && exec "$@"' "$_pf" "$@" &
+	stand__wait_file "$_pf" 10 || return 1
+	clients_bg "$(cat "$_pf")"
 }
 
 doc_block() {
@@ -179,7 +195,16 @@ tui_exit() {
 	fi
 }
 
+clients_bg() {
+	CLIENTS_PIDS="$CLIENTS_PIDS $1"
+}
+
 clients_cleanup() {
+	for _p in $CLIENTS_PIDS; do
+		kill "$_p" 2>/dev/null
+		wait "$_p" 2>/dev/null
+	done
+	CLIENTS_PIDS=''
 	if [ -n "$CLIENTS_TMUX" ] && [ -S "$CLIENTS_TMUX" ]; then
 		tui__tmux kill-server 2>/dev/null
 	fi

@@ -164,28 +164,28 @@ tui_start() {
 }
 
 tui_wait() {
-	_n=$(( ${3:-20} * 10 ))
-	while [ $_n -gt 0 ]; do
+	_tw_n=$(( ${3:-20} * 10 ))
+	while [ $_tw_n -gt 0 ]; do
 		tui__tmux capture-pane -p -t "$1" > "$OUT/$1.screen" 2>/dev/null
 		grep -q -F -- "$2" "$OUT/$1.screen" && return 0
 		[ -f "$OUT/$1.rc" ] && return 1
 		sleep 0.1
-		_n=$((_n - 1))
+		_tw_n=$((_tw_n - 1))
 	done
 	return 1
 }
 
 tui_keys() {
-	_s=$1
+	_tk_s=$1
 	shift
-	tui__tmux send-keys -t "$_s" "$@"
+	tui__tmux send-keys -t "$_tk_s" "$@"
 }
 
 tui_exit() {
-	_n=$(( ${2:-10} * 10 ))
-	while [ ! -f "$OUT/$1.rc" ] && [ $_n -gt 0 ]; do
+	_te_n=$(( ${2:-10} * 10 ))
+	while [ ! -f "$OUT/$1.rc" ] && [ $_te_n -gt 0 ]; do
 		sleep 0.1
-		_n=$((_n - 1))
+		_te_n=$((_te_n - 1))
 	done
 	if [ -f "$OUT/$1.rc" ]; then
 		cat "$OUT/$1.rc"

@@ -87,6 +87,7 @@ tap_ok $ok "oauthbearer, as the guide warns: \"OAUTH token is too big\", no logi
 # --- POP3 through the tunnel, sending with msmtp ------------------------------
 # The guide: `set tunnel = "mailoauth connect outlook.office365.com 995"` in
 # a muttrc of its own, as for mutt (whose tunnelled POP3 block this is).
+# shellcheck disable=SC2016
 tunnel=$(sed -n '/^## neomutt$/,/^## /p' "$CLIENTS_DOC" | tr '\n' ' ' |
 	grep -o '`set tunnel = "[^"]*"`' | tr -d '`')
 doc_block mutt muttrc 3 | adapt > "$H/.neomuttrc-pop"

@@ -8,12 +8,17 @@
 # must complete with the mailbox's real contents, and the identity
 # provider must see exactly one refresh (the store's single-flight lock).
 # A second wave with the token fresh must cause no refresh at all.
-# Budget: under 60 s on two cores (the time is printed).
+# Budget: a wave in under 60 s on two cores (LOAD_BUDGET_MS; three times
+# that in a sanitizer build, where each session is several times slower).
 . "${top_srcdir:-.}/tests/lib/tap.sh"
 . "$top_srcdir/tests/plugin/connect-lib.sh"
 tap_require timeout
 connect_setup
 N=${LOAD_SESSIONS:-200}
+BUDGET=${LOAD_BUDGET_MS:-60000}
+if nm -D "$top_builddir/plugin/mailoauth-connect" 2> /dev/null | grep -q __asan_init; then
+	BUDGET=$((BUDGET * 3))
+fi
 MSGS=3
 stand_seed_mail "$STAND_USER" $MSGS 1500
 STORE=$STATE/work.json
@@ -92,8 +97,8 @@ tap_ok $? "exactly one refresh at the identity provider ($((n1 - n0)))"
 new=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["access_token"])' "$STORE")
 [ -n "$new" ] && [ "$new" != "$old" ]
 tap_ok $? "the store holds the new access token"
-[ "$ms" -lt 60000 ]
-tap_ok $? "within the 60 s budget ($ms ms)"
+[ "$ms" -lt "$BUDGET" ]
+tap_ok $? "within the budget ($ms ms, budget $BUDGET ms)"
 if [ "$ok" -ne "$N" ] || [ "$failed" -ne 0 ]; then
 	for f in "$L"/stale.*.err; do
 		[ -s "$f" ] && tap_diag "${f##*/}: $(head -n 3 "$f")"

@@ -186,6 +186,6 @@ check-crash: all $(check_DATA)
 # Every client setup of doc/clients.md run end to end with the real client,
 # configured from the guide's own blocks, against the test stand (issue 7).
 clients_e2e_tests = tests/e2e-clients-msmtp.sh tests/e2e-clients-getmail.sh \
-	tests/e2e-clients-mutt.sh tests/e2e-clients-neomutt.sh
+	tests/e2e-clients-mutt.sh tests/e2e-clients-neomutt.sh tests/e2e-clients-refresh.sh
 TESTS += $(clients_e2e_tests)
 EXTRA_DIST += $(clients_e2e_tests) tests/clients/clients-lib.sh

@@ -1,0 +1,153 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# The refresh jobs of doc/clients.md ("cron and systemd timers").  The
+# systemd user units of contrib/systemd/ (the service made from its .in as
+# contrib/local.mk does, bindir being where the test's `mailoauth` lives)
+# pass `systemd-analyze --user verify` without a word, their Documentation=
+# pages included; the service's ExecStart, run exactly as written in the
+# user manager's environment (no systemd instance runs here), refreshes
+# the one account whose token is expiring, silently, exits 0, then has
+# nothing to do; a revoked sign-in makes it exit 77 and say what to do.  The
+# guide's crontab line, run by sh -c in cron's environment, does the same.
+. "${top_srcdir:-.}/tests/lib/tap.sh"
+. "$top_srcdir/tests/plugin/connect-lib.sh"
+. "$top_srcdir/tests/clients/clients-lib.sh"
+tap_require systemd-analyze
+clients_setup
+# A second account with a fresh token: --all must leave it alone.
+connect_account spare "$STAND_OTHER_USER"
+connect_import spare "$STAND_OTHER_USER" || tap_diag "cannot sign in the spare account"
+cp "$CFG" "$H/.config/mailoauth/config"
+STORE=$STATE/work.json
+SPARE=$STATE/spare.json
+
+# field FILE KEY — a top-level value of a token store file (never printed).
+field() {
+	python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$1" "$2"
+}
+# fresh FILE — the stored token has more than the job's 900 s left.
+fresh() {
+	[ "$(field "$1" expires_at)" -gt $(($(date +%s) + 900)) ]
+}
+
+# --- the units ------------------------------------------------------------------
+U=$H/units
+mkdir -p "$U"
+sed -e "s|@bindir[@]|$H/bin|g" "$top_srcdir/contrib/systemd/mailoauth-refresh.service.in" \
+	> "$U/mailoauth-refresh.service"
+cp "$top_srcdir/contrib/systemd/mailoauth-refresh.timer" "$U/"
+! grep -q '@[a-z_]*@' "$U/mailoauth-refresh.service" &&
+	grep -q "^ExecStart=$H/bin/mailoauth " "$U/mailoauth-refresh.service"
+tap_ok $? "mailoauth-refresh.service made from its .in: ExecStart runs bindir's mailoauth"
+
+# The Documentation= pages: found by man(1) in the source tree's doc/.
+mkdir -p "$H/man/man1" "$H/man/man5" "$H/run"
+chmod 700 "$H/run"
+ln -s "$top_srcdir/doc/mailoauth.1" "$H/man/man1/"
+ln -s "$top_srcdir/doc/mailoauth.conf.5" "$H/man/man5/"
+if command -v man > /dev/null 2>&1; then
+	manopt=--man=yes
+else
+	manopt=--man=no
+fi
+# verify UNIT... — systemd-analyze --user verify; output in $OUT/verify.out
+verify() {
+	as_user env XDG_RUNTIME_DIR="$H/run" MANPATH="$H/man" \
+		systemd-analyze --user verify "$manopt" "$@" > "$OUT/verify.out" 2>&1
+}
+verify "$U/mailoauth-refresh.service" "$U/mailoauth-refresh.timer"
+st=$?
+[ $st -eq 0 ] && [ ! -s "$OUT/verify.out" ]
+tap_ok $? "systemd-analyze --user verify $manopt: both units clean (status $st)"
+[ -s "$OUT/verify.out" ] && tap_diag "$(cat "$OUT/verify.out")"
+# ... and it does complain about a mistake (the check above has teeth).
+mkdir -p "$H/bad"
+cp "$U/mailoauth-refresh.service" "$H/bad/"
+sed 's/^OnUnitActiveSec=5min$/OnUnitActiveSec=5mn/' "$U/mailoauth-refresh.timer" \
+	> "$H/bad/mailoauth-refresh.timer"
+verify "$H/bad/mailoauth-refresh.service" "$H/bad/mailoauth-refresh.timer"
+grep -q 'Failed to parse timer value' "$OUT/verify.out"
+tap_ok $? "systemd-analyze verify reports a broken timer value (self-check)"
+grep -q '^OnStartupSec=1min$' "$U/mailoauth-refresh.timer" &&
+	grep -q '^OnUnitActiveSec=5min$' "$U/mailoauth-refresh.timer" &&
+	grep -q -F 'The timer runs the service a minute after login and every five minutes' "$CLIENTS_DOC"
+tap_ok $? "the timer runs the service a minute after start-up, then every five minutes, as the guide says"
+
+# service — run the service's ExecStart as the user manager would: its
+# environment, NoNewPrivileges=yes and Nice= from the unit.  Output (the
+# journal) in $OUT/service.out; returns the exit status.
+exec_start=$(sed -n 's/^ExecStart=//p' "$U/mailoauth-refresh.service")
+nice=$(sed -n 's/^Nice=//p' "$U/mailoauth-refresh.service")
+grep -q '^NoNewPrivileges=yes$' "$U/mailoauth-refresh.service" && nnp=yes || nnp=no
+case $exec_start in
+[-@:+!]*) tap_diag "ExecStart has a prefix this test does not emulate: $exec_start" ;;
+esac
+# shellcheck disable=SC2317
+service() {
+	set -- env -i HOME="$H" USER="$(id -un)" LOGNAME="$(id -un)" SHELL=/bin/sh \
+		PATH=/usr/local/bin:/usr/bin:/bin XDG_RUNTIME_DIR="$H/run" \
+		MAILOAUTH_LIBEXECDIR="$MAILOAUTH_LIBEXECDIR"
+	[ "$nnp" = yes ] && command -v setpriv > /dev/null 2>&1 && set -- "$@" setpriv --no-new-privs
+	[ -n "$nice" ] && set -- "$@" nice -n "$nice"
+	# shellcheck disable=SC2086
+	timeout 30 "$@" $exec_start > "$OUT/service.out" 2>&1
+}
+
+# job NAME RUN — the expiring-token round: RUN (service or cron) refreshes
+# work (15 minutes or less left) and not spare, silently; then nothing to do.
+job() {
+	store_expire "$STORE" 600
+	spare_token=$(field "$SPARE" access_token)
+	r0=$(mock_refreshes)
+	$2
+	st=$?
+	tap_ok $st "$1: exits 0 with an expiring token (status $st)"
+	[ $st -eq 0 ] || tap_diag "$(cat "$OUT/$2.out")"
+	[ "$(mock_refreshes)" -eq $((r0 + 1)) ] && fresh "$STORE"
+	tap_ok $? "$1: refreshed it (mock: $r0 -> $(mock_refreshes) refreshes)"
+	[ "$(field "$SPARE" access_token)" = "$spare_token" ]
+	tap_ok $? "$1: left the account with a fresh token alone"
+	[ ! -s "$OUT/$2.out" ]
+	tap_ok $? "$1: printed nothing"
+	r0=$(mock_refreshes)
+	$2
+	st=$?
+	[ $st -eq 0 ] && [ ! -s "$OUT/$2.out" ] && [ "$(mock_refreshes)" -eq "$r0" ]
+	tap_ok $? "$1: run again, nothing to do: exits 0 (status $st), prints nothing, no refresh"
+}
+
+# revoked NAME RUN — the sign-in of work revoked while its token expires.
+revoked() {
+	store_expire "$STORE" 600
+	mock_ctl POST /mock/revoke "{\"user\": \"$STAND_USER\", \"code\": 70008}" > /dev/null
+	$2
+	st=$?
+	[ $st -eq 77 ] && grep -q 'sign in again: mailoauth authorize work' "$OUT/$2.out"
+	tap_ok $? "$1: a revoked sign-in: exit 77 (status $st) and the output says mailoauth authorize work"
+	connect_import work "$STAND_USER" || tap_diag "cannot sign work in again"
+}
+
+job "systemd service" service
+revoked "systemd service" service
+
+# --- cron -------------------------------------------------------------------
+doc_block "cron and systemd timers" crontab | grep -v '^#' | grep . > "$OUT/crontab"
+[ "$(wc -l < "$OUT/crontab")" -eq 1 ] && [ "$(awk '{ print $1, $2, $3, $4, $5 }' "$OUT/crontab")" = '*/5 * * * *' ]
+tap_ok $? "the guide's crontab: one line, every five minutes"
+cron_cmd=$(sed 's/^[^ ]* *[^ ]* *[^ ]* *[^ ]* *[^ ]* *//' "$OUT/crontab")
+[ "$cron_cmd" = "mailoauth refresh --all --if-expiring-within 900" ]
+tap_ok $? "the guide's crontab command: $cron_cmd"
+# cron runs the command with sh -c, HOME/LOGNAME/SHELL from passwd and
+# PATH=/usr/bin:/bin ($H/bin stands for /usr/bin, where mailoauth is
+# installed).
+# shellcheck disable=SC2317
+cron() {
+	timeout 30 env -i HOME="$H" LOGNAME="$(id -un)" SHELL=/bin/sh \
+		PATH="$H/bin:/usr/bin:/bin" MAILOAUTH_LIBEXECDIR="$MAILOAUTH_LIBEXECDIR" \
+		/bin/sh -c "$cron_cmd" > "$OUT/cron.out" 2>&1
+}
+job cron cron
+revoked cron cron
+
+no_secrets "refresh jobs" "$H"
+tap_done

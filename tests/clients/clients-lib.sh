@@ -17,7 +17,6 @@
 #                            pid, from $OUT/NAME.pid) in clients_cleanup
 #   doc_block SECTION LANG [N]   print the Nth (default 1st) ```LANG block
 #                            under the heading "## SECTION" of doc/clients.md
-#   doc_line FILE TEXT       print the first line of FILE containing TEXT
 #   doc_adapted NAME FILE    TAP: FILE (a guide's block adapted to the stand)
 #                            names no Office 365 host and no contoso.com
 #                            address any more (the guide did not change under
@@ -38,7 +37,8 @@
 #   tui_wait NAME TEXT [SECS]   poll the pane until it shows TEXT (default
 #                            20 s); the screen is left in $OUT/NAME.screen
 #   tui_keys NAME KEYS...    tmux send-keys
-#   tui_exit NAME [SECS]     wait for CMD to end; print its exit status
+#   tui_exit NAME [SECS]     wait for CMD to end (default 10 s); print its
+#                            exit status, or "timeout" (the pane is killed)
 #   clients_bg PID           stop PID (a background process this test
 #                            started) in clients_cleanup
 #   clients_cleanup          stop our tmux server and the clients_bg
@@ -84,10 +84,6 @@ doc_block() {
 		insect && $0 == "```" lang { n++; inblock = (n == want); next }
 		inblock && /^```/ { exit }
 		inblock { print }' "$CLIENTS_DOC"
-}
-
-doc_line() {
-	grep -m 1 -F -- "$2" "$1"
 }
 
 doc_adapted() {

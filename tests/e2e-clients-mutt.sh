@@ -81,6 +81,8 @@ f=$(sink_find "mutt smtp")
 [ -n "$f" ] && grep -q '^RCPT TO:<bob@example.org>' "${f%.eml}.env" &&
 	[ "$(login_count submission)" -eq $((l0 + 1)) ]
 tap_ok $? "smtp: the message arrived behind Dovecot's submission after one XOAUTH2 login"
+[ -n "$f" ] && grep -q "^MAIL FROM:<$STAND_USER>" "${f%.eml}.env"
+tap_ok $? "smtp: sent from the mailbox the guide sets in from (not root@host)"
 
 # --- POP3 with pop_authenticators ---------------------------------------------
 doc_block mutt muttrc 2 | adapt > "$H/.muttrc-pop"

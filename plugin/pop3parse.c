@@ -64,8 +64,10 @@ mo_pop3_parse(const char *line, size_t len, struct mo_pop3_cmd *cmd,
 	kwlen = sp != NULL ? (size_t)(sp - line) : len;
 	if (kwlen < 3 || kwlen > 4)
 		return bad(error_r, "malformed command keyword");
+	/* RFC 1939 §3: keywords are three or four characters; UTF8 (RFC 6856)
+	 * shows that digits occur. */
 	for (i = 0; i < kwlen; i++) {
-		if (!isalpha((unsigned char)line[i]))
+		if (!isalnum((unsigned char)line[i]))
 			return bad(error_r, "malformed command keyword");
 		cmd->keyword[i] = (char)toupper((unsigned char)line[i]);
 	}

@@ -35,14 +35,16 @@ static const struct command {
 	{ "status", NET, "status [ACCOUNT] [--json]     show what is stored and what to do next" },
 	{ "refresh", NET, "refresh [ACCOUNT...|--all] [--if-expiring-within SECONDS]\n"
 			  "                                refresh access tokens (cron, timers)" },
-	{ "authorize", NET, "authorize ACCOUNT [--browser|--device|--no-open]\n"
+	{ "authorize", NET, "authorize ACCOUNT [--browser|--device|--no-open] [--timeout SECONDS]\n"
 			    "                                sign in and store the tokens" },
 	{ "import", NET, "import ACCOUNT [--file FILE]  take over an existing refresh token" },
 	{ "logout", NET, "logout ACCOUNT                remove the stored tokens" },
 	{ "consent-url", NET, "consent-url ACCOUNT           print the tenant admin-consent URL" },
-	{ "connect", CONNECT, "connect [--account NAME] [--protocol pop3|imap] HOST PORT\n"
+	{ "connect", CONNECT, "connect [--account NAME] [--protocol pop3|imap]\n"
+			      "          [--tls implicit|starttls] HOST PORT\n"
 			      "                                connection plugin for fetchmail, mutt, mbsync" },
 	{ "check", CONNECT, "check ACCOUNT [--protocol pop3|imap|smtp] [--server HOST:PORT]\n"
+			    "          [--tls implicit|starttls]\n"
 			    "                                prove that the mailbox can be used" },
 };
 
@@ -64,6 +66,7 @@ usage(FILE *f)
 		   "  -V, --version       version\n"
 		   "\nExit status:\n"
 		   "  0   success\n"
+		   "  1   other failure (sign-in cancelled, out of memory)\n"
 		   "  64  usage error\n"
 		   "  65  bad input data (an import file, a server reply that makes no sense)\n"
 		   "  69  the mail server refused the login or the mailbox\n"

@@ -4,7 +4,8 @@
  *
  * status reads the store without locking (a rename is atomic) and never
  * talks to the network.  Exit status: 0 when every listed account is
- * signed in, 77 when one is not, 78 when a store file is unsafe or corrupt.
+ * signed in, 77 when one is not, 78 when a store file is unsafe (its mode or
+ * owner), 65 when one is corrupt (mo_exit_code() of the load error).
  */
 #include "autoconfig.h"
 

@@ -39,6 +39,10 @@ struct mo_front {
  * normally (the client quit or the relay finished), else the code of the
  * failure that ended it (it was also told to the client and to stderr). */
 int mo_pop3_serve(struct mo_front *fr);
+/* After a login: relays bytes both ways until either side is done (relay.c).
+ * Returns 0, or the exit code of the failure that ended it (said on
+ * stderr). */
+int mo_front_relay(struct mo_front *fr);
 int mo_imap_serve(struct mo_front *fr);
 
 #endif

@@ -368,8 +368,6 @@ mo_imap_serve(struct mo_front *fr)
 	struct imap s = { 0 };
 	struct mo_imap_cmd cmd;
 	struct mo_buf data;
-	struct mo_relay_stats st;
-	const char *why = NULL;
 	int rc;
 
 	s.fr = fr;
@@ -406,13 +404,9 @@ mo_imap_serve(struct mo_front *fr)
 	mo_buf_free(&data);
 	if (!s.logged_in)
 		goto out;
-	rc = mo_relay(fr->client, fr->server, &st, &why);
-	mo_log(1, "session over: %llu bytes to the server, %llu to the client",
-	       st.to_server, st.to_client);
-	if (rc != MO_OK) {
-		fprintf(stderr, "mailoauth: connection to %s ended: %s\n", fr->target.host, why);
-		s.exit_code = mo_exit_code(rc);
-	}
+	rc = mo_front_relay(fr);
+	if (rc != 0)
+		s.exit_code = rc;
 out:
 	mo_imap_cmd_free(&cmd);
 	mo_buf_free(&data);

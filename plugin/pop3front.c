@@ -274,7 +274,6 @@ mo_pop3_serve(struct mo_front *fr)
 {
 	struct pop3 s = { 0 };
 	struct mo_buf line;
-	struct mo_relay_stats st;
 	const char *why = NULL;
 	bool had_nul;
 	int rc;
@@ -320,13 +319,9 @@ mo_pop3_serve(struct mo_front *fr)
 	if (!s.logged_in)
 		goto out;
 	mo_buf_free(&line);
-	rc = mo_relay(fr->client, fr->server, &st, &why);
-	mo_log(1, "session over: %llu bytes to the server, %llu to the client",
-	       st.to_server, st.to_client);
-	if (rc != MO_OK) {
-		fprintf(stderr, "mailoauth: connection to %s ended: %s\n", fr->target.host, why);
-		s.exit_code = mo_exit_code(rc);
-	}
+	rc = mo_front_relay(fr);
+	if (rc != 0)
+		s.exit_code = rc;
 out:
 	mo_buf_free(&line);
 	free(s.user);

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -15,6 +16,7 @@
 #include <openssl/err.h>
 
 #include "errors.h"
+#include "front.h"
 #include "relay.h"
 #include "secret.h"
 
@@ -327,4 +329,20 @@ out:
 	if (down.buf != NULL)
 		mo_freezero(down.buf, MO_RELAY_BUF);
 	return ret;
+}
+
+int
+mo_front_relay(struct mo_front *fr)
+{
+	struct mo_relay_stats st;
+	const char *why = NULL;
+	int rc;
+
+	rc = mo_relay(fr->client, fr->server, &st, &why);
+	mo_log(1, "session over: %llu bytes to the server, %llu to the client",
+	       st.to_server, st.to_client);
+	if (rc == MO_OK)
+		return 0;
+	fprintf(stderr, "mailoauth: connection to %s ended: %s\n", fr->target.host, why);
+	return mo_exit_code(rc);
 }

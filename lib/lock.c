@@ -67,7 +67,6 @@ int
 mo_store_lock(const char *dir, const char *account, int timeout_s, int *fd_r,
 	      char **error_r)
 {
-	struct stat st;
 	char *name = NULL, *path = NULL;
 	int dfd = -1, fd = -1, ret;
 
@@ -94,12 +93,7 @@ mo_store_lock(const char *dir, const char *account, int timeout_s, int *fd_r,
 				strerror(errno));
 		goto out;
 	}
-	if (fstat(fd, &st) != 0) {
-		ret = mo_errorf(error_r, MO_ERR_IO, "%s: %s", path,
-				strerror(errno));
-		goto out;
-	}
-	ret = mo_private_file_check(&st, path, error_r);
+	ret = mo_private_fd_check(fd, path, NULL, error_r);
 	if (ret != MO_OK)
 		goto out;
 	ret = wait_lock(fd, timeout_s);

@@ -241,3 +241,16 @@ mo_private_file_check(const struct stat *st, const char *path, char **error_r)
 	free(q);
 	return ret;
 }
+
+int
+mo_private_fd_check(int fd, const char *path, struct stat *st_r, char **error_r)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) != 0)
+		return mo_errorf(error_r, MO_ERR_IO, "%s: %s", path,
+				 strerror(errno));
+	if (st_r != NULL)
+		*st_r = st;
+	return mo_private_file_check(&st, path, error_r);
+}

@@ -59,4 +59,9 @@ int mo_private_dir_check(int fd, const char *dir, bool fix_mode,
 int mo_private_file_check(const struct stat *st, const char *path,
 			  char **error_r);
 
+/* fstat() of the open file fd at path (MO_ERR_IO when it fails) followed by
+ * mo_private_file_check().  st_r, when not NULL, receives the result. */
+int mo_private_fd_check(int fd, const char *path, struct stat *st_r,
+			char **error_r);
+
 #endif

@@ -108,12 +108,7 @@ load_in(int dfd, const char *dir, const char *account, struct mo_token *t,
 					strerror(e));
 		goto out;
 	}
-	if (fstat(fd, &st) != 0) {
-		ret = mo_errorf(error_r, MO_ERR_IO, "%s: %s", path,
-				strerror(errno));
-		goto out;
-	}
-	ret = mo_private_file_check(&st, path, error_r);
+	ret = mo_private_fd_check(fd, path, &st, error_r);
 	if (ret != MO_OK)
 		goto out;
 	if (st.st_size > MO_STORE_MAX) {

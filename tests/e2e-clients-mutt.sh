@@ -33,27 +33,6 @@ adapt() {
 	echo "set ssl_ca_certificates_file = \"$STAND_CA\""
 }
 
-# index NAME MUTT-ARGS — run mutt in a pane, wait for the index to list all
-# N seeded messages, quit; TAP checks.
-index() {
-	_ix_n=$1
-	shift
-	tui_start "$_ix_n" "env -u MAILOAUTH_CONFIG HOME=$H PATH=$H/bin:/usr/bin:/bin mutt $* 2> $OUT/$_ix_n.err"
-	tui_wait "$_ix_n" "stand message $N of $N"
-	_ix_ok=$?
-	_ix_k=1
-	while [ $_ix_ok -eq 0 ] && [ $_ix_k -le $N ]; do
-		grep -q "stand message $_ix_k of $N" "$OUT/$_ix_n.screen" || _ix_ok=1
-		_ix_k=$((_ix_k + 1))
-	done
-	tap_ok $_ix_ok "$_ix_n: mutt's index lists the $N messages"
-	[ $_ix_ok -eq 0 ] || tap_diag "$(grep -v '^$' "$OUT/$_ix_n.screen")" "$(cat "$OUT/$_ix_n.err")"
-	tui_keys "$_ix_n" q
-	_ix_st=$(tui_exit "$_ix_n")
-	[ "$_ix_st" = 0 ]
-	tap_ok $? "$_ix_n: mutt quits cleanly (status $_ix_st)"
-}
-
 # --- IMAP and SMTP: the guide's ~/.muttrc -----------------------------------
 doc_block mutt muttrc 1 | adapt > "$H/.muttrc"
 doc_adapted "muttrc (IMAP, SMTP)" "$H/.muttrc"
@@ -65,7 +44,7 @@ tap_ok $? "muttrc: xoauth2 with imap_ and smtp_oauth_refresh_command \"mailoauth
 store_edit "$STORE" stale
 r0=$(mock_refreshes)
 l0=$(login_count imap)
-index imap
+tui_index mutt imap
 [ "$(mock_refreshes)" -eq $((r0 + 1)) ]
 tap_ok $? "imap: the stale token was refreshed once by imap_oauth_refresh_command"
 [ "$(login_count imap)" -gt "$l0" ] &&
@@ -91,7 +70,7 @@ grep -q '^set pop_authenticators = "xoauth2"$' "$H/.muttrc-pop" &&
 	grep -q '^set pop_oauth_refresh_command = "mailoauth token work"$' "$H/.muttrc-pop"
 tap_ok $? "muttrc (POP3): pop_authenticators xoauth2, pop_oauth_refresh_command \"mailoauth token work\""
 l0=$(login_count pop3)
-index pop-xoauth2 -F "$H/.muttrc-pop"
+tui_index mutt pop-xoauth2 -F "$H/.muttrc-pop"
 [ "$(login_count pop3)" -gt "$l0" ]
 tap_ok $? "pop-xoauth2: Dovecot logged XOAUTH2 POP3 logins"
 
@@ -126,7 +105,7 @@ grep -q "^set tunnel = \"mailoauth connect --protocol pop3 127.0.0.1 $DOVECOT_PO
 	grep -q '^set sendmail = "msmtp -a work"$' "$H/.muttrc-tunnel"
 tap_ok $? "muttrc (tunnel): tunnel runs mailoauth connect, sendmail is msmtp -a work"
 l0=$(login_count pop3)
-index pop-tunnel -F "$H/.muttrc-tunnel"
+tui_index mutt pop-tunnel -F "$H/.muttrc-tunnel"
 [ "$(login_count pop3)" -gt "$l0" ]
 tap_ok $? "pop-tunnel: mailoauth connect logged in with XOAUTH2"
 if command -v msmtp > /dev/null 2>&1; then

@@ -27,27 +27,6 @@ adapt() {
 	echo "set ssl_ca_certificates_file = \"$STAND_CA\""
 }
 
-# index NAME NEOMUTT-ARGS — run neomutt in a pane, wait for the index to
-# list all N seeded messages, quit; TAP checks.
-index() {
-	_ix_n=$1
-	shift
-	tui_start "$_ix_n" "env -u MAILOAUTH_CONFIG HOME=$H PATH=$H/bin:/usr/bin:/bin neomutt $* 2> $OUT/$_ix_n.err"
-	tui_wait "$_ix_n" "stand message $N of $N"
-	_ix_ok=$?
-	_ix_k=1
-	while [ $_ix_ok -eq 0 ] && [ $_ix_k -le $N ]; do
-		grep -q "stand message $_ix_k of $N" "$OUT/$_ix_n.screen" || _ix_ok=1
-		_ix_k=$((_ix_k + 1))
-	done
-	tap_ok $_ix_ok "$_ix_n: neomutt's index lists the $N messages"
-	[ $_ix_ok -eq 0 ] || tap_diag "$(grep -v '^$' "$OUT/$_ix_n.screen")" "$(cat "$OUT/$_ix_n.err")"
-	tui_keys "$_ix_n" q
-	_ix_st=$(tui_exit "$_ix_n")
-	[ "$_ix_st" = 0 ]
-	tap_ok $? "$_ix_n: neomutt quits cleanly (status $_ix_st)"
-}
-
 # --- IMAP: the guide's ~/.neomuttrc -------------------------------------------
 doc_block neomutt muttrc 1 | adapt > "$H/.neomuttrc"
 doc_adapted neomuttrc "$H/.neomuttrc"
@@ -58,7 +37,7 @@ tap_ok $? "neomuttrc: imap_authenticators xoauth2, imap_oauth_refresh_command \"
 store_edit "$STORE" stale
 r0=$(mock_refreshes)
 l0=$(login_count imap)
-index imap
+tui_index neomutt imap
 [ "$(mock_refreshes)" -eq $((r0 + 1)) ]
 tap_ok $? "imap: the stale token was refreshed once by imap_oauth_refresh_command"
 [ "$(login_count imap)" -gt "$l0" ] &&
@@ -97,7 +76,7 @@ doc_block mutt muttrc 3 | adapt > "$H/.neomuttrc-pop"
 tap_ok $? "neomutt's POP3 setup is mutt's tunnelled muttrc: $tunnel, sendmail msmtp -a work"
 doc_adapted "muttrc (POP3, tunnel)" "$H/.neomuttrc-pop"
 l0=$(login_count pop3)
-index pop-tunnel -F "$H/.neomuttrc-pop"
+tui_index neomutt pop-tunnel -F "$H/.neomuttrc-pop"
 [ "$(login_count pop3)" -gt "$l0" ]
 tap_ok $? "pop-tunnel: mailoauth connect logged in with XOAUTH2"
 if command -v msmtp > /dev/null 2>&1; then

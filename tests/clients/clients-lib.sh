@@ -39,6 +39,9 @@
 #   tui_keys NAME KEYS...    tmux send-keys
 #   tui_exit NAME [SECS]     wait for CMD to end (default 10 s); print its
 #                            exit status, or "timeout" (the pane is killed)
+#   tui_index PROG NAME ARGS...  run mutt or neomutt (PROG) with ARGS in a
+#                            pane as the test user ($H), wait for its index
+#                            to list all $N seeded messages, quit; TAP checks
 #   clients_bg PID           stop PID (a background process this test
 #                            started) in clients_cleanup
 #   clients_cleanup          stop our tmux server and the clients_bg
@@ -189,6 +192,25 @@ tui_exit() {
 		tui__tmux kill-session -t "$1" 2>/dev/null
 		echo timeout
 	fi
+}
+
+tui_index() {
+	_ix_p=$1 _ix_n=$2
+	shift 2
+	tui_start "$_ix_n" "env -u MAILOAUTH_CONFIG HOME=$H PATH=$H/bin:/usr/bin:/bin $_ix_p $* 2> $OUT/$_ix_n.err"
+	tui_wait "$_ix_n" "stand message $N of $N"
+	_ix_ok=$?
+	_ix_k=1
+	while [ $_ix_ok -eq 0 ] && [ $_ix_k -le $N ]; do
+		grep -q "stand message $_ix_k of $N" "$OUT/$_ix_n.screen" || _ix_ok=1
+		_ix_k=$((_ix_k + 1))
+	done
+	tap_ok $_ix_ok "$_ix_n: $_ix_p's index lists the $N messages"
+	[ $_ix_ok -eq 0 ] || tap_diag "$(grep -v '^$' "$OUT/$_ix_n.screen")" "$(cat "$OUT/$_ix_n.err")"
+	tui_keys "$_ix_n" q
+	_ix_st=$(tui_exit "$_ix_n")
+	[ "$_ix_st" = 0 ]
+	tap_ok $? "$_ix_n: $_ix_p quits cleanly (status $_ix_st)"
 }
 
 clients_bg() {

@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: MIT
 #
-# helper/: the `mailoauth` front end (core only: jansson + inih) and the
-# mailoauth-net back end (libcurl + OpenSSL), installed in pkglibexecdir.
+# helper/: the `mailoauth` front end (core only: jansson + inih) and, in
+# helper/net/, the mailoauth-net back end (libcurl + OpenSSL), installed in
+# pkglibexecdir.
 
 bin_PROGRAMS += helper/mailoauth
 helper_mailoauth_SOURCES = \
@@ -11,36 +12,41 @@ helper_mailoauth_CFLAGS = $(EXE_CFLAGS)
 helper_mailoauth_LDFLAGS = $(EXE_LDFLAGS)
 helper_mailoauth_LDADD = lib/libmocore.la
 
-# mailoauth-net: everything that talks to the identity provider (issue 3).
-pkglibexec_PROGRAMS += helper/mailoauth-net
-helper_mailoauth_net_SOURCES = \
-	helper/net-main.c helper/net-cmd.h \
-	helper/net-log.c helper/net-log.h \
-	helper/net-http.c helper/net-http.h \
-	helper/net-trust.c helper/net-trust.h \
-	helper/net-retry.c helper/net-retry.h \
-	helper/net-oauth.c helper/net-oauth.h \
-	helper/net-secret.c \
-	helper/net-errors.c helper/net-errors.h \
-	helper/net-refresh.c helper/net-refresh.h \
-	helper/net-token.c \
-	helper/net-refreshcmd.c \
-	helper/net-status.c \
-	helper/net-import.c \
-	helper/net-consent.c \
-	$(signin_sources)
-helper_mailoauth_net_CFLAGS = $(EXE_CFLAGS) $(CURL_CFLAGS) $(JANSSON_CFLAGS) \
+# Everything mailoauth-net does, as a convenience library: the program, the
+# unit tests and the fuzzers link the same objects.
+noinst_LTLIBRARIES += helper/net/libmonet.la
+helper_net_libmonet_la_SOURCES = \
+	helper/net/cmd.h \
+	helper/net/log.c helper/net/log.h \
+	helper/net/http.c helper/net/http.h \
+	helper/net/trust.c helper/net/trust.h \
+	helper/net/retry.c helper/net/retry.h \
+	helper/net/oauth.c helper/net/oauth.h \
+	helper/net/clientsecret.c \
+	helper/net/idperrors.c helper/net/idperrors.h \
+	helper/net/refresh.c helper/net/refresh.h \
+	helper/net/cmd-token.c \
+	helper/net/cmd-refresh.c \
+	helper/net/cmd-status.c \
+	helper/net/cmd-import.c \
+	helper/net/cmd-consent.c \
+	helper/net/signin.h helper/net/signin-main.c \
+	helper/net/signin-browser.c helper/net/signin-device.c \
+	helper/net/deviceauth.c helper/net/deviceauth.h \
+	helper/net/signin-cc.c helper/net/signin-open.c helper/net/signin-qr.c \
+	helper/net/signin-pkce.c helper/net/signin-pkce.h \
+	helper/net/signin-callback.c helper/net/signin-callback.h \
+	helper/net/signin-loopback.c helper/net/signin-loopback.h \
+	helper/net/signin-check.c helper/net/signin-check.h
+helper_net_libmonet_la_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(JANSSON_CFLAGS) \
 	$(CRYPTO_CFLAGS) $(QRENCODE_CFLAGS)
-helper_mailoauth_net_LDFLAGS = $(EXE_LDFLAGS)
-helper_mailoauth_net_LDADD = lib/libmocrypto.la lib/libmocore.la $(CURL_LIBS) $(JANSSON_LIBS) \
+# What a program linking libmonet.la needs after it.
+MONET_LIBS = lib/libmocrypto.la lib/libmocore.la $(CURL_LIBS) $(JANSSON_LIBS) \
 	$(CRYPTO_LIBS) $(QRENCODE_LIBS)
 
-# `mailoauth authorize`: the sign-in flows (issue 4).
-signin_sources = \
-	helper/signin.h helper/signin-main.c \
-	helper/signin-browser.c helper/signin-device.c helper/signin-cc.c \
-	helper/signin-open.c helper/signin-qr.c \
-	helper/signin-pkce.c helper/signin-pkce.h \
-	helper/signin-callback.c helper/signin-callback.h \
-	helper/signin-loopback.c helper/signin-loopback.h \
-	helper/signin-check.c helper/signin-check.h
+pkglibexec_PROGRAMS += helper/mailoauth-net
+helper_mailoauth_net_SOURCES = helper/net/main.c
+helper_mailoauth_net_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/helper/net
+helper_mailoauth_net_CFLAGS = $(EXE_CFLAGS) $(CURL_CFLAGS) $(JANSSON_CFLAGS)
+helper_mailoauth_net_LDFLAGS = $(EXE_LDFLAGS)
+helper_mailoauth_net_LDADD = helper/net/libmonet.la $(MONET_LIBS)

@@ -90,16 +90,14 @@ tests_sasl_test_sasl_plugin_LDADD = $(UNIT_LDADD) $(SASL_LIBS) -lpthread
 signin_unit_tests = tests/unit/test-pkce tests/unit/test-signin-callback
 check_PROGRAMS += $(signin_unit_tests)
 TESTS += $(signin_unit_tests)
-SIGNIN_UNIT_CPPFLAGS = $(UNIT_CPPFLAGS) -I$(top_srcdir)/helper
-tests_unit_test_pkce_SOURCES = tests/unit/test-pkce.c helper/signin-pkce.c
-tests_unit_test_pkce_CPPFLAGS = $(SIGNIN_UNIT_CPPFLAGS)
-tests_unit_test_pkce_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS)
-tests_unit_test_pkce_LDADD = $(UNIT_LDADD) $(CRYPTO_LIBS)
-tests_unit_test_signin_callback_SOURCES = tests/unit/test-signin-callback.c \
-	helper/signin-callback.c helper/signin-check.c helper/signin-loopback.c \
-	helper/net-log.c
-tests_unit_test_signin_callback_CPPFLAGS = $(SIGNIN_UNIT_CPPFLAGS)
-tests_unit_test_signin_callback_LDADD = $(UNIT_LDADD)
+NET_UNIT_CPPFLAGS = $(UNIT_CPPFLAGS) -I$(top_srcdir)/helper/net
+NET_UNIT_LDADD = tests/unit/libtap.la helper/net/libmonet.la $(MONET_LIBS)
+tests_unit_test_pkce_SOURCES = tests/unit/test-pkce.c
+tests_unit_test_pkce_CPPFLAGS = $(NET_UNIT_CPPFLAGS)
+tests_unit_test_pkce_LDADD = $(NET_UNIT_LDADD)
+tests_unit_test_signin_callback_SOURCES = tests/unit/test-signin-callback.c
+tests_unit_test_signin_callback_CPPFLAGS = $(NET_UNIT_CPPFLAGS)
+tests_unit_test_signin_callback_LDADD = $(NET_UNIT_LDADD)
 signin_tests = tests/signin-browser.sh tests/signin-device.sh tests/signin-cc.sh
 TESTS += $(signin_tests)
 EXTRA_DIST += $(signin_tests) tests/lib/signin.sh tests/lib/signin-browser.py
@@ -142,12 +140,10 @@ EXTRA_DIST += $(plugin_e2e_tests) tests/plugin/connect-lib.sh \
 net_unit_tests = tests/unit/test-net
 check_PROGRAMS += $(net_unit_tests)
 TESTS += $(net_unit_tests)
-tests_unit_test_net_SOURCES = tests/unit/test-net.c \
-	helper/net-log.c helper/net-http.c helper/net-trust.c helper/net-retry.c \
-	helper/net-oauth.c helper/net-secret.c helper/net-errors.c
-tests_unit_test_net_CPPFLAGS = $(UNIT_CPPFLAGS) -I$(top_srcdir)/helper
+tests_unit_test_net_SOURCES = tests/unit/test-net.c
+tests_unit_test_net_CPPFLAGS = $(NET_UNIT_CPPFLAGS)
 tests_unit_test_net_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(JANSSON_CFLAGS)
-tests_unit_test_net_LDADD = $(UNIT_LDADD) $(CURL_LIBS) $(JANSSON_LIBS)
+tests_unit_test_net_LDADD = $(NET_UNIT_LDADD)
 
 # The SASL plugin when memory runs out (issue 8): its sources linked into
 # the test, driven through sasl_client_plug_init with a hand-made

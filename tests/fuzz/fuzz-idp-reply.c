@@ -7,12 +7,11 @@
  *     tokens (mo_token_apply_reply): whatever the parser accepts, the store
  *     must be able to write (mo_store_check), or a rotated refresh token
  *     would be lost after the identity provider sent it;
- *   - a device authorization reply (RFC 8628 §3.2, signin-device.c);
+ *   - a device authorization reply (RFC 8628 §3.2, deviceauth.c);
  *   - an error reply (mo_oauth_error_parse) and its explanation
  *     (mo_oauth_explain), which reaches the user's terminal.
  *
- * signin-device.c is included here for its static parser; the pieces of
- * the flow it calls but this harness never reaches are stubbed below.
+ * The harness links the back end's own library (helper/net/libmonet.la).
  */
 #include "autoconfig.h"
 
@@ -21,43 +20,15 @@
 
 #include <jansson.h>
 
-#include "../../helper/signin-device.c"
-
 #include "config.h"
+#include "deviceauth.h"
 #include "errors.h"
 #include "fuzz.h"
-#include "net-errors.h"
-#include "net-oauth.h"
+#include "idperrors.h"
+#include "oauth.h"
+#include "secret.h"
 #include "store.h"
 #include "storefmt.h"
-
-/* ---- stubs for the rest of the device flow (never called) ------------ */
-
-volatile sig_atomic_t mo_signin_cancel;
-
-int
-mo_signin_sleep(long ms)
-{
-	(void)ms;
-	fuzz_fail("mo_signin_sleep called");
-}
-
-int
-mo_signin_finish(struct mo_signin *s, struct mo_token_reply *reply,
-		 char **error_r)
-{
-	(void)s, (void)reply, (void)error_r;
-	fuzz_fail("mo_signin_finish called");
-}
-
-int
-mo_signin_post_error(const struct mo_account *a,
-		     const struct mo_oauth_error *err, const char *prefix,
-		     const char *error, int ret, char **error_r)
-{
-	(void)a, (void)err, (void)prefix, (void)error, (void)ret, (void)error_r;
-	fuzz_fail("mo_signin_post_error called");
-}
 
 /* ---- the harness ------------------------------------------------------- */
 
@@ -107,24 +78,24 @@ token_reply(json_t *j, const struct mo_account *a)
 static void
 device_reply(json_t *j)
 {
-	struct device_auth d;
+	struct mo_device_auth d;
 	const char *why = NULL;
 	int rc;
 
 	memset(&d, 0, sizeof(d));
-	rc = parse_device_auth(j, &d, &why);
+	rc = mo_device_auth_parse(j, &d, &why);
 	if (rc == MO_OK) {
 		fuzz_assert(d.device_code != NULL && d.user_code != NULL);
 		fuzz_assert(d.verification_uri != NULL &&
 			    strncmp(d.verification_uri, "https://", 8) == 0);
 		fuzz_assert(text_ok(d.user_code, 0) && text_ok(d.verification_uri, 0));
 		fuzz_assert(d.message == NULL || text_ok(d.message, 0));
-		fuzz_assert(d.expires_in >= 1 && d.expires_in <= MAX_EXPIRES);
-		fuzz_assert(d.interval >= 1 && d.interval <= MAX_INTERVAL);
+		fuzz_assert(d.expires_in >= 1 && d.expires_in <= MO_DEVICE_MAX_EXPIRES);
+		fuzz_assert(d.interval >= 1 && d.interval <= MO_DEVICE_MAX_INTERVAL);
 	} else {
 		fuzz_assert(rc == MO_ERR_NOMEM || why != NULL);
 	}
-	device_auth_clear(&d);
+	mo_device_auth_clear(&d);
 }
 
 static void

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The loopback redirect of the browser sign-in (helper/signin-callback.h):
+ * The loopback redirect of the browser sign-in (helper/net/signin-callback.h):
  * bytes from whatever connects to our listener, parsed as the listener
  * does (the head as it arrives, then the query), and judged against the
  * state of a waiting flow.

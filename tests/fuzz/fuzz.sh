@@ -55,15 +55,14 @@ c_only() {
 CORE=$(c_only ${FUZZ_CORE_SOURCES:?})
 CRYPTO=$(c_only ${FUZZ_CRYPTO_SOURCES:?})
 PROTO=$(c_only ${FUZZ_PROTO_SOURCES:?})
-IDP=$(c_only ${FUZZ_IDP_SOURCES:?})
-REDIRECT=$(c_only ${FUZZ_REDIRECT_SOURCES:?})
+NET=$(c_only ${FUZZ_NET_SOURCES:?})
 PLUGIN_IO=$(c_only ${FUZZ_PLUGIN_IO_SOURCES:?})
 
 sources_for() {
 	case $1 in
 	config | store | challenge) echo "$CORE" ;;
-	idp-reply) echo "$CORE $CRYPTO $IDP" ;;
-	redirect) echo "$CORE $REDIRECT" ;;
+	idp-reply) echo "$CORE $CRYPTO $NET" ;;
+	redirect) echo "$CORE $CRYPTO $NET" ;;
 	pop3 | imap) echo "$CORE $CRYPTO $PROTO $PLUGIN_IO" ;;
 	*) return 1 ;;
 	esac
@@ -78,7 +77,7 @@ max_len_for() {
 	esac
 }
 
-CPPFLAGS="-I$top_srcdir/lib -I$top_srcdir/helper -I$top_srcdir/plugin -I$top_srcdir/tests/fuzz -I$top_builddir"
+CPPFLAGS="-I$top_srcdir/lib -I$top_srcdir/helper/net -I$top_srcdir/plugin -I$top_srcdir/tests/fuzz -I$top_builddir"
 CPPFLAGS="$CPPFLAGS -DMAILOAUTH_BINDIR=\"/nonexistent/bin\" -DMAILOAUTH_LIBEXECDIR=\"/nonexistent/libexec\" -DMAILOAUTH_SYSCONFDIR=\"/nonexistent/etc\""
 CFLAGS="$FUZZ_CFLAGS $SAN -fsanitize=fuzzer-no-link ${FUZZ_DEP_CFLAGS:-}"
 
@@ -96,7 +95,7 @@ all_sources=$(printf '%s\n' $all_sources | sort -u)
 stamp=$out/.headers
 if [ ! -e "$stamp" ] || [ -n "$(find "$top_srcdir/lib" "$top_srcdir/helper" \
 	"$top_srcdir/plugin" "$top_srcdir/tests/fuzz" "$top_builddir/autoconfig.h" \
-	\( -name '*.h' -o -path '*/helper/signin-device.c' -o -path '*/plugin/pop3up.c' \
+	\( -name '*.h' -o -path '*/plugin/pop3up.c' \
 	-o -path '*/plugin/imapup.c' \) -newer "$stamp" 2>/dev/null | head -n 1)" ]; then
 	rm -rf "$obj" && mkdir -p "$obj"
 fi

@@ -10,13 +10,6 @@
 # undefined (tests/fuzz/fuzz.sh) and run FUZZ_SECONDS each; any crash,
 # leak or sanitizer report fails.
 
-# Sources of the harnesses' parsers outside the libraries.
-FUZZ_IDP_SOURCES = helper/net-oauth.c helper/net-errors.c helper/net-http.c \
-	helper/net-trust.c helper/net-retry.c \
-	helper/net-log.c helper/net-secret.c helper/signin-callback.c \
-	helper/signin-qr.c
-FUZZ_REDIRECT_SOURCES = helper/signin-callback.c helper/signin-check.c \
-	helper/signin-loopback.c helper/net-log.c
 # The connection plugin's upstream I/O (pop3up.c and imapup.c are included
 # by their harnesses).
 FUZZ_PLUGIN_IO_SOURCES = plugin/conn.c plugin/tls.c plugin/upstream.c \
@@ -46,18 +39,17 @@ tests_fuzz_regress_challenge_SOURCES = tests/fuzz/fuzz-challenge.c $(FUZZ_REGRES
 tests_fuzz_regress_challenge_CPPFLAGS = $(FUZZ_REGRESS_CPPFLAGS) -DFUZZ_NAME='"challenge"'
 tests_fuzz_regress_challenge_LDADD = $(FUZZ_CORE_LDADD)
 tests_fuzz_regress_idp_reply_SOURCES = tests/fuzz/fuzz-idp-reply.c \
-	$(FUZZ_IDP_SOURCES) $(FUZZ_REGRESS_COMMON)
+	$(FUZZ_REGRESS_COMMON)
 tests_fuzz_regress_idp_reply_CPPFLAGS = $(FUZZ_REGRESS_CPPFLAGS) \
-	-I$(top_srcdir)/helper -DFUZZ_NAME='"idp-reply"'
+	-I$(top_srcdir)/helper/net -DFUZZ_NAME='"idp-reply"'
 tests_fuzz_regress_idp_reply_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) \
 	$(JANSSON_CFLAGS) $(CRYPTO_CFLAGS) $(QRENCODE_CFLAGS)
-tests_fuzz_regress_idp_reply_LDADD = $(FUZZ_CRYPTO_LDADD) $(CURL_LIBS) \
-	$(JANSSON_LIBS) $(CRYPTO_LIBS) $(QRENCODE_LIBS)
+tests_fuzz_regress_idp_reply_LDADD = helper/net/libmonet.la $(MONET_LIBS)
 tests_fuzz_regress_redirect_SOURCES = tests/fuzz/fuzz-redirect.c \
-	$(FUZZ_REDIRECT_SOURCES) $(FUZZ_REGRESS_COMMON)
+	$(FUZZ_REGRESS_COMMON)
 tests_fuzz_regress_redirect_CPPFLAGS = $(FUZZ_REGRESS_CPPFLAGS) \
-	-I$(top_srcdir)/helper -DFUZZ_NAME='"redirect"'
-tests_fuzz_regress_redirect_LDADD = $(FUZZ_CORE_LDADD)
+	-I$(top_srcdir)/helper/net -DFUZZ_NAME='"redirect"'
+tests_fuzz_regress_redirect_LDADD = helper/net/libmonet.la $(MONET_LIBS)
 tests_fuzz_regress_pop3_SOURCES = tests/fuzz/fuzz-pop3.c \
 	$(FUZZ_PLUGIN_IO_SOURCES) $(FUZZ_REGRESS_COMMON)
 tests_fuzz_regress_pop3_CPPFLAGS = $(FUZZ_REGRESS_CPPFLAGS) \
@@ -88,8 +80,7 @@ fuzz:
 	FUZZ_CORE_SOURCES='$(lib_libmocore_la_SOURCES)' \
 	FUZZ_CRYPTO_SOURCES='$(lib_libmocrypto_la_SOURCES)' \
 	FUZZ_PROTO_SOURCES='$(plugin_libmoproto_la_SOURCES)' \
-	FUZZ_IDP_SOURCES='$(FUZZ_IDP_SOURCES)' \
-	FUZZ_REDIRECT_SOURCES='$(FUZZ_REDIRECT_SOURCES)' \
+	FUZZ_NET_SOURCES='$(helper_net_libmonet_la_SOURCES)' \
 	FUZZ_PLUGIN_IO_SOURCES='$(FUZZ_PLUGIN_IO_SOURCES)' \
 	FUZZ_DEP_CFLAGS='$(JANSSON_CFLAGS) $(INIH_CFLAGS) $(CURL_CFLAGS) $(CRYPTO_CFLAGS) $(SSL_CFLAGS) $(QRENCODE_CFLAGS)' \
 	FUZZ_DEP_LIBS='$(JANSSON_LIBS) $(INIH_LIBS) $(CURL_LIBS) $(SSL_LIBS) $(CRYPTO_LIBS) $(QRENCODE_LIBS)' \

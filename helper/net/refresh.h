@@ -6,8 +6,8 @@
 #include <stdint.h>
 
 #include "config.h"
-#include "net-http.h"
-#include "net-oauth.h"
+#include "http.h"
+#include "oauth.h"
 #include "store.h"
 
 /*

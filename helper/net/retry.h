@@ -6,7 +6,7 @@
 #include <time.h>
 
 /*
- * The retry policy of net-http.c as pure functions (unit-tested).
+ * The retry policy of http.c as pure functions (unit-tested).
  */
 
 #define MO_BACKOFF_BASE_MS 500

@@ -2,7 +2,7 @@
 /*
  * HTTPS to the identity provider: one libcurl multi handle, kept-alive
  * connections shared by every request, bounded replies, retries with
- * backoff.  The policy is described in net-http.h.
+ * backoff.  The policy is described in http.h.
  */
 #include "autoconfig.h"
 
@@ -20,10 +20,10 @@
 
 #include "buf.h"
 #include "errors.h"
-#include "net-http.h"
-#include "net-log.h"
-#include "net-retry.h"
-#include "net-trust.h"
+#include "http.h"
+#include "log.h"
+#include "retry.h"
+#include "trust.h"
 #include "secret.h"
 
 #define MIN_ATTEMPT_MS 1000		/* no retry with less time than this left */

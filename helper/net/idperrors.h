@@ -4,7 +4,7 @@
 
 #include "buf.h"
 #include "config.h"
-#include "net-oauth.h"
+#include "oauth.h"
 
 /*
  * Microsoft's error JSON (protocol-facts §3) -> what went wrong, what to do,

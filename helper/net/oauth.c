@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Token-endpoint requests (RFC 6749): forms, the POST, the reply.  The
- * client secret is read in net-secret.c, errors are explained in
- * net-errors.c.
+ * client secret is read in clientsecret.c, errors are explained in
+ * idperrors.c.
  */
 #include "autoconfig.h"
 
@@ -16,9 +16,9 @@
 
 #include "b64.h"
 #include "errors.h"
-#include "net-errors.h"
-#include "net-log.h"
-#include "net-oauth.h"
+#include "idperrors.h"
+#include "log.h"
+#include "oauth.h"
 #include "secret.h"
 #include "validate.h"
 
@@ -263,7 +263,7 @@ parse_expires_in(json_t *v, int64_t *out)
 }
 
 /* OpenID Connect Core §2: the id_token is a JWS; we read its payload only
- * (see net-oauth.h for why no signature check is needed here). */
+ * (see oauth.h for why no signature check is needed here). */
 static void
 parse_id_token(struct mo_token_reply *r)
 {

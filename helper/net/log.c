@@ -5,7 +5,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 
-#include "net-log.h"
+#include "log.h"
 
 int mo_net_verbose;
 

@@ -16,7 +16,7 @@
 #include "buf.h"
 #include "errmsg.h"
 #include "errors.h"
-#include "net-log.h"
+#include "log.h"
 #include "secret.h"
 #include "signin-loopback.h"
 

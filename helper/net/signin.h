@@ -8,8 +8,8 @@
 #include <sys/types.h>
 
 #include "config.h"
-#include "net-cmd.h"
-#include "net-oauth.h"
+#include "cmd.h"
+#include "oauth.h"
 
 /*
  * `mailoauth authorize ACCOUNT` (issue 4): the sign-in flows.

@@ -6,7 +6,7 @@
  *     mailoauth-net [-c FILE | --config FILE | --config=FILE] [-v]... COMMAND ARGS
  *
  * This file only parses the global options, loads the configuration and
- * dispatches (net-cmd.h).
+ * dispatches (cmd.h).
  */
 #include "autoconfig.h"
 
@@ -16,9 +16,9 @@
 
 #include "config.h"
 #include "errors.h"
-#include "net-cmd.h"
-#include "net-http.h"
-#include "net-log.h"
+#include "cmd.h"
+#include "http.h"
+#include "log.h"
 
 static const struct {
 	const char *name;

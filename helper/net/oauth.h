@@ -8,7 +8,7 @@
 
 #include "buf.h"
 #include "config.h"
-#include "net-http.h"
+#include "http.h"
 #include "store.h"
 
 /*
@@ -16,7 +16,7 @@
  * other form-POST endpoints of the identity provider (device authorization,
  * RFC 8628 §3.1), with Microsoft's replies and errors.
  *
- * Shared by the refresh (net-refresh.c) and the sign-in flows
+ * Shared by the refresh (refresh.c) and the sign-in flows
  * (helper/signin-*.c): a flow builds its form with mo_oauth_form_grant() and
  * mo_form_add(), then calls mo_oauth_token_request() (or mo_oauth_post() for
  * a non-token endpoint).  Everything that carried a secret is wiped.

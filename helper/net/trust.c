@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* TLS trust anchors: the system's plus ca_file (net-trust.h). */
+/* TLS trust anchors: the system's plus ca_file (trust.h). */
 #include "autoconfig.h"
 
 #include <errno.h>
@@ -13,8 +13,8 @@
 #include "buf.h"
 #include "errmsg.h"
 #include "errors.h"
-#include "net-log.h"
-#include "net-trust.h"
+#include "log.h"
+#include "trust.h"
 
 #define CA_MAX (8 * 1024 * 1024)	/* system bundle + ca_file */
 

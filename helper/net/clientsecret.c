@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The client secret of a confidential app: client_secret_file or
- * client_secret_command (net-oauth.h, mo_client_secret()).  A secret is
+ * client_secret_command (oauth.h, mo_client_secret()).  A secret is
  * never inline in the configuration and never in argv.
  */
 #include "autoconfig.h"
@@ -16,7 +16,7 @@
 #include "buf.h"
 #include "errmsg.h"
 #include "errors.h"
-#include "net-oauth.h"
+#include "oauth.h"
 #include "paths.h"
 #include "secret.h"
 #include "subproc.h"

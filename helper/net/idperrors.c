@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Microsoft's error replies -> a message that says what to do, and an error
- * code (net-errors.h).  The reply shape (protocol-facts §3.1, RFC 6749 §5.2):
+ * code (idperrors.h).  The reply shape (protocol-facts §3.1, RFC 6749 §5.2):
  *
  *   { "error": "invalid_grant",
  *     "error_description": "AADSTS70008: ...\r\nTrace ID: ...\r\n...",
@@ -21,7 +21,7 @@
 #include <jansson.h>
 
 #include "errors.h"
-#include "net-errors.h"
+#include "idperrors.h"
 #include "secret.h"
 
 #define DESC_MAX 400

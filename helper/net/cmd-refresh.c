@@ -3,7 +3,7 @@
  * `mailoauth refresh [ACCOUNT...|--all] [--if-expiring-within SECONDS]`, for
  * cron and systemd timers.  Without --if-expiring-within every named
  * account is refreshed now.  Many accounts run at once: up to MAX_ACTIVE
- * single-flight jobs (net-refresh.h) share one HTTP context and its kept-
+ * single-flight jobs (refresh.h) share one HTTP context and its kept-
  * alive connections.  An account whose lock another process holds is not
  * waited for while the others run; it is done last, waiting for the lock
  * (by then the other process has usually refreshed it).
@@ -17,9 +17,9 @@
 #include <time.h>
 
 #include "errors.h"
-#include "net-cmd.h"
-#include "net-log.h"
-#include "net-refresh.h"
+#include "cmd.h"
+#include "log.h"
+#include "refresh.h"
 #include "store.h"
 
 #define MAX_ACTIVE 32

@@ -17,138 +17,21 @@
 #include "buf.h"
 #include "errmsg.h"
 #include "errors.h"
-#include "net-log.h"
-#include "net-oauth.h"
+#include "log.h"
+#include "oauth.h"
 #include "secret.h"
 #include "signin-callback.h"
 #include "signin-check.h"
+#include "deviceauth.h"
 #include "signin.h"
 #include "validate.h"
 
 #define GRANT_DEVICE_CODE "urn:ietf:params:oauth:grant-type:device_code"
-#define DEFAULT_INTERVAL 5	/* RFC 8628 §3.2 */
-#define DEFAULT_EXPIRES 900
-#define MAX_INTERVAL 300
-#define MAX_EXPIRES 86400
 #define SLOW_DOWN_STEP 5	/* RFC 8628 §3.5 */
 #define MSG_MAX 8192
 
-/*
- * RFC 8628 §3.2, device authorization response (Microsoft's names):
- *   device_code       REQUIRED  secret: only we and the server know it
- *   user_code         REQUIRED
- *   verification_uri  REQUIRED  ("verification_url" in Google's replies)
- *   expires_in        REQUIRED  seconds (a number; v1 sent strings)
- *   interval          OPTIONAL  seconds between polls, default 5
- *   message           Microsoft: the instructions to show, localised
- * verification_uri_complete is not sent by Microsoft and not used.
- */
-struct device_auth {
-	char *device_code;
-	char *user_code;
-	char *verification_uri;
-	char *message;
-	long expires_in;
-	long interval;
-};
-
-static void
-device_auth_clear(struct device_auth *d)
-{
-	mo_free_secret(d->device_code);
-	free(d->user_code);
-	free(d->verification_uri);
-	free(d->message);
-	memset(d, 0, sizeof(*d));
-}
-
-/* A printable string member (no control characters), or NULL. */
-static const char *
-get_text(json_t *j, const char *name)
-{
-	const char *s = json_string_value(json_object_get(j, name));
-	size_t i;
-
-	if (s == NULL || s[0] == '\0')
-		return NULL;
-	for (i = 0; s[i] != '\0'; i++) {
-		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
-			return NULL;
-	}
-	return s;
-}
-
-/* A number of seconds, as a JSON number or a string of digits; def when
- * absent, -1 when malformed or outside 1..max. */
-static long
-get_seconds(json_t *j, const char *name, long def, long max)
-{
-	json_t *v = json_object_get(j, name);
-	long long n;
-	char *end;
-
-	if (v == NULL || json_is_null(v))
-		return def;
-	if (json_is_integer(v)) {
-		n = json_integer_value(v);
-	} else if (json_is_string(v)) {
-		const char *s = json_string_value(v);
-
-		if (s[0] < '0' || s[0] > '9')
-			return -1;
-		n = strtoll(s, &end, 10);
-		if (*end != '\0')
-			return -1;
-	} else {
-		return -1;
-	}
-	if (n < 1)
-		return -1;
-	return n > max ? max : (long)n;
-}
-
 static int
-parse_device_auth(json_t *j, struct device_auth *d, const char **why)
-{
-	const char *dc = json_string_value(json_object_get(j, "device_code"));
-	const char *uc = get_text(j, "user_code");
-	const char *uri = get_text(j, "verification_uri");
-	const char *msg = json_string_value(json_object_get(j, "message"));
-
-	if (uri == NULL)
-		uri = get_text(j, "verification_url");
-	if (dc == NULL || dc[0] == '\0' || !mo_is_printable_ascii(dc, strlen(dc))) {
-		*why = "no usable device_code";
-		return MO_ERR_PARSE;
-	}
-	if (uc == NULL) {
-		*why = "no usable user_code";
-		return MO_ERR_PARSE;
-	}
-	if (uri == NULL || strncmp(uri, "https://", 8) != 0) {
-		*why = "no https verification_uri";
-		return MO_ERR_PARSE;
-	}
-	d->expires_in = get_seconds(j, "expires_in", DEFAULT_EXPIRES, MAX_EXPIRES);
-	d->interval = get_seconds(j, "interval", DEFAULT_INTERVAL, MAX_INTERVAL);
-	if (d->expires_in < 0 || d->interval < 0) {
-		*why = "malformed expires_in or interval";
-		return MO_ERR_PARSE;
-	}
-	d->device_code = mo_strdup(dc);
-	d->user_code = strdup(uc);
-	d->verification_uri = strdup(uri);
-	if (msg != NULL)
-		d->message = strdup(msg);
-	if (d->device_code == NULL || d->user_code == NULL || d->verification_uri == NULL ||
-	    (msg != NULL && d->message == NULL))
-		return MO_ERR_NOMEM;
-	mo_cb_sanitize(d->message, 1000);
-	return MO_OK;
-}
-
-static int
-request_device_code(struct mo_signin *s, struct device_auth *d, char **error_r)
+request_device_code(struct mo_signin *s, struct mo_device_auth *d, char **error_r)
 {
 	const struct mo_account *a = s->acct;
 	struct mo_oauth_error err;
@@ -175,7 +58,7 @@ request_device_code(struct mo_signin *s, struct device_auth *d, char **error_r)
 					   ret, error_r);
 		goto out;
 	}
-	ret = parse_device_auth(j, d, &why);
+	ret = mo_device_auth_parse(j, d, &why);
 	if (ret == MO_ERR_PARSE)
 		ret = mo_errorf(error_r, MO_ERR_PROTO, "the device authorization reply of %s "
 				"makes no sense (%s)", a->device_url, why);
@@ -190,7 +73,7 @@ out:
 }
 
 static void
-show_instructions(const struct mo_signin *s, const struct device_auth *d)
+show_instructions(const struct mo_signin *s, const struct mo_device_auth *d)
 {
 	fprintf(stderr, "mailoauth: to sign in to account %s (%s):\n", s->acct->name,
 		s->acct->login_hint ? s->acct->login_hint : s->acct->user);
@@ -222,7 +105,7 @@ now_s(void)
 
 /* One poll of the token endpoint (RFC 8628 §3.4). */
 static int
-poll_once(struct mo_signin *s, const struct device_auth *d,
+poll_once(struct mo_signin *s, const struct mo_device_auth *d,
 	  struct mo_token_reply *reply, struct mo_oauth_error *err, char **error_r)
 {
 	struct mo_buf form;
@@ -251,7 +134,7 @@ int
 mo_signin_device(struct mo_signin *s, char **error_r)
 {
 	const struct mo_account *a = s->acct;
-	struct device_auth d;
+	struct mo_device_auth d;
 	struct mo_token_reply reply;
 	struct mo_oauth_error err;
 	char *error = NULL;
@@ -343,7 +226,7 @@ mo_signin_device(struct mo_signin *s, char **error_r)
 out:
 	mo_token_reply_clear(&reply);
 	mo_oauth_error_clear(&err);
-	device_auth_clear(&d);
+	mo_device_auth_clear(&d);
 	free(error);
 	return ret;
 }

@@ -20,8 +20,8 @@
 #include "buf.h"
 #include "errmsg.h"
 #include "errors.h"
-#include "net-log.h"
-#include "net-oauth.h"
+#include "log.h"
+#include "oauth.h"
 #include "secret.h"
 #include "signin.h"
 

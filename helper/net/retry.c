@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Retry-After and backoff (net-retry.h). */
+/* Retry-After and backoff (retry.h). */
 #include "autoconfig.h"
 
 #include <errno.h>
@@ -7,7 +7,7 @@
 
 #include <curl/curl.h>
 
-#include "net-retry.h"
+#include "retry.h"
 
 long
 mo_retry_after_parse(const char *v, time_t now)

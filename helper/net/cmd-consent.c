@@ -20,9 +20,9 @@
 #include "buf.h"
 #include "confval.h"
 #include "errors.h"
-#include "net-cmd.h"
-#include "net-log.h"
-#include "net-oauth.h"
+#include "cmd.h"
+#include "log.h"
+#include "oauth.h"
 
 #define REDIRECT_URI "http://localhost"
 

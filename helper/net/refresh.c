@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Single-flight refresh (net-refresh.h): lock, re-read, decide, ask, save,
+ * Single-flight refresh (refresh.h): lock, re-read, decide, ask, save,
  * then hand out.  Nothing here deletes or rewrites the stored tokens unless
  * the identity provider returned new ones.
  */
@@ -15,9 +15,9 @@
 #include "buf.h"
 #include "errmsg.h"
 #include "errors.h"
-#include "net-log.h"
-#include "net-oauth.h"
-#include "net-refresh.h"
+#include "log.h"
+#include "oauth.h"
+#include "refresh.h"
 #include "secret.h"
 #include "store.h"
 

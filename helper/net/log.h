@@ -4,7 +4,7 @@
 
 /*
  * Diagnostics of mailoauth-net on stderr.  mo_net_verbose is the -v count,
- * set once by net-main.c before anything else runs.  Never pass a secret to
+ * set once by main.c before anything else runs.  Never pass a secret to
  * these functions: callers print "<hidden>" in its place.
  */
 

@@ -3,10 +3,10 @@
 #define MAILOAUTH_NET_CMD_H
 
 #include "config.h"
-#include "net-http.h"
+#include "http.h"
 
 /*
- * The commands of mailoauth-net.  net-main.c parses the global options
+ * The commands of mailoauth-net.  main.c parses the global options
  * (-c/--config FILE, --config=FILE, -v/--verbose), loads the configuration,
  * creates the HTTP context and calls one of these with argc/argv starting at
  * the command name (argv[0] is "token", "authorize" ...).  Each returns an
@@ -25,14 +25,14 @@ struct mo_net_ctx {
 const struct mo_account *mo_net_account(struct mo_net_ctx *ctx,
 					const char *name);
 
-int mo_cmd_token(struct mo_net_ctx *ctx, int argc, char **argv);	/* net-token.c */
-int mo_cmd_sasl(struct mo_net_ctx *ctx, int argc, char **argv);		/* net-token.c */
-int mo_cmd_refresh(struct mo_net_ctx *ctx, int argc, char **argv);	/* net-refreshcmd.c */
-int mo_cmd_status(struct mo_net_ctx *ctx, int argc, char **argv);	/* net-status.c */
-int mo_cmd_logout(struct mo_net_ctx *ctx, int argc, char **argv);	/* net-status.c */
-int mo_cmd_import(struct mo_net_ctx *ctx, int argc, char **argv);	/* net-import.c */
-int mo_cmd_consent_url(struct mo_net_ctx *ctx, int argc, char **argv);	/* net-consent.c */
-/* `authorize` (issue 4): helper/signin-main.c. */
+int mo_cmd_token(struct mo_net_ctx *ctx, int argc, char **argv);	/* cmd-token.c */
+int mo_cmd_sasl(struct mo_net_ctx *ctx, int argc, char **argv);		/* cmd-token.c */
+int mo_cmd_refresh(struct mo_net_ctx *ctx, int argc, char **argv);	/* cmd-refresh.c */
+int mo_cmd_status(struct mo_net_ctx *ctx, int argc, char **argv);	/* cmd-status.c */
+int mo_cmd_logout(struct mo_net_ctx *ctx, int argc, char **argv);	/* cmd-status.c */
+int mo_cmd_import(struct mo_net_ctx *ctx, int argc, char **argv);	/* cmd-import.c */
+int mo_cmd_consent_url(struct mo_net_ctx *ctx, int argc, char **argv);	/* cmd-consent.c */
+/* `authorize` (issue 4): helper/net/signin-main.c. */
 int mo_cmd_authorize(struct mo_net_ctx *ctx, int argc, char **argv);
 
 #endif

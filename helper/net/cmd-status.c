@@ -19,8 +19,8 @@
 #include <jansson.h>
 
 #include "errors.h"
-#include "net-cmd.h"
-#include "net-log.h"
+#include "cmd.h"
+#include "log.h"
 #include "secret.h"
 #include "store.h"
 

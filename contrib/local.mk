@@ -21,8 +21,6 @@ contrib/systemd/mailoauth-refresh.service: $(srcdir)/contrib/systemd/mailoauth-r
 CLEANFILES += contrib/systemd/mailoauth-refresh.service
 EXTRA_DIST += contrib/systemd/mailoauth-refresh.service.in
 
-TESTS += tests/completion.sh tests/packaging.sh
-EXTRA_DIST += tests/completion.sh tests/packaging.sh
 
 # Distribution packaging that travels with the release tarball
 # (rpmbuild -ta mailoauth-VERSION.tar.xz).  debian/ stays in git only.

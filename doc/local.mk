@@ -4,10 +4,10 @@
 #
 # The manual pages are written in mdoc(7) directly, so the tarball builds and
 # installs them without any tool.  `make check` lints them
-# (tests/man-lint.sh), runs every configuration example of the pages and the
-# guides through the real configuration loader (tests/man-examples.sh), and
+# (tests/docs/man-lint.sh), runs every configuration example of the pages and the
+# guides through the real configuration loader (tests/docs/man-examples.sh), and
 # checks that every command, option and configuration key of the code is
-# documented (tests/doc-coverage.sh).
+# documented (tests/docs/doc-coverage.sh).
 #
 # Conventions the tests rely on:
 #   - in a manual page, a literal display that is a complete mailoauth
@@ -30,5 +30,3 @@ guides = \
 
 dist_doc_DATA = README.md $(guides)
 
-TESTS += tests/man-lint.sh tests/man-examples.sh tests/doc-coverage.sh
-EXTRA_DIST += tests/man-lint.sh tests/man-examples.sh tests/doc-coverage.sh

@@ -11,7 +11,7 @@
  * IMAP text handling without I/O: the commands a client sends before it is
  * logged in (tag, name and up to MO_IMAP_MAX_ARGS arguments, literals
  * included), capability rewriting, and server response lines.  Pure
- * functions, unit-tested (tests/plugin/test-imapparse.c).
+ * functions, unit-tested (tests/connect/test-imapparse.c).
  */
 
 #define MO_IMAP_LINE_MAX 8192		/* one line of a command */

@@ -3,7 +3,7 @@
 # plugin/: the connection plugin (mailoauth connect) and mailoauth check.
 #
 # The protocol parsers and other pure helpers (no I/O, no OpenSSL) are a
-# convenience library, so that the unit tests in tests/plugin/ link exactly
+# convenience library, so that the unit tests in tests/connect/ link exactly
 # what the program runs.
 
 noinst_LTLIBRARIES += plugin/libmoproto.la

@@ -10,7 +10,7 @@
 /*
  * POP3 text handling without I/O: the commands a client sends before it is
  * logged in, and the CAPA list we show it.  Pure functions, fuzzed and
- * unit-tested (tests/plugin/test-pop3parse.c).
+ * unit-tested (tests/connect/test-pop3parse.c).
  */
 
 /* Longest client command line we accept before login (RFC 2449 §4 allows

@@ -6,7 +6,7 @@
 #include <stddef.h>
 
 /* Small pure helpers of connect and check, unit-tested in
- * tests/plugin/test-target.c. */
+ * tests/connect/test-target.c. */
 
 /* Splits "HOST:PORT" / "[V6]:PORT"; host is copied into host (size n).
  * MO_OK or MO_ERR_USAGE. */

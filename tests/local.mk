@@ -3,6 +3,10 @@
 # The test suite: `make check`.  Every test speaks TAP; automake's
 # tap-driver.sh collects the results.  A test whose prerequisite is missing
 # skips locally but fails when CI=true (tests/lib/tap.sh).
+#
+# Grouped by component, as the folders are: unit (lib/ and the front end),
+# net (mailoauth-net), sasl, connect, clients, docs; the fuzzers' corpora
+# are in tests/fuzz/local.mk.
 
 LOG_DRIVER = env AM_TAP_AWK='$(AWK)' $(SHELL) $(top_srcdir)/build-aux/tap-driver.sh
 TEST_EXTENSIONS = .sh
@@ -32,11 +36,24 @@ clean-local-tests:
 	-rm -rf tests/libexec
 .PHONY: clean-local-tests
 
+# ---- shared: TAP in C and shell, the test stand ---------------------------
+
 check_LTLIBRARIES += tests/unit/libtap.la
 tests_unit_libtap_la_SOURCES = tests/unit/tap.c tests/unit/tap.h
 
 UNIT_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/unit
 UNIT_LDADD = tests/unit/libtap.la lib/libmocrypto.la lib/libmocore.la
+
+TESTS += tests/stand/selftest.sh
+EXTRA_DIST += tests/lib/tap.sh tests/lib/store-edit.py \
+	tests/stand/selftest.sh \
+	tests/mock-idp/README.md tests/mock-idp/mock_idp.py \
+	tests/mock-idp/idp_core.py tests/mock-idp/idp_errors.py \
+	tests/mock-idp/idp_rules.py \
+	tests/stand/README.md tests/stand/stand.sh tests/stand/dovecot.sh \
+	tests/stand/mkca.sh tests/stand/smtp_sink.py tests/stand/standlib.py
+
+# ---- unit: lib/ and the front end --------------------------------------
 
 unit_tests = \
 	tests/unit/test-core \
@@ -63,21 +80,62 @@ tests_unit_test_store_SOURCES = tests/unit/test-store.c
 tests_unit_test_store_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_test_store_LDADD = $(UNIT_LDADD)
 
-# Shell tests (TAP).
-TESTS += tests/style-check.sh tests/cli.sh tests/stand-selftest.sh tests/demo.sh
-EXTRA_DIST += tests/style-check.sh tests/cli.sh tests/lib/tap.sh \
-	tests/stand-selftest.sh tests/demo.sh tools/demo tests/lib/store-edit.py \
-	tests/mock-idp/README.md tests/mock-idp/mock_idp.py \
-	tests/mock-idp/idp_core.py tests/mock-idp/idp_errors.py \
-	tests/mock-idp/idp_rules.py \
-	tests/stand/README.md tests/stand/stand.sh tests/stand/dovecot.sh \
-	tests/stand/mkca.sh tests/stand/smtp_sink.py tests/stand/standlib.py
+# The sources' style (banned functions, a silent SASL plugin, SPDX lines)
+# and the front end's command line.
+TESTS += tests/unit/style-check.sh tests/unit/cli.sh
+EXTRA_DIST += tests/unit/style-check.sh tests/unit/cli.sh
 
-# The SASL plugin (sasl/) through the real libsasl2: unit tests in C, end to
-# end against the test stand, and the login benchmark.
-sasl_unit_tests = tests/sasl/test-sasl-plugin
-check_PROGRAMS += $(sasl_unit_tests)
-TESTS += $(sasl_unit_tests)
+# Valgrind memcheck over every C test program; skipped in a
+# --enable-sanitizers build.  `make check-valgrind` runs it alone.
+TESTS += tests/unit/valgrind.sh
+EXTRA_DIST += tests/unit/valgrind.sh
+check-valgrind: $(check_PROGRAMS)
+	$(AM_V_at)$(AM_TESTS_ENVIRONMENT) $(SHELL) $(top_srcdir)/tests/unit/valgrind.sh
+.PHONY: check-valgrind
+
+# ---- net: mailoauth-net (helper/net/) ----------------------------------
+
+# Unit tests link the back end's own library.
+NET_UNIT_CPPFLAGS = $(UNIT_CPPFLAGS) -I$(top_srcdir)/helper/net
+NET_UNIT_LDADD = tests/unit/libtap.la helper/net/libmonet.la $(MONET_LIBS)
+net_unit_tests = tests/unit/test-net tests/unit/test-pkce \
+	tests/unit/test-signin-callback
+check_PROGRAMS += $(net_unit_tests)
+TESTS += $(net_unit_tests)
+tests_unit_test_net_SOURCES = tests/unit/test-net.c
+tests_unit_test_net_CPPFLAGS = $(NET_UNIT_CPPFLAGS)
+tests_unit_test_net_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(JANSSON_CFLAGS)
+tests_unit_test_net_LDADD = $(NET_UNIT_LDADD)
+tests_unit_test_pkce_SOURCES = tests/unit/test-pkce.c
+tests_unit_test_pkce_CPPFLAGS = $(NET_UNIT_CPPFLAGS)
+tests_unit_test_pkce_LDADD = $(NET_UNIT_LDADD)
+tests_unit_test_signin_callback_SOURCES = tests/unit/test-signin-callback.c
+tests_unit_test_signin_callback_CPPFLAGS = $(NET_UNIT_CPPFLAGS)
+tests_unit_test_signin_callback_LDADD = $(NET_UNIT_LDADD)
+
+# Against the mock identity platform: token, refresh, retries, the other
+# commands, the three sign-in flows.
+net_tests = tests/net/token.sh tests/net/retry.sh tests/net/concurrency.sh \
+	tests/net/commands.sh \
+	tests/net/signin-browser.sh tests/net/signin-device.sh tests/net/signin-cc.sh
+TESTS += $(net_tests)
+EXTRA_DIST += $(net_tests) tests/net/netstand.sh tests/net/signin.sh \
+	tests/net/signin-browser.py
+
+# Crash consistency: SIGKILL during refresh, import and device sign-in.
+# make check runs it short (40 + 40 + 8 rounds); `make check-crash` runs
+# 500 + 500 + 500 rounds (about 2 minutes).
+TESTS += tests/net/crash-consistency.sh
+EXTRA_DIST += tests/net/crash-consistency.sh
+check-crash: all $(check_DATA)
+	$(AM_V_at)$(AM_TESTS_ENVIRONMENT) CRASH_FULL=1 $(SHELL) $(top_srcdir)/tests/net/crash-consistency.sh
+.PHONY: check-crash
+
+# ---- sasl: the SASL plugin (sasl/) -------------------------------------
+
+# Through the real libsasl2.
+check_PROGRAMS += tests/sasl/test-sasl-plugin
+TESTS += tests/sasl/test-sasl-plugin
 tests_sasl_test_sasl_plugin_SOURCES = tests/sasl/test-sasl-plugin.c
 tests_sasl_test_sasl_plugin_CPPFLAGS = $(UNIT_CPPFLAGS) \
 	-DSASL_SYSTEM_PLUGINDIR='"$(saslplugindir)"'
@@ -85,70 +143,9 @@ tests_sasl_test_sasl_plugin_CFLAGS = $(EXE_CFLAGS) $(SASL_CFLAGS)
 tests_sasl_test_sasl_plugin_LDFLAGS = $(EXE_LDFLAGS)
 tests_sasl_test_sasl_plugin_LDADD = $(UNIT_LDADD) $(SASL_LIBS) -lpthread
 
-# The sign-in flows (issue 4): PKCE, the redirect parser and listener, and
-# `mailoauth authorize` end to end against the mock identity platform.
-signin_unit_tests = tests/unit/test-pkce tests/unit/test-signin-callback
-check_PROGRAMS += $(signin_unit_tests)
-TESTS += $(signin_unit_tests)
-NET_UNIT_CPPFLAGS = $(UNIT_CPPFLAGS) -I$(top_srcdir)/helper/net
-NET_UNIT_LDADD = tests/unit/libtap.la helper/net/libmonet.la $(MONET_LIBS)
-tests_unit_test_pkce_SOURCES = tests/unit/test-pkce.c
-tests_unit_test_pkce_CPPFLAGS = $(NET_UNIT_CPPFLAGS)
-tests_unit_test_pkce_LDADD = $(NET_UNIT_LDADD)
-tests_unit_test_signin_callback_SOURCES = tests/unit/test-signin-callback.c
-tests_unit_test_signin_callback_CPPFLAGS = $(NET_UNIT_CPPFLAGS)
-tests_unit_test_signin_callback_LDADD = $(NET_UNIT_LDADD)
-signin_tests = tests/signin-browser.sh tests/signin-device.sh tests/signin-cc.sh
-TESTS += $(signin_tests)
-EXTRA_DIST += $(signin_tests) tests/lib/signin.sh tests/lib/signin-browser.py
-
-# The connection plugin (plugin/): parser and helper unit tests, end to end
-# with fetchmail, mbsync and fake servers, and (not in make check) the
-# benchmark tests/bench/connect-fetchmail.sh.
-plugin_unit_tests = tests/plugin/test-pop3parse tests/plugin/test-imapparse \
-	tests/plugin/test-target
-check_PROGRAMS += $(plugin_unit_tests)
-TESTS += $(plugin_unit_tests)
-PLUGIN_UNIT_CPPFLAGS = $(UNIT_CPPFLAGS) -I$(top_srcdir)/plugin
-PLUGIN_UNIT_LDADD = plugin/libmoproto.la $(UNIT_LDADD)
-tests_plugin_test_pop3parse_SOURCES = tests/plugin/test-pop3parse.c
-tests_plugin_test_pop3parse_CPPFLAGS = $(PLUGIN_UNIT_CPPFLAGS)
-tests_plugin_test_pop3parse_LDADD = $(PLUGIN_UNIT_LDADD)
-tests_plugin_test_imapparse_SOURCES = tests/plugin/test-imapparse.c
-tests_plugin_test_imapparse_CPPFLAGS = $(PLUGIN_UNIT_CPPFLAGS)
-tests_plugin_test_imapparse_LDADD = $(PLUGIN_UNIT_LDADD)
-tests_plugin_test_target_SOURCES = tests/plugin/test-target.c
-tests_plugin_test_target_CPPFLAGS = $(PLUGIN_UNIT_CPPFLAGS)
-tests_plugin_test_target_LDADD = $(PLUGIN_UNIT_LDADD)
-TESTS += tests/e2e-sasl-clients.sh tests/e2e-sasl-postfix.sh
-EXTRA_DIST += tests/e2e-sasl-clients.sh tests/e2e-sasl-postfix.sh \
-	tests/sasl/e2e-lib.sh tests/bench/sasl-login.sh
-
-# mailoauth-net against the mock identity platform (issue 3).
-net_tests = tests/net-token.sh tests/net-retry.sh tests/net-concurrency.sh \
-	tests/net-commands.sh
-TESTS += $(net_tests)
-EXTRA_DIST += $(net_tests) tests/lib/netstand.sh \
-	tests/bench/token-fastpath.sh tests/bench/refresh-all.sh tests/bench/bench_run.py
-plugin_e2e_tests = tests/e2e-connect-fetchmail.sh tests/e2e-connect-mbsync.sh \
-	tests/e2e-connect-tls.sh tests/e2e-connect-o365.sh \
-	tests/e2e-connect-errors.sh tests/e2e-connect-check.sh \
-	tests/e2e-connect-hostile.sh tests/e2e-connect-forms.sh
-TESTS += $(plugin_e2e_tests)
-EXTRA_DIST += $(plugin_e2e_tests) tests/plugin/connect-lib.sh \
-	tests/plugin/fake_server.py tests/bench/connect-fetchmail.sh
-net_unit_tests = tests/unit/test-net
-check_PROGRAMS += $(net_unit_tests)
-TESTS += $(net_unit_tests)
-tests_unit_test_net_SOURCES = tests/unit/test-net.c
-tests_unit_test_net_CPPFLAGS = $(NET_UNIT_CPPFLAGS)
-tests_unit_test_net_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(JANSSON_CFLAGS)
-tests_unit_test_net_LDADD = $(NET_UNIT_LDADD)
-
-# The SASL plugin when memory runs out (issue 8): its sources linked into
-# the test, driven through sasl_client_plug_init with a hand-made
-# sasl_utils_t, every allocation (utils, libc through --wrap, jansson)
-# made to fail in turn.
+# When memory runs out: the plugin's sources linked into the test, driven
+# through sasl_client_plug_init with a hand-made sasl_utils_t, every
+# allocation (utils, libc through --wrap, jansson) made to fail in turn.
 check_PROGRAMS += tests/sasl/test-sasl-nomem
 TESTS += tests/sasl/test-sasl-nomem
 tests_sasl_test_sasl_nomem_SOURCES = tests/sasl/test-sasl-nomem.c \
@@ -160,28 +157,62 @@ tests_sasl_test_sasl_nomem_LDFLAGS = $(EXE_LDFLAGS) \
 	-Wl,--wrap=free,--wrap=strdup,--wrap=strndup
 tests_sasl_test_sasl_nomem_LDADD = $(UNIT_LDADD) $(JANSSON_LIBS)
 
-# Valgrind memcheck over every C test program (issue 8); skipped in a
-# --enable-sanitizers build.  `make check-valgrind` runs it alone.
-TESTS += tests/valgrind.sh
-EXTRA_DIST += tests/valgrind.sh
-check-valgrind: $(check_PROGRAMS)
-	$(AM_V_at)$(AM_TESTS_ENVIRONMENT) $(SHELL) $(top_srcdir)/tests/valgrind.sh
-.PHONY: check-valgrind
+# End to end: pop3test, imtest, mbsync, Postfix.
+sasl_e2e_tests = tests/sasl/e2e-clients.sh tests/sasl/e2e-postfix.sh
+TESTS += $(sasl_e2e_tests)
+EXTRA_DIST += $(sasl_e2e_tests) tests/sasl/e2e-lib.sh
 
-# Crash consistency (SIGKILL during refresh, import and device sign-in) and
-# load (200 concurrent mailoauth connect sessions on a stale token), issue
-# 8.  make check runs crash-consistency.sh short (40 + 40 + 8 rounds);
-# `make check-crash` runs 500 + 500 + 500 rounds (about 2 minutes).
-crash_load_tests = tests/crash-consistency.sh tests/load-connect.sh
-TESTS += $(crash_load_tests)
-EXTRA_DIST += $(crash_load_tests)
-check-crash: all $(check_DATA)
-	$(AM_V_at)$(AM_TESTS_ENVIRONMENT) CRASH_FULL=1 $(SHELL) $(top_srcdir)/tests/crash-consistency.sh
-.PHONY: check-crash
+# ---- connect: the connection plugin and check (plugin/) ----------------
 
-# Every client setup of doc/clients.md run end to end with the real client,
-# configured from the guide's own blocks, against the test stand (issue 7).
-clients_e2e_tests = tests/e2e-clients-msmtp.sh tests/e2e-clients-getmail.sh \
-	tests/e2e-clients-mutt.sh tests/e2e-clients-neomutt.sh tests/e2e-clients-refresh.sh
+CONNECT_UNIT_CPPFLAGS = $(UNIT_CPPFLAGS) -I$(top_srcdir)/plugin
+CONNECT_UNIT_LDADD = plugin/libmoproto.la $(UNIT_LDADD)
+connect_unit_tests = tests/connect/test-pop3parse tests/connect/test-imapparse \
+	tests/connect/test-target
+check_PROGRAMS += $(connect_unit_tests)
+TESTS += $(connect_unit_tests)
+tests_connect_test_pop3parse_SOURCES = tests/connect/test-pop3parse.c
+tests_connect_test_pop3parse_CPPFLAGS = $(CONNECT_UNIT_CPPFLAGS)
+tests_connect_test_pop3parse_LDADD = $(CONNECT_UNIT_LDADD)
+tests_connect_test_imapparse_SOURCES = tests/connect/test-imapparse.c
+tests_connect_test_imapparse_CPPFLAGS = $(CONNECT_UNIT_CPPFLAGS)
+tests_connect_test_imapparse_LDADD = $(CONNECT_UNIT_LDADD)
+tests_connect_test_target_SOURCES = tests/connect/test-target.c
+tests_connect_test_target_CPPFLAGS = $(CONNECT_UNIT_CPPFLAGS)
+tests_connect_test_target_LDADD = $(CONNECT_UNIT_LDADD)
+
+# End to end with fetchmail, mbsync and fake servers; load: 200 concurrent
+# sessions on a stale token.
+connect_e2e_tests = tests/connect/e2e-fetchmail.sh tests/connect/e2e-mbsync.sh \
+	tests/connect/e2e-tls.sh tests/connect/e2e-o365.sh \
+	tests/connect/e2e-errors.sh tests/connect/e2e-check.sh \
+	tests/connect/e2e-hostile.sh tests/connect/e2e-forms.sh \
+	tests/connect/load.sh
+TESTS += $(connect_e2e_tests)
+EXTRA_DIST += $(connect_e2e_tests) tests/connect/connect-lib.sh \
+	tests/connect/fake_server.py
+
+# ---- clients: doc/clients.md, run with the real clients ----------------
+
+# Every client setup of the guide, configured from its own blocks, and the
+# README's demo (tools/demo runs tests/clients/demo.sh).
+clients_e2e_tests = tests/clients/demo.sh \
+	tests/clients/e2e-msmtp.sh tests/clients/e2e-getmail.sh \
+	tests/clients/e2e-mutt.sh tests/clients/e2e-neomutt.sh tests/clients/e2e-refresh.sh
 TESTS += $(clients_e2e_tests)
-EXTRA_DIST += $(clients_e2e_tests) tests/clients/clients-lib.sh
+EXTRA_DIST += $(clients_e2e_tests) tests/clients/clients-lib.sh tools/demo
+
+# ---- docs: manual pages, guides, completion, packaging -----------------
+
+# mandoc -Tlint; every configuration example through the real loader;
+# every command, option, exit code and key documented; the bash completion;
+# the packaging agrees with the build.
+docs_tests = tests/docs/man-lint.sh tests/docs/man-examples.sh \
+	tests/docs/doc-coverage.sh tests/docs/completion.sh tests/docs/packaging.sh
+TESTS += $(docs_tests)
+EXTRA_DIST += $(docs_tests)
+
+# ---- bench: not in make check ------------------------------------------
+
+EXTRA_DIST += tests/bench/token-fastpath.sh tests/bench/refresh-all.sh \
+	tests/bench/bench_run.py tests/bench/sasl-login.sh \
+	tests/bench/connect-fetchmail.sh

@@ -37,7 +37,7 @@ SIZE=${2:-102400}
 ROUNDS=${3:-3}
 
 . "$top_srcdir/tests/lib/tap.sh"
-. "$top_srcdir/tests/plugin/connect-lib.sh"
+. "$top_srcdir/tests/connect/connect-lib.sh"
 tap_require fetchmail
 connect_setup
 

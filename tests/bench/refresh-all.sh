@@ -12,7 +12,7 @@
 : "${MAILOAUTH_LIBEXECDIR:=$top_builddir/helper}"
 export top_srcdir top_builddir MAILOAUTH_HELPER MAILOAUTH_LIBEXECDIR
 . "$top_srcdir/tests/lib/tap.sh"
-. "$top_srcdir/tests/lib/netstand.sh"
+. "$top_srcdir/tests/net/netstand.sh"
 N=${N:-1000}
 
 net_setup

@@ -13,7 +13,7 @@
 : "${MAILOAUTH_LIBEXECDIR:=$top_builddir/helper}"
 export top_srcdir top_builddir MAILOAUTH_HELPER MAILOAUTH_LIBEXECDIR
 . "$top_srcdir/tests/lib/tap.sh"
-. "$top_srcdir/tests/lib/netstand.sh"
+. "$top_srcdir/tests/net/netstand.sh"
 RUNS=${RUNS:-500}
 
 net_setup

@@ -3,7 +3,7 @@
 # Building blocks of the per-client end-to-end tests (tests/e2e-clients-*.sh):
 # each test takes a client's configuration from doc/clients.md, points it at
 # the test stand and runs the real client as a user would.
-# Source after tests/lib/tap.sh and tests/plugin/connect-lib.sh.
+# Source after tests/lib/tap.sh and tests/connect/connect-lib.sh.
 #
 #   clients_setup            connect_setup, then the user's home $H:
 #                            ~/.config/mailoauth/config (a copy of $CFG, so

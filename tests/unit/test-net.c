@@ -15,9 +15,9 @@
 #include "buf.h"
 #include "config.h"
 #include "errors.h"
-#include "net-errors.h"
-#include "net-oauth.h"
-#include "net-retry.h"
+#include "idperrors.h"
+#include "oauth.h"
+#include "retry.h"
 #include "store.h"
 #include "tap.h"
 

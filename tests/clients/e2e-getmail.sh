@@ -10,7 +10,7 @@
 # `Accept=yes` (no systemd instance runs here), let the guide's POP3
 # getmailrc retrieve the messages.
 . "${top_srcdir:-.}/tests/lib/tap.sh"
-. "$top_srcdir/tests/plugin/connect-lib.sh"
+. "$top_srcdir/tests/connect/connect-lib.sh"
 . "$top_srcdir/tests/clients/clients-lib.sh"
 tap_require getmail systemd-analyze systemd-socket-activate
 clients_setup

@@ -11,7 +11,7 @@
 # Budget: a wave in under 60 s on two cores (LOAD_BUDGET_MS; three times
 # that in a sanitizer build, where each session is several times slower).
 . "${top_srcdir:-.}/tests/lib/tap.sh"
-. "$top_srcdir/tests/plugin/connect-lib.sh"
+. "$top_srcdir/tests/connect/connect-lib.sh"
 tap_require timeout
 connect_setup
 N=${LOAD_SESSIONS:-200}

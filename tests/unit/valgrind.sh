@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # Valgrind memcheck over every C test program (issue 8): the unit tests
-# (tests/unit/test-*), the connection plugin's (tests/plugin/test-*), the
+# (tests/unit/test-*), the connection plugin's (tests/connect/test-*), the
 # SASL plugin's through real libsasl and the out-of-memory test
 # (tests/sasl/test-*), and the fuzz corpora (tests/fuzz/regress-*).
 # One TAP line per program: ok when the program passes under
@@ -11,7 +11,7 @@
 # values, no definite leak) in it or in any process it forked.
 #
 # In make check (about 20 s here); `make check-valgrind` runs it alone.
-# Standalone: top_builddir=BUILD top_srcdir=SRC sh tests/valgrind.sh [PROG...]
+# Standalone: top_builddir=BUILD top_srcdir=SRC sh tests/unit/valgrind.sh [PROG...]
 # A build with --enable-sanitizers is skipped: ASan checks memory there, and
 # valgrind cannot run ASan programs.
 . "${top_srcdir:-.}/tests/lib/tap.sh"
@@ -21,7 +21,7 @@ tap_require valgrind
 
 progs=$*
 if [ -z "$progs" ]; then
-	for p in "$top_builddir"/tests/unit/test-* "$top_builddir"/tests/plugin/test-* \
+	for p in "$top_builddir"/tests/unit/test-* "$top_builddir"/tests/connect/test-* \
 		"$top_builddir"/tests/sasl/test-* "$top_builddir"/tests/fuzz/regress-*; do
 		case ${p##*/} in *.*) continue ;; esac	# .c .o .log .trs
 		[ -f "$p" ] && [ -x "$p" ] && progs="$progs $p"

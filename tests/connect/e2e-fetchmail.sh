@@ -5,7 +5,7 @@
 # password and `sslproto ''`: N messages, then nothing new, with `keep` and
 # `no keep`; and without `sslproto ''` the user is told what to add.
 . "${top_srcdir:-.}/tests/lib/tap.sh"
-. "$top_srcdir/tests/plugin/connect-lib.sh"
+. "$top_srcdir/tests/connect/connect-lib.sh"
 tap_require fetchmail
 connect_setup
 N=7

@@ -4,7 +4,7 @@
 # mock identity platform (issue 3).  The stored tokens must survive every
 # failure untouched.
 . "${top_srcdir:-.}/tests/lib/tap.sh"
-. "${top_srcdir:-.}/tests/lib/netstand.sh"
+. "${top_srcdir:-.}/tests/net/netstand.sh"
 
 net_setup
 net_account work

@@ -5,7 +5,7 @@
 # rejects, an unreachable server, an unknown user, a broken configuration.
 # Each is a well-formed -ERR / NO / * BYE that says what to do.
 . "${top_srcdir:-.}/tests/lib/tap.sh"
-. "$top_srcdir/tests/plugin/connect-lib.sh"
+. "$top_srcdir/tests/connect/connect-lib.sh"
 tap_require fetchmail
 connect_setup
 stand_seed_mail "$STAND_USER" 1 1000

@@ -6,8 +6,8 @@
 # flow without a display, the QR code on a terminal, and the identity and
 # missing-scope warnings (issue 4).
 . "${top_srcdir:-.}/tests/lib/tap.sh"
-. "${top_srcdir:-.}/tests/lib/netstand.sh"
-. "${top_srcdir:-.}/tests/lib/signin.sh"
+. "${top_srcdir:-.}/tests/net/netstand.sh"
+. "${top_srcdir:-.}/tests/net/signin.sh"
 
 unset DISPLAY WAYLAND_DISPLAY
 net_setup

@@ -13,7 +13,7 @@
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
-STAND_SRC=$here/stand
+STAND_SRC=$here
 # shellcheck source=tests/stand/stand.sh disable=SC1091
 . "$STAND_SRC/stand.sh"
 

@@ -7,7 +7,7 @@
 # Also what the client is shown before login (greeting, CAPA, CAPABILITY),
 # commands pipelined behind the login, and the client's own tags.
 . "${top_srcdir:-.}/tests/lib/tap.sh"
-. "$top_srcdir/tests/plugin/connect-lib.sh"
+. "$top_srcdir/tests/connect/connect-lib.sh"
 connect_setup
 stand_seed_mail "$STAND_USER" 2 1200
 P=$DOVECOT_POP3S_PORT

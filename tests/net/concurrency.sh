@@ -7,7 +7,7 @@
 #    leaves a store that fails to load or has lost the refresh token.
 # KILL_ROUNDS (default 60) sets the number of rounds.
 . "${top_srcdir:-.}/tests/lib/tap.sh"
-. "${top_srcdir:-.}/tests/lib/netstand.sh"
+. "${top_srcdir:-.}/tests/net/netstand.sh"
 
 net_setup
 net_account work

@@ -8,7 +8,7 @@
 # warns against, neomutt does not log in; POP3 through the guide's `tunnel`
 # (a muttrc of its own, as for mutt) lists them too and sends with msmtp.
 . "${top_srcdir:-.}/tests/lib/tap.sh"
-. "$top_srcdir/tests/plugin/connect-lib.sh"
+. "$top_srcdir/tests/connect/connect-lib.sh"
 . "$top_srcdir/tests/clients/clients-lib.sh"
 tap_require neomutt tmux
 clients_setup

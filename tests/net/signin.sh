@@ -1,8 +1,8 @@
 # SPDX-License-Identifier: MIT
 # shellcheck shell=sh
 # Shared set-up of the `mailoauth authorize` tests (issue 4), on top of
-# tests/lib/netstand.sh (the mock identity platform and a config).  Source
-# after tests/lib/tap.sh and tests/lib/netstand.sh.
+# tests/net/netstand.sh (the mock identity platform and a config).  Source
+# after tests/lib/tap.sh and tests/net/netstand.sh.
 #
 #   si_start ACCOUNT [ARGS...]  run `mailoauth -v authorize ACCOUNT ARGS` in
 #                               the background; stdout -> $SI_OUT, stderr ->
@@ -10,7 +10,7 @@
 #   si_url                      wait (5 s) for the sign-in URL line, print it
 #   si_wait                     wait for it; $SI_RC is its exit status; its
 #                               stderr is appended to $VLOG
-#   si_browser ARGS...          tests/lib/signin-browser.py --ca $STAND_CA ARGS
+#   si_browser ARGS...          tests/net/signin-browser.py --ca $STAND_CA ARGS
 #   si_pending_code             wait (5 s) for a pending device code at the
 #                               mock and print it
 #   si_write_secret FILE VALUE  a client secret file, mode 0600
@@ -48,7 +48,7 @@ si_wait() {
 }
 
 si_browser() {
-	python3 "$top_srcdir/tests/lib/signin-browser.py" --ca "$STAND_CA" "$@"
+	python3 "$top_srcdir/tests/net/signin-browser.py" --ca "$STAND_CA" "$@"
 }
 
 si_pending_code() {

@@ -18,7 +18,7 @@
 #
 # Output is TAP; the narration is on lines starting with "#".
 . "${top_srcdir:-.}/tests/lib/tap.sh"
-. "${top_srcdir:-.}/tests/plugin/connect-lib.sh"
+. "${top_srcdir:-.}/tests/connect/connect-lib.sh"
 tap_require fetchmail
 
 say() { printf '#\n# ==> %s\n' "$*"; }

@@ -5,7 +5,7 @@
 # refresh --all / --if-expiring-within, confidential apps (client secret
 # file and command), client credentials, and Microsoft's error advice.
 . "${top_srcdir:-.}/tests/lib/tap.sh"
-. "${top_srcdir:-.}/tests/lib/netstand.sh"
+. "${top_srcdir:-.}/tests/net/netstand.sh"
 
 net_setup
 net_account work

@@ -10,7 +10,7 @@
 # nothing to do; a revoked sign-in makes it exit 77 and say what to do.  The
 # guide's crontab line, run by sh -c in cron's environment, does the same.
 . "${top_srcdir:-.}/tests/lib/tap.sh"
-. "$top_srcdir/tests/plugin/connect-lib.sh"
+. "$top_srcdir/tests/connect/connect-lib.sh"
 . "$top_srcdir/tests/clients/clients-lib.sh"
 tap_require systemd-analyze
 clients_setup

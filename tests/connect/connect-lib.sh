@@ -26,7 +26,7 @@
 #                              = DIR); output in DIR/out; returns its status
 #                              (0 mail, 1 no mail, 2 socket, 3 auth ...)
 #   session OUT PORT ARGS... < SCRIPT   one plugin run with a scripted client
-#   fake_start / fake_stop     the fake servers of tests/plugin/fake_server.py
+#   fake_start / fake_stop     the fake servers of tests/connect/fake_server.py
 #   sanitizer_clean            TAP check: no sanitizer report so far
 #   connect_count FILE         number of messages in an mbox written above
 #   maildir_count DIR          number of messages in a Maildir (new + cur)
@@ -172,7 +172,7 @@ store_edit() {
 }
 
 # fake_start PROTO MODE [tls|wronghost|plain] [COUNT] — start
-# tests/plugin/fake_server.py; sets FAKE_PORT, FAKE_LOG, FAKE_PID.
+# tests/connect/fake_server.py; sets FAKE_PORT, FAKE_LOG, FAKE_PID.
 FAKE_PIDS=''
 fake_start() {
 	_fd=$W/fake.$$.$(date +%s%N)
@@ -185,7 +185,7 @@ fake_start() {
 	*) _tls= ;;
 	esac
 	# shellcheck disable=SC2086
-	python3 "$top_srcdir/tests/plugin/fake_server.py" --proto "$1" --mode "$2" \
+	python3 "$top_srcdir/tests/connect/fake_server.py" --proto "$1" --mode "$2" \
 		--port-file "$_fd/port" --log "$FAKE_LOG" --count "${4:-1}" $_tls \
 		> "$_fd/out" 2>&1 &
 	FAKE_PID=$!

@@ -8,7 +8,7 @@
 # a revoked sign-in makes msmtp fail, sending nothing, with mailoauth's
 # message.  Without --debug, msmtp writes no token anywhere.
 . "${top_srcdir:-.}/tests/lib/tap.sh"
-. "$top_srcdir/tests/plugin/connect-lib.sh"
+. "$top_srcdir/tests/connect/connect-lib.sh"
 . "$top_srcdir/tests/clients/clients-lib.sh"
 tap_require msmtp
 clients_setup

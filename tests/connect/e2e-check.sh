@@ -4,7 +4,7 @@
 # really works; a token without the POP scope is named; a revoked grant says
 # to sign in again; "authenticated but not connected" is not success.
 . "${top_srcdir:-.}/tests/lib/tap.sh"
-. "$top_srcdir/tests/plugin/connect-lib.sh"
+. "$top_srcdir/tests/connect/connect-lib.sh"
 connect_setup
 stand_seed_mail "$STAND_USER" 3 1000
 STORE=$STATE/work.json

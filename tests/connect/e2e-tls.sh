@@ -5,7 +5,7 @@
 # untrusted CA refused; no way to turn TLS off.  No token ever reaches a
 # server that was refused.
 . "${top_srcdir:-.}/tests/lib/tap.sh"
-. "$top_srcdir/tests/plugin/connect-lib.sh"
+. "$top_srcdir/tests/connect/connect-lib.sh"
 connect_setup
 trap 'fake_stop; stand_stop' EXIT
 stand_seed_mail "$STAND_USER" 2 1500

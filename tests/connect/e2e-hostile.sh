@@ -6,7 +6,7 @@
 # reply and a prompt exit: never a crash (status >= 128), never a hang, and
 # (sanitizer builds) never a leak.
 . "${top_srcdir:-.}/tests/lib/tap.sh"
-. "$top_srcdir/tests/plugin/connect-lib.sh"
+. "$top_srcdir/tests/connect/connect-lib.sh"
 connect_setup
 P=$DOVECOT_POP3S_PORT
 I=$DOVECOT_IMAPS_PORT

@@ -18,13 +18,13 @@
 # token valid, as Microsoft does: protocol-facts §1.5.)
 #
 # make check runs a short version: 40 refresh, 40 import and 8 sign-in
-# rounds (~20 s; tests/net-concurrency.sh has its own 60 refresh rounds).
+# rounds (~20 s; tests/net/concurrency.sh has its own 60 refresh rounds).
 # `make check-crash` (CRASH_FULL=1) runs 500 + 500 + 500, the sign-ins
 # (about 1.1 s each) spread over 6 accounts (about 3 minutes in all).  Override with
 # CRASH_REFRESH_ROUNDS, CRASH_IMPORT_ROUNDS, CRASH_DEVICE_ROUNDS,
 # CRASH_LANES, CRASH_CHECK_EVERY (25).
 . "${top_srcdir:-.}/tests/lib/tap.sh"
-. "${top_srcdir:-.}/tests/lib/netstand.sh"
+. "${top_srcdir:-.}/tests/net/netstand.sh"
 
 if [ "${CRASH_FULL:-0}" = 1 ]; then
 	: "${CRASH_REFRESH_ROUNDS:=500}" "${CRASH_IMPORT_ROUNDS:=500}" "${CRASH_DEVICE_ROUNDS:=500}"

@@ -4,7 +4,7 @@
 # "mailoauth connect ..."`, logging in with LOGIN and with SASL PLAIN (which
 # mailoauth answers itself and turns into XOAUTH2 upstream).
 . "${top_srcdir:-.}/tests/lib/tap.sh"
-. "$top_srcdir/tests/plugin/connect-lib.sh"
+. "$top_srcdir/tests/connect/connect-lib.sh"
 tap_require mbsync
 connect_setup
 N=5

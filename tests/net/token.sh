@@ -5,7 +5,7 @@
 # replies, expires_in as a string, unsafe store permissions, and no secret
 # in any -v output (issue 3).
 . "${top_srcdir:-.}/tests/lib/tap.sh"
-. "${top_srcdir:-.}/tests/lib/netstand.sh"
+. "${top_srcdir:-.}/tests/net/netstand.sh"
 
 net_setup
 net_account work

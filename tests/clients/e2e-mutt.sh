@@ -11,7 +11,7 @@
 # muttrc reads it through `mailoauth connect` and sends with msmtp.  A
 # revoked sign-in makes mutt fail with mailoauth's message.
 . "${top_srcdir:-.}/tests/lib/tap.sh"
-. "$top_srcdir/tests/plugin/connect-lib.sh"
+. "$top_srcdir/tests/connect/connect-lib.sh"
 . "$top_srcdir/tests/clients/clients-lib.sh"
 tap_require mutt tmux
 clients_setup

@@ -7,8 +7,8 @@
 # warnings, and the rule that a failed sign-in leaves the stored tokens
 # alone (issue 4).
 . "${top_srcdir:-.}/tests/lib/tap.sh"
-. "${top_srcdir:-.}/tests/lib/netstand.sh"
-. "${top_srcdir:-.}/tests/lib/signin.sh"
+. "${top_srcdir:-.}/tests/net/netstand.sh"
+. "${top_srcdir:-.}/tests/net/signin.sh"
 
 unset DISPLAY WAYLAND_DISPLAY
 net_setup

@@ -6,8 +6,8 @@
 # secret named AADSTS7000215 with its cure, and the configuration mistakes
 # refused (issue 4).
 . "${top_srcdir:-.}/tests/lib/tap.sh"
-. "${top_srcdir:-.}/tests/lib/netstand.sh"
-. "${top_srcdir:-.}/tests/lib/signin.sh"
+. "${top_srcdir:-.}/tests/net/netstand.sh"
+. "${top_srcdir:-.}/tests/net/signin.sh"
 
 unset DISPLAY WAYLAND_DISPLAY
 net_setup

@@ -8,7 +8,7 @@
 # connected" on IMAP, and servers that misbehave (huge or binary greetings,
 # dropped connections, silence) end cleanly with an error, never a hang.
 . "${top_srcdir:-.}/tests/lib/tap.sh"
-. "$top_srcdir/tests/plugin/connect-lib.sh"
+. "$top_srcdir/tests/connect/connect-lib.sh"
 connect_setup
 trap 'fake_stop; stand_stop' EXIT
 POP_SCRIPT='USER user@contoso.example\r\nPASS dummy\r\nSTAT\r\nQUIT\r\n'

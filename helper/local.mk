@@ -16,7 +16,7 @@ helper_mailoauth_LDADD = lib/libmocore.la
 # unit tests and the fuzzers link the same objects.
 noinst_LTLIBRARIES += helper/net/libmonet.la
 helper_net_libmonet_la_SOURCES = \
-	helper/net/cmd.h \
+	helper/net/cmd.h helper/net/account.c \
 	helper/net/log.c helper/net/log.h \
 	helper/net/http.c helper/net/http.h \
 	helper/net/trust.c helper/net/trust.h \

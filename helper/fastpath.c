@@ -2,8 +2,9 @@
 /*
  * The fast path of `mailoauth token ACCOUNT`: read the configuration and the
  * store, print a fresh token.  Anything else (stale token, nothing stored,
- * client credentials due) goes to mailoauth-net, which refreshes under the
- * account's lock.  Nothing here links OpenSSL or libcurl.
+ * client credentials due) it hands back to main.c, which runs mailoauth-net
+ * (that refreshes under the account's lock).  Nothing here links OpenSSL or
+ * libcurl, and nothing here runs another program.
  */
 #include "autoconfig.h"
 
@@ -47,8 +48,7 @@ write_line(const char *s)
 }
 
 int
-mo_frontend_token(const struct mo_opts *opts, int argc, char **argv,
-		  char **full_argv)
+mo_fastpath_token(const struct mo_opts *opts, int argc, char **argv)
 {
 	struct mo_config *cfg = NULL;
 	const struct mo_account *acct;
@@ -91,10 +91,7 @@ mo_frontend_token(const struct mo_opts *opts, int argc, char **argv,
 	}
 
 	/* Stale or missing: the network back end takes over. */
-	mo_token_clear(&tok);
-	mo_config_free(cfg);
-	cfg = NULL;
-	code = mo_frontend_exec("mailoauth-net", full_argv);
+	code = MO_FASTPATH_BACKEND;
 out:
 	mo_token_clear(&tok);
 	mo_config_free(cfg);

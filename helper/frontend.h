@@ -8,18 +8,18 @@ struct mo_opts {
 	int verbose;		/* -v count */
 };
 
-/* Replaces this process with the back end prog (mailoauth-net,
- * mailoauth-connect) in mo_libexec_dir(), with argv (argv[0] is replaced).
- * Returns an exit code only when that fails, after saying why on stderr. */
-int mo_frontend_exec(const char *prog, char **argv);
+/* What mo_fastpath_token() returns when it did not serve the token. */
+#define MO_FASTPATH_BACKEND (-1)
 
 /*
- * `mailoauth token ACCOUNT`: prints the stored access token when it is
- * fresh; otherwise exec()s mailoauth-net with full_argv, which refreshes
- * under the account's lock.  argc/argv start at the command name.  Returns
- * an exit code (only when it did not exec).
+ * `mailoauth token ACCOUNT` when the store holds a fresh token: prints it
+ * and returns MO_EXIT_OK (or another exit code after saying on stderr what
+ * went wrong: usage, configuration, store, stdout).  When the token is
+ * stale or nothing is stored it prints nothing and returns
+ * MO_FASTPATH_BACKEND: the caller then runs mailoauth-net with the same
+ * arguments, which refreshes under the account's lock.  argc/argv start at
+ * the command name.  Loads nothing that links OpenSSL or libcurl.
  */
-int mo_frontend_token(const struct mo_opts *opts, int argc, char **argv,
-		      char **full_argv);
+int mo_fastpath_token(const struct mo_opts *opts, int argc, char **argv);
 
 #endif

@@ -79,8 +79,11 @@ usage(FILE *f)
 		MAILOAUTH_SYSCONFDIR);
 }
 
-int
-mo_frontend_exec(const char *prog, char **argv)
+/* Replaces this process with the back end prog (mailoauth-net,
+ * mailoauth-connect) in mo_libexec_dir(), with argv (argv[0] is replaced).
+ * Returns an exit code only when that fails, after saying why on stderr. */
+static int
+run_backend(const char *prog, char **argv)
 {
 	char path[PATH_MAX];
 	int n;
@@ -103,7 +106,7 @@ main(int argc, char **argv)
 {
 	struct mo_opts opts = { 0 };
 	const struct command *cmd = NULL;
-	int i, first;
+	int i, first, code;
 	size_t c;
 
 	/* Global options come before the command. */
@@ -152,11 +155,14 @@ main(int argc, char **argv)
 
 	switch (cmd->where) {
 	case LOCAL:
-		return mo_frontend_token(&opts, argc - first, argv + first, argv);
+		code = mo_fastpath_token(&opts, argc - first, argv + first);
+		if (code != MO_FASTPATH_BACKEND)
+			return code;
+		return run_backend("mailoauth-net", argv);
 	case NET:
-		return mo_frontend_exec("mailoauth-net", argv);
+		return run_backend("mailoauth-net", argv);
 	case CONNECT:
-		return mo_frontend_exec("mailoauth-connect", argv);
+		return run_backend("mailoauth-connect", argv);
 	}
 	return MO_EXIT_SOFTWARE;
 }

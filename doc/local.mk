@@ -26,7 +26,9 @@ guides = \
 	doc/clients.md \
 	doc/postfix.md \
 	doc/troubleshooting.md \
-	doc/sasl-plugin.md
+	doc/sasl-plugin.md \
+	doc/protocol.md \
+	doc/internals.md
 
 dist_doc_DATA = README.md $(guides)
 

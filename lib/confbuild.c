@@ -343,6 +343,18 @@ build_account(struct conf_build *b, struct mo_account *a)
 		return CONF_FAIL(b, kv->line, "unknown provider \"%.80s\" (microsoft, "
 			    "google, or the NAME of a [provider NAME] section)",
 			    kv->value);
+	kv = mo_conf_get(s, "cloud");
+	if (kv != NULL) {
+		ret = mo_conf_cloud(a->provider, kv->value, &a->provider);
+		if (ret == MO_ERR_NOENT)
+			return CONF_FAIL(b, kv->line, "cloud is for provider microsoft; "
+				    "provider \"%s\" takes its authority, scopes "
+				    "and servers from its own keys", a->provider->name);
+		if (ret != MO_OK)
+			return CONF_FAIL(b, kv->line, "cloud = \"%.80s\" is not one of "
+				    "global, usgov (GCC High), usgov-dod (DoD), "
+				    "china (21Vianet)", kv->value);
+	}
 
 	if ((kv = require(b, "client_id", "the Application (client) ID of "
 			  "your app registration", &ret)) == NULL)

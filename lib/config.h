@@ -14,7 +14,8 @@
  *
  *   [account NAME]      provider, tenant, client_id, client_secret_file,
  *                       client_secret_command, user, login_hint, scopes,
- *                       flow, authority, ca_file, refresh_margin, state_dir,
+ *                       flow, authority, cloud, ca_file, refresh_margin,
+ *                       state_dir,
  *                       redirect_port, pop3, imap, smtp
  *   [provider NAME]     authorize_url, token_url, device_url, scope_pop,
  *                       scope_imap, scope_smtp, rotates_refresh_tokens,
@@ -65,7 +66,8 @@ struct mo_account {
 	char *name;
 	char *file;			/* where the section starts */
 	unsigned int line;
-	const struct mo_provider *provider;
+	const struct mo_provider *provider;	/* for microsoft: the profile of
+						   the account's cloud */
 	char *tenant;			/* NULL unless the provider has tenants */
 	char *client_id;
 	char *client_secret_file;	/* NULL: none */

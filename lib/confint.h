@@ -80,6 +80,15 @@ int mo_conf_get_server(struct conf_build *b, const struct conf_kv *kv,
 /* "scope_pop", "scope_imap", "scope_smtp". */
 const char *mo_conf_scope_key(enum mo_proto p);
 
+/*
+ * The profile of the built-in provider p for cloud (global, usgov,
+ * usgov-dod, china; any case) in *p_r.  Returns MO_OK, MO_ERR_NOENT when p
+ * is not the built-in microsoft provider (only it has clouds), or
+ * MO_ERR_INVAL for an unknown cloud.
+ */
+int mo_conf_cloud(const struct mo_provider *p, const char *cloud,
+		  const struct mo_provider **p_r);
+
 /* Builds a [provider NAME] section (b->sec) into p. */
 int mo_conf_build_provider(struct conf_build *b, struct mo_provider *p);
 

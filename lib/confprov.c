@@ -28,35 +28,111 @@ mo_conf_scope_key(enum mo_proto p)
 	return scope_keys[p];
 }
 
-/* Microsoft identity platform v2 endpoints and Exchange Online scopes
- * (reference/protocol-facts.md §1.1, §2.1, §1.4). */
+/* Microsoft identity platform v2 endpoints and Exchange Online scopes, one
+ * profile per cloud (mailoauth.conf(5), CLOUDS, names the public pages
+ * every value comes from).  The URL templates are the same everywhere; the
+ * clouds differ in the authority, the resource that names the scopes, and
+ * the mail hosts. */
+#define MS_TEMPLATES \
+	.authorize_url = S("{authority}/{tenant}/oauth2/v2.0/authorize"), \
+	.token_url = S("{authority}/{tenant}/oauth2/v2.0/token"), \
+	.device_url = S("{authority}/{tenant}/oauth2/v2.0/devicecode"), \
+	.consent_url = S("{authority}/{tenant}/v2.0/adminconsent"), \
+	.extra_scopes = S("offline_access openid profile email"), \
+	.needs_tenant = true, \
+	.rotates_refresh_tokens = true, \
+	.device_flow_for_mail = true
+
+#define MS_SCOPES(res) { \
+		S("https://" res "/POP.AccessAsUser.All"), \
+		S("https://" res "/IMAP.AccessAsUser.All"), \
+		S("https://" res "/SMTP.Send"), \
+	}
+
 static const struct mo_provider builtin_microsoft = {
 	.name = S("microsoft"),
-	.authorize_url = S("{authority}/{tenant}/oauth2/v2.0/authorize"),
-	.token_url = S("{authority}/{tenant}/oauth2/v2.0/token"),
-	.device_url = S("{authority}/{tenant}/oauth2/v2.0/devicecode"),
-	.consent_url = S("{authority}/{tenant}/v2.0/adminconsent"),
+	MS_TEMPLATES,
 	.default_authority = S("https://login.microsoftonline.com"),
-	.scope = {
-		S("https://outlook.office.com/POP.AccessAsUser.All"),
-		S("https://outlook.office.com/IMAP.AccessAsUser.All"),
-		S("https://outlook.office.com/SMTP.Send"),
-	},
+	.scope = MS_SCOPES("outlook.office.com"),
 	.app_scope = S("https://outlook.office365.com/.default"),
-	.extra_scopes = S("offline_access openid profile email"),
 	.server = {
 		{ S("outlook.office365.com"), 995 },
 		{ S("outlook.office365.com"), 993 },
 		{ S("smtp.office365.com"), 587 },
 	},
-	.needs_tenant = true,
-	.rotates_refresh_tokens = true,
-	.device_flow_for_mail = true,
 };
 
+/* Microsoft 365 GCC High (Azure Government). */
+static const struct mo_provider microsoft_usgov = {
+	.name = S("microsoft"),
+	MS_TEMPLATES,
+	.default_authority = S("https://login.microsoftonline.us"),
+	.scope = MS_SCOPES("outlook.office365.us"),
+	.app_scope = S("https://outlook.office365.us/.default"),
+	.server = {
+		{ S("outlook.office365.us"), 995 },
+		{ S("outlook.office365.us"), 993 },
+		{ S("outlook.office365.us"), 587 },
+	},
+};
+
+/* Microsoft 365 DoD. */
+static const struct mo_provider microsoft_usgov_dod = {
+	.name = S("microsoft"),
+	MS_TEMPLATES,
+	.default_authority = S("https://login.microsoftonline.us"),
+	.scope = MS_SCOPES("outlook-dod.office365.us"),
+	.app_scope = S("https://outlook-dod.office365.us/.default"),
+	.server = {
+		{ S("outlook-dod.office365.us"), 995 },
+		{ S("outlook-dod.office365.us"), 993 },
+		{ S("outlook-dod.office365.us"), 587 },
+	},
+};
+
+/* Microsoft 365 operated by 21Vianet. */
+static const struct mo_provider microsoft_china = {
+	.name = S("microsoft"),
+	MS_TEMPLATES,
+	.default_authority = S("https://login.partner.microsoftonline.cn"),
+	.scope = MS_SCOPES("partner.outlook.cn"),
+	.app_scope = S("https://partner.outlook.cn/.default"),
+	.server = {
+		{ S("partner.outlook.cn"), 995 },
+		{ S("partner.outlook.cn"), 993 },
+		{ S("smtp.partner.outlook.cn"), 587 },
+	},
+};
+
+static const struct {
+	const char *name;
+	const struct mo_provider *profile;
+} clouds[] = {
+	{ "global", &builtin_microsoft },
+	{ "usgov", &microsoft_usgov },
+	{ "usgov-dod", &microsoft_usgov_dod },
+	{ "china", &microsoft_china },
+};
+
+int
+mo_conf_cloud(const struct mo_provider *p, const char *cloud,
+	      const struct mo_provider **p_r)
+{
+	size_t i;
+
+	if (p != &builtin_microsoft)
+		return MO_ERR_NOENT;
+	for (i = 0; i < N_ELEMS(clouds); i++) {
+		if (strcasecmp(clouds[i].name, cloud) == 0) {
+			*p_r = clouds[i].profile;
+			return MO_OK;
+		}
+	}
+	return MO_ERR_INVAL;
+}
+
 /* Google: one scope for all three protocols; the refresh token comes with
- * access_type=offline rather than a scope; no device flow for mail scopes
- * (protocol-facts.md §5).  The templates are absolute: an account's
+ * access_type=offline rather than a scope; no device flow for mail scopes.  The templates are absolute: an account's
  * authority replaces their scheme://host part. */
 static const struct mo_provider builtin_google = {
 	.name = S("google"),
@@ -89,8 +165,8 @@ static const struct mo_provider *const builtins[] = {
 static const char *const account_keys[] = {
 	"provider", "tenant", "client_id", "client_secret_file",
 	"client_secret_command", "user", "login_hint", "scopes", "flow",
-	"authority", "ca_file", "refresh_margin", "state_dir", "redirect_port",
-	"pop3", "imap", "smtp",
+	"authority", "cloud", "ca_file", "refresh_margin", "state_dir",
+	"redirect_port", "pop3", "imap", "smtp",
 };
 
 static const char *const provider_keys[] = {
@@ -118,7 +194,7 @@ mo_conf_keys(enum conf_kind kind)
 	if (kind == CONF_ACCOUNT)
 		return "provider, tenant, client_id, client_secret_file, "
 			"client_secret_command, user, login_hint, scopes, flow, "
-			"authority, ca_file, refresh_margin, state_dir, "
+			"authority, cloud, ca_file, refresh_margin, state_dir, "
 			"redirect_port, pop3, imap, smtp";
 	return "authorize_url, token_url, device_url, consent_url, authority, "
 		"scope_pop, scope_imap, scope_smtp, app_scope, extra_scopes, "

@@ -117,7 +117,8 @@ tests_unit_test_signin_callback_LDADD = $(NET_UNIT_LDADD)
 # commands, the three sign-in flows.
 net_tests = tests/net/token.sh tests/net/retry.sh tests/net/concurrency.sh \
 	tests/net/commands.sh \
-	tests/net/signin-browser.sh tests/net/signin-device.sh tests/net/signin-cc.sh
+	tests/net/signin-browser.sh tests/net/signin-device.sh tests/net/signin-cc.sh \
+	tests/net/cloud.sh
 TESTS += $(net_tests)
 EXTRA_DIST += $(net_tests) tests/net/netstand.sh tests/net/signin.sh \
 	tests/net/signin-browser.py

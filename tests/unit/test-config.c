@@ -130,6 +130,14 @@ static const struct {
 	{ "authority over http", MS_ACC "authority = http://127.0.0.1:8080\n", 6,
 	  "authority = \"http://127.0.0.1:8080\" is not an https:// URL" },
 	{ "authority without a host", MS_ACC "authority = https:///\n", 6, "authority" },
+	{ "unknown cloud", MS_ACC "cloud = usgov-high\n", 6,
+	  "cloud = \"usgov-high\" is not one of global, usgov (GCC High), usgov-dod (DoD), "
+	  "china (21Vianet)" },
+	{ "cloud for google", "[account g]\nprovider = google\ncloud = usgov\n", 3,
+	  "cloud is for provider microsoft; provider \"google\" takes its authority" },
+	{ "cloud for a custom provider", "[provider p]\ntoken_url = https://x.example/t\n"
+	  "[account a]\nprovider = p\ncloud = global\n", 5,
+	  "cloud is for provider microsoft; provider \"p\"" },
 	{ "tenant not a tenant", "[account b]\nprovider = microsoft\ntenant = contoso\n"
 	  "client_id = x\nuser = u\n", 3,
 	  "tenant = \"contoso\" is not a tenant ID (GUID), a domain, or organizations, "
@@ -452,6 +460,111 @@ test_client_credentials(void)
 	tap_is_str(a->scopes, "https://outlook.office365.com/.default",
 		   "client_credentials: a shorthand means the app scope");
 	tap_ok(a->wants[MO_PROTO_POP3], "client_credentials: wants all");
+	mo_config_free(cfg);
+}
+
+/* cloud = presets: authority, scope resource, app scope and mail hosts
+ * (mailoauth.conf(5), CLOUDS, names the Microsoft pages they come from). */
+static const struct {
+	const char *cloud, *authority, *resource, *app_scope;
+	const char *host[MO_PROTO_COUNT];
+} cloud_cases[] = {
+	{ "global", "https://login.microsoftonline.com", "https://outlook.office.com/",
+	  "https://outlook.office365.com/.default",
+	  { "outlook.office365.com", "outlook.office365.com", "smtp.office365.com" } },
+	{ "usgov", "https://login.microsoftonline.us", "https://outlook.office365.us/",
+	  "https://outlook.office365.us/.default",
+	  { "outlook.office365.us", "outlook.office365.us", "outlook.office365.us" } },
+	{ "USGov-DoD", "https://login.microsoftonline.us",
+	  "https://outlook-dod.office365.us/", "https://outlook-dod.office365.us/.default",
+	  { "outlook-dod.office365.us", "outlook-dod.office365.us",
+	    "outlook-dod.office365.us" } },
+	{ "china", "https://login.partner.microsoftonline.cn", "https://partner.outlook.cn/",
+	  "https://partner.outlook.cn/.default",
+	  { "partner.outlook.cn", "partner.outlook.cn", "smtp.partner.outlook.cn" } },
+};
+
+static void
+test_clouds(void)
+{
+	static const unsigned int ports[MO_PROTO_COUNT] = { 995, 993, 587 };
+	static const char *const perms[MO_PROTO_COUNT] = {
+		"POP.AccessAsUser.All", "IMAP.AccessAsUser.All", "SMTP.Send"
+	};
+	struct mo_config *cfg = NULL;
+	const struct mo_account *a;
+	char text[1024], want[1024], *err;
+	size_t i;
+	int p;
+
+	for (i = 0; i < sizeof(cloud_cases) / sizeof(cloud_cases[0]); i++) {
+		snprintf(text, sizeof(text), MS_ACC "cloud = %s\n"
+			 "[account cc]\nprovider = microsoft\ntenant = contoso.com\n"
+			 "client_id = x\nuser = u@contoso.com\ncloud = %s\n"
+			 "flow = client_credentials\nclient_secret_file = /run/s\n",
+			 cloud_cases[i].cloud, cloud_cases[i].cloud);
+		if (parse(text, &cfg, &err) != MO_OK) {
+			tap_ok(false, "cloud = %s loads: %s", cloud_cases[i].cloud, err);
+			free(err);
+			continue;
+		}
+		a = mo_config_account(cfg, "a");
+		tap_is_str(a->provider->name, "microsoft", "cloud = %s: still provider microsoft",
+			   cloud_cases[i].cloud);
+		tap_is_str(a->authority, cloud_cases[i].authority, "cloud = %s: authority",
+			   cloud_cases[i].cloud);
+		snprintf(want, sizeof(want), "%s/contoso.com/oauth2/v2.0/token",
+			 cloud_cases[i].authority);
+		tap_is_str(a->token_url, want, "cloud = %s: token_url", cloud_cases[i].cloud);
+		snprintf(want, sizeof(want), "%s/contoso.com/oauth2/v2.0/devicecode",
+			 cloud_cases[i].authority);
+		tap_is_str(a->device_url, want, "cloud = %s: device_url", cloud_cases[i].cloud);
+		snprintf(want, sizeof(want), "%sPOP.AccessAsUser.All %sIMAP.AccessAsUser.All "
+			 "%sSMTP.Send " MS_EXTRA, cloud_cases[i].resource,
+			 cloud_cases[i].resource, cloud_cases[i].resource);
+		tap_is_str(a->scopes, want, "cloud = %s: scopes of the cloud's resource",
+			   cloud_cases[i].cloud);
+		for (p = 0; p < MO_PROTO_COUNT; p++) {
+			snprintf(want, sizeof(want), "%s%s", cloud_cases[i].resource, perms[p]);
+			tap_is_str(mo_account_scope_for(a, p), want, "cloud = %s: %s scope",
+				   cloud_cases[i].cloud, mo_proto_name(p));
+			tap_ok(a->wants[p], "cloud = %s: wants %s", cloud_cases[i].cloud,
+			       mo_proto_name(p));
+			tap_is_str(a->server[p].host, cloud_cases[i].host[p], "cloud = %s: %s host",
+				   cloud_cases[i].cloud, mo_proto_name(p));
+			tap_is_int(a->server[p].port, ports[p], "cloud = %s: %s port",
+				   cloud_cases[i].cloud, mo_proto_name(p));
+		}
+		a = mo_config_account(cfg, "cc");
+		tap_is_str(a->scopes, cloud_cases[i].app_scope,
+			   "cloud = %s: client_credentials asks for the cloud's app scope",
+			   cloud_cases[i].cloud);
+		mo_config_free(cfg);
+		cfg = NULL;
+	}
+
+	/* authority and the server keys still override the preset */
+	snprintf(text, sizeof(text), "%s", MS_ACC "cloud = usgov\n"
+		 "authority = https://127.0.0.1:8443\n"
+		 "imap = 127.0.0.1:1993\nsmtp = mail.example.us\n");
+	if (parse(text, &cfg, &err) != MO_OK) {
+		tap_ok(false, "cloud with overrides loads: %s", err);
+		free(err);
+		return;
+	}
+	a = mo_config_account(cfg, "a");
+	tap_is_str(a->authority, "https://127.0.0.1:8443", "authority overrides the cloud's");
+	tap_is_str(a->token_url, "https://127.0.0.1:8443/contoso.com/oauth2/v2.0/token",
+		   "token_url on the overriding authority");
+	tap_is_str(mo_account_scope_for(a, MO_PROTO_IMAP),
+		   "https://outlook.office365.us/IMAP.AccessAsUser.All",
+		   "the scopes stay the cloud's with another authority");
+	tap_is_str(a->server[MO_PROTO_IMAP].host, "127.0.0.1", "imap key overrides the host");
+	tap_is_int(a->server[MO_PROTO_IMAP].port, 1993, "imap key overrides the port");
+	tap_is_str(a->server[MO_PROTO_SMTP].host, "mail.example.us", "smtp key overrides");
+	tap_is_int(a->server[MO_PROTO_SMTP].port, 587, "smtp key: default port 587");
+	tap_is_str(a->server[MO_PROTO_POP3].host, "outlook.office365.us",
+		   "pop3 not overridden: the cloud's host");
 	mo_config_free(cfg);
 }
 
@@ -862,6 +975,7 @@ main(void)
 	test_defaults();
 	test_every_key();
 	test_client_credentials();
+	test_clouds();
 	test_scopes();
 	test_google();
 	test_custom_provider();

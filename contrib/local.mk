@@ -1,7 +1,9 @@
 # SPDX-License-Identifier: MIT
 #
-# contrib/: bash completion and the systemd user units that keep tokens
-# fresh (mailoauth-refresh.service + .timer).
+# contrib/: bash completion, the systemd user units that keep tokens fresh
+# (mailoauth-refresh.service + .timer) and their system counterparts for
+# service users such as postfix (mailoauth-refresh@.service + .timer, the
+# instance being the user).
 
 dist_bashcompletion_DATA = contrib/bash-completion/mailoauth
 
@@ -20,6 +22,21 @@ contrib/systemd/mailoauth-refresh.service: $(srcdir)/contrib/systemd/mailoauth-r
 
 CLEANFILES += contrib/systemd/mailoauth-refresh.service
 EXTRA_DIST += contrib/systemd/mailoauth-refresh.service.in
+
+# System units, in the directory Debian and Fedora both use for packaged
+# units (/usr/lib/systemd/system).
+systemdsystemunitdir = $(prefix)/lib/systemd/system
+dist_systemdsystemunit_DATA = contrib/systemd/mailoauth-refresh@.timer
+nodist_systemdsystemunit_DATA = contrib/systemd/mailoauth-refresh@.service
+
+contrib/systemd/mailoauth-refresh@.service: $(srcdir)/contrib/systemd/mailoauth-refresh@.service.in Makefile
+	$(AM_V_GEN)$(MKDIR_P) contrib/systemd && \
+	$(SED) -e 's|@bindir[@]|$(bindir)|g' \
+		$(srcdir)/contrib/systemd/mailoauth-refresh@.service.in >$@.tmp && \
+	mv -f $@.tmp $@
+
+CLEANFILES += contrib/systemd/mailoauth-refresh@.service
+EXTRA_DIST += contrib/systemd/mailoauth-refresh@.service.in
 
 
 # Distribution packaging that travels with the release tarball

@@ -4,7 +4,8 @@
 # systemd user units of contrib/systemd/ (the service made from its .in as
 # contrib/local.mk does, bindir being where the test's `mailoauth` lives)
 # pass `systemd-analyze --user verify` without a word, their Documentation=
-# pages included; the service's ExecStart, run exactly as written in the
+# pages included, and so do the system units mailoauth-refresh@.service and
+# .timer as instances for user postfix (`systemd-analyze verify`); the service's ExecStart, run exactly as written in the
 # user manager's environment (no systemd instance runs here), refreshes
 # the one account whose token is expiring, silently, exits 0, then has
 # nothing to do; a revoked sign-in makes it exit 77 and say what to do.  The
@@ -68,6 +69,41 @@ sed 's/^OnUnitActiveSec=5min$/OnUnitActiveSec=5mn/' "$U/mailoauth-refresh.timer"
 verify "$H/bad/mailoauth-refresh.service" "$H/bad/mailoauth-refresh.timer"
 grep -q 'Failed to parse timer value' "$OUT/verify.out"
 tap_ok $? "systemd-analyze verify reports a broken timer value (self-check)"
+# The system units for service users (mailoauth-refresh@USER): made the
+# same way, verified as instances for user postfix, as the administrator
+# enables them.
+S=$H/sysunits
+mkdir -p "$S"
+sed -e "s|@bindir[@]|$H/bin|g" "$top_srcdir/contrib/systemd/mailoauth-refresh@.service.in" \
+	> "$S/mailoauth-refresh@.service"
+cp "$top_srcdir/contrib/systemd/mailoauth-refresh@.timer" "$S/"
+ln -s mailoauth-refresh@.service "$S/mailoauth-refresh@postfix.service"
+ln -s mailoauth-refresh@.timer "$S/mailoauth-refresh@postfix.timer"
+! grep -q '@[a-z_]*@' "$S/mailoauth-refresh@.service" &&
+	grep -q "^ExecStart=$H/bin/mailoauth refresh --all --if-expiring-within 900$" "$S/mailoauth-refresh@.service" &&
+	grep -q '^User=%i$' "$S/mailoauth-refresh@.service" &&
+	grep -q '^WantedBy=timers.target$' "$S/mailoauth-refresh@.timer"
+tap_ok $? "mailoauth-refresh@.service runs bindir's mailoauth refresh --all as the instance user"
+# sysverify UNIT... — systemd-analyze verify (system manager); $OUT/sysverify.out
+sysverify() {
+	env MANPATH="$H/man" systemd-analyze verify "$manopt" "$@" > "$OUT/sysverify.out" 2>&1
+}
+mkdir -p "$H/man/man7"
+ln -s "$top_srcdir/doc/mailoauth-sasl.7" "$H/man/man7/"
+sysverify "$S/mailoauth-refresh@postfix.service" "$S/mailoauth-refresh@postfix.timer"
+st=$?
+[ $st -eq 0 ] && [ ! -s "$OUT/sysverify.out" ]
+tap_ok $? "systemd-analyze verify $manopt: mailoauth-refresh@postfix.service and .timer clean (status $st)"
+[ -s "$OUT/sysverify.out" ] && tap_diag "$(cat "$OUT/sysverify.out")"
+mkdir -p "$H/sysbad"
+sed 's/^OnUnitActiveSec=5min$/OnUnitActiveSec=5mn/' "$S/mailoauth-refresh@.timer" \
+	> "$H/sysbad/mailoauth-refresh@.timer"
+cp "$S/mailoauth-refresh@.service" "$H/sysbad/"
+ln -s mailoauth-refresh@.service "$H/sysbad/mailoauth-refresh@postfix.service"
+ln -s mailoauth-refresh@.timer "$H/sysbad/mailoauth-refresh@postfix.timer"
+sysverify "$H/sysbad/mailoauth-refresh@postfix.service" "$H/sysbad/mailoauth-refresh@postfix.timer"
+grep -q 'Failed to parse timer value' "$OUT/sysverify.out"
+tap_ok $? "systemd-analyze verify reports a broken system timer value (self-check)"
 grep -q '^OnStartupSec=1min$' "$U/mailoauth-refresh.timer" &&
 	grep -q '^OnUnitActiveSec=5min$' "$U/mailoauth-refresh.timer" &&
 	grep -q -F 'The timer runs the service a minute after login and every five minutes' "$CLIENTS_DOC"

@@ -22,6 +22,7 @@ for c in "global https://login.microsoftonline.com outlook.office.com" \
 	"usgov https://login.microsoftonline.us outlook.office365.us" \
 	"usgov-dod https://login.microsoftonline.us outlook-dod.office365.us" \
 	"china https://login.partner.microsoftonline.cn partner.outlook.cn"; do
+	# shellcheck disable=SC2086
 	set -- $c
 	net_account "c-$1" "cloud=$1" "authority="
 	url=$(mo consent-url "c-$1")

@@ -2,12 +2,10 @@
 /* `mailoauth check`: prove that a mailbox can be used (check.h). */
 #include "autoconfig.h"
 
-#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 
 #include "check.h"
@@ -29,7 +27,6 @@ struct run {
 	const char *scope;	/* the protocol's scope */
 	char identity[256];	/* who signed in, from the store */
 	const char *failed;	/* the step that failed, for the result line */
-	long messages;		/* IMAP EXISTS */
 };
 
 static void
@@ -111,203 +108,114 @@ check_token(struct run *r, struct mo_buf *b64)
 }
 
 static void
-explain_mailbox(const struct run *r)
+explain_mailbox(const struct run *r, const struct mo_upstream_ops *ops)
 {
-	const char *proto = mo_proto_label(r->t.proto);
-
 	printf("\nThe server accepted the token but the %s mailbox is not usable "
-	       "(Office 365: \"User is authenticated but not connected\").  Likely causes:\n", proto);
+	       "(Office 365: \"User is authenticated but not connected\").  Likely causes:\n",
+	       ops->label);
 	if (r->scope_missing)
 		printf("  - the token lacks %s (see the scope step above);\n", r->scope);
 	printf("  - the signed-in user%s%s%s is not %s and has no FullAccess permission on it "
 	       "(a shared mailbox needs the delegate's FullAccess);\n",
 	       r->identity[0] ? " (" : "", r->identity, r->identity[0] ? ")" : "", r->acct->user);
-	if (r->t.proto == MO_PROTO_SMTP)
-		printf("  - SMTP AUTH is disabled for the mailbox or the tenant "
-		       "(Set-CASMailbox -SmtpClientAuthenticationDisabled $false);\n"
-		       "  - the user may not send as %s (Send As permission);\n", r->acct->user);
-	else
-		printf("  - %s is disabled for the mailbox (Set-CASMailbox -%s $true);\n", proto,
-		       r->t.proto == MO_PROTO_POP3 ? "PopEnabled" : "ImapEnabled");
+	printf("  - %s;\n", ops->mailbox_off);
+	if (ops->sends_mail)
+		printf("  - the user may not send as %s (Send As permission);\n", r->acct->user);
 	printf("  - the mailbox does not exist or was just created (wait for it to be provisioned).\n");
 }
 
+/* The connect step: TCP, TLS, greeting, STARTTLS. */
 static int
-count_exists(void *arg, const char *line, size_t len)
+check_connect(struct run *r, struct mo_upstream *up, SSL_CTX *ctx)
 {
-	struct run *r = arg;
-	char *end;
-	long n;
+	char desc[128];
+	int rc;
 
-	(void)len;
-	if (strncmp(line, "* ", 2) != 0 || !isdigit((unsigned char)line[2]))
-		return MO_OK;
-	n = strtol(line + 2, &end, 10);
-	if (strcasecmp(end, " EXISTS") == 0)
-		r->messages = n;
+	rc = mo_upstream_open(up, ctx, &r->f);
+	if (rc != MO_OK) {
+		step_fail("connect", &r->f);
+		r->failed = "cannot connect";
+		return rc;
+	}
+	step("ok", "connect", "%s:%u, %s, %s, certificate valid for %s", r->t.host, r->t.port,
+	     mo_tls_mode_name(r->t.tls), mo_tls_describe(up->c, desc, sizeof(desc)), r->t.host);
 	return MO_OK;
 }
 
-/* The words of a reply without IMAP's tag and response code. */
-static const char *
-short_reply(enum mo_proto p, const char *s)
+/* The login step: AUTH XOAUTH2 with the token. */
+static int
+check_login(struct run *r, struct mo_upstream *up, const char *b64)
 {
-	if (p != MO_PROTO_IMAP)
-		return s;
-	s += strcspn(s, " ");		/* tag */
-	while (*s == ' ')
-		s++;
-	s += strcspn(s, " ");		/* OK */
-	while (*s == ' ')
-		s++;
-	if (*s == '[') {
-		const char *close = strchr(s, ']');
+	struct mo_buf reply;
+	const char *words;
+	char said[300];
+	int rc;
 
-		if (close != NULL)
-			s = close + 1;
+	mo_buf_init(&reply, 256 * 1024);
+	rc = up->ops->authenticate(up, r->acct, b64, &reply, &r->f);
+	if (rc != MO_OK) {
+		step_fail("login", &r->f);
+		r->failed = rc == MO_ERR_AUTH ? "login refused" : "login failed";
+		if (rc == MO_ERR_AUTH && r->scope_missing)
+			printf("\nThe token lacks %s, the scope %s needs: that is the likely "
+			       "cause.\n", r->scope, up->ops->label);
+		goto out;
 	}
-	while (*s == ' ')
-		s++;
-	return s;
+	words = up->ops->reply_words(mo_buf_str(&reply));
+	mo_oneline(said, sizeof(said), words, strlen(words));
+	step("ok", "login", "AUTH XOAUTH2 accepted%s%s", said[0] ? ": " : "", said);
+out:
+	mo_buf_free(&reply);
+	return rc;
+}
+
+/* The mailbox step: the login alone does not prove the mailbox works. */
+static int
+check_mailbox(struct run *r, struct mo_upstream *up)
+{
+	char desc[700];
+	int rc;
+
+	rc = up->ops->probe_mailbox(up, r->acct, desc, sizeof(desc), &r->f);
+	if (rc == MO_OK) {
+		step("ok", "mailbox", "%s", desc);
+		return MO_OK;
+	}
+	step_fail("mailbox", &r->f);
+	r->failed = "mailbox refused";
+	/* Refused, or dropped right after a good login: both are how
+	 * Office 365 says "authenticated but not connected". */
+	if (rc == MO_ERR_AUTH || rc == MO_ERR_PROTO || rc == MO_ERR_TEMP) {
+		explain_mailbox(r, up->ops);
+		rc = MO_ERR_AUTH;
+	}
+	return rc;
 }
 
 /* Connect, login and mailbox steps for one protocol. */
 static int
 check_server(struct run *r, SSL_CTX *ctx, const char *b64)
 {
-	struct mo_conn *c = NULL;
-	struct mo_pop3_up pop;
-	struct mo_imap_up imap;
-	struct mo_smtp_up smtp;
-	struct mo_buf reply;
-	char desc[128], said[300], cmd[600];
-	int rc, code;
-	bool opened = false;
+	struct mo_upstream up;
+	struct mo_conn *c;
+	int rc;
 
-	mo_pop3_up_init(&pop);
-	mo_imap_up_init(&imap);
-	mo_smtp_up_init(&smtp);
-	mo_buf_init(&reply, 256 * 1024);
 	c = malloc(sizeof(*c));
 	if (c == NULL) {
 		mo_fail_set(&r->f, MO_ERR_NOMEM, "out of memory");
-		rc = MO_ERR_NOMEM;
-		goto out;
+		return MO_ERR_NOMEM;
 	}
 	mo_conn_init(c, -1, -1, "the server", MO_UPSTREAM_TIMEOUT_MS);
-	switch (r->t.proto) {
-	case MO_PROTO_POP3:
-		rc = mo_pop3_up_open(c, ctx, &r->t, &pop, &r->f);
-		break;
-	case MO_PROTO_IMAP:
-		rc = mo_imap_up_open(c, ctx, &r->t, &imap, &r->f);
-		break;
-	default:
-		rc = mo_smtp_up_open(c, ctx, &r->t, &smtp, &r->f);
-		break;
-	}
-	opened = c->rfd >= 0;
-	if (rc != MO_OK) {
-		step_fail("connect", &r->f);
-		r->failed = "cannot connect";
-		goto out;
-	}
-	step("ok", "connect", "%s:%u, %s, %s, certificate valid for %s", r->t.host, r->t.port,
-	     mo_tls_mode_name(r->t.tls), mo_tls_describe(c, desc, sizeof(desc)), r->t.host);
-
-	switch (r->t.proto) {
-	case MO_PROTO_POP3:
-		rc = mo_pop3_up_auth(c, &r->t, r->acct, b64, &reply, &r->f);
-		break;
-	case MO_PROTO_IMAP:
-		rc = mo_imap_up_auth(c, &imap, &r->t, r->acct, b64, NULL, NULL, &reply, &r->f);
-		break;
-	default:
-		rc = mo_smtp_up_auth(c, &r->t, r->acct, b64, &reply, &r->f);
-		break;
-	}
-	if (rc != MO_OK) {
-		step_fail("login", &r->f);
-		r->failed = rc == MO_ERR_AUTH ? "login refused" : "login failed";
-		if (rc == MO_ERR_AUTH && r->scope_missing)
-			printf("\nThe token lacks %s, the scope %s needs: that is the likely "
-			       "cause.\n", r->scope, mo_proto_label(r->t.proto));
-		goto out;
-	}
-	{
-		const char *words = short_reply(r->t.proto, mo_buf_str(&reply));
-
-		mo_oneline(said, sizeof(said), words, strlen(words));
-	}
-	step("ok", "login", "AUTH XOAUTH2 accepted%s%s", said[0] ? ": " : "", said);
-
-	switch (r->t.proto) {
-	case MO_PROTO_POP3:
-		rc = mo_pop3_up_simple(c, "STAT", &reply, &r->f);
-		if (rc == MO_OK) {
-			unsigned long msgs = 0, octets = 0;
-
-			if (sscanf(reply.data, "+OK %lu %lu", &msgs, &octets) == 2)
-				step("ok", "mailbox", "STAT: %lu messages, %lu octets", msgs, octets);
-			else
-				step("ok", "mailbox", "STAT: %s",
-				     mo_oneline(said, sizeof(said), reply.data, reply.len));
-		}
-		break;
-	case MO_PROTO_IMAP:
-		r->messages = -1;
-		rc = mo_imap_up_simple(c, &imap, "EXAMINE INBOX", count_exists, r, &reply, &r->f);
-		if (rc == MO_OK) {
-			if (r->messages >= 0)
-				step("ok", "mailbox", "EXAMINE INBOX (read-only SELECT): %ld messages",
-				     r->messages);
-			else
-				step("ok", "mailbox", "EXAMINE INBOX (read-only SELECT) succeeded");
-		}
-		break;
-	default:
-		snprintf(cmd, sizeof(cmd), "MAIL FROM:<%s>", r->acct->user);
-		rc = mo_smtp_up_simple(c, cmd, &code, &reply, &r->f);
-		if (rc == MO_OK)
-			rc = mo_smtp_up_simple(c, "RSET", &code, &reply, &r->f);
-		if (rc == MO_OK)
-			step("ok", "mailbox", "MAIL FROM:<%s> accepted, then RSET (nothing sent)",
-			     r->acct->user);
-		break;
-	}
-	if (rc != MO_OK) {
-		step_fail("mailbox", &r->f);
-		r->failed = "mailbox refused";
-		/* Refused, or dropped right after a good login: both are
-		 * how Office 365 says "authenticated but not connected". */
-		if (rc == MO_ERR_AUTH || rc == MO_ERR_PROTO || rc == MO_ERR_TEMP) {
-			explain_mailbox(r);
-			rc = MO_ERR_AUTH;
-		}
-		goto out;
-	}
-out:
-	if (opened) {
-		const char *why;
-
-		switch (r->t.proto) {
-		case MO_PROTO_POP3:
-			(void)mo_conn_writestr(c, "QUIT\r\n", &why);
-			break;
-		case MO_PROTO_IMAP:
-			(void)mo_conn_writestr(c, "mo0 LOGOUT\r\n", &why);
-			break;
-		default:
-			(void)mo_conn_writestr(c, "QUIT\r\n", &why);
-			break;
-		}
+	mo_upstream_init(&up, c, &r->t);
+	if ((rc = check_connect(r, &up, ctx)) == MO_OK &&
+	    (rc = check_login(r, &up, b64)) == MO_OK)
+		rc = check_mailbox(r, &up);
+	if (c->rfd >= 0) {
+		up.ops->logout(&up);
 		mo_conn_close(c, true, true);
 	}
+	mo_upstream_free(&up);
 	free(c);
-	mo_buf_free(&reply);
-	mo_pop3_up_free(&pop);
-	mo_imap_up_free(&imap);
-	mo_smtp_up_free(&smtp);
 	return rc;
 }
 

@@ -18,7 +18,7 @@
 
 struct imap {
 	struct mo_front *fr;
-	struct mo_imap_up up;
+	struct mo_upstream up;
 	const char *tag;	/* of the command being answered */
 	int errors;
 	bool done;
@@ -111,8 +111,9 @@ login(struct imap *s, const char *tag, const char *name)
 		goto out;
 	}
 	mo_log(1, "logging in to %s as %s (account %s)", fr->target.host, acct->user, acct->name);
-	rc = mo_imap_up_auth(fr->server, &s->up, &fr->target, acct, b64.data,
-			     forward_untagged, s, &tagged, &f);
+	s->up.u.imap.untagged = forward_untagged;
+	s->up.u.imap.untagged_arg = s;
+	rc = s->up.ops->authenticate(&s->up, acct, b64.data, &tagged, &f);
 	mo_buf_free(&b64);
 	if (rc != MO_OK) {
 		say_fail(s, tag, &f);
@@ -180,14 +181,15 @@ out:
 static int
 send_caps(struct imap *s, const char *prefix, const char *suffix, const char *suffix2)
 {
+	const struct mo_buf *caps = &s->up.u.imap.caps;
 	struct mo_buf out;
 	int rc;
 
 	mo_buf_init(&out, MO_UPSTREAM_LINE_MAX + 64);
 	rc = mo_buf_addstr(&out, prefix);
 	if (rc == MO_OK)
-		rc = mo_imap_caps_rewrite(s->up.caps.data != NULL ? s->up.caps.data : "",
-					  s->up.caps.len, true, &out);
+		rc = mo_imap_caps_rewrite(caps->data != NULL ? caps->data : "", caps->len,
+					  true, &out);
 	if (rc == MO_OK)
 		rc = say(s, out.data, suffix, suffix2);
 	mo_buf_free(&out);
@@ -213,11 +215,9 @@ handle(struct imap *s, struct mo_imap_cmd *cmd)
 		if (say(s, "* ID NIL", NULL, NULL) == MO_OK)
 			(void)say(s, tag, " OK ID completed", NULL);
 	} else if (strcmp(name, "LOGOUT") == 0 && cmd->nargs == 0) {
-		const char *why;
-
 		if (say(s, "* BYE mailoauth connect signing off", NULL, NULL) == MO_OK)
 			(void)say(s, tag, " OK LOGOUT completed", NULL);
-		(void)mo_conn_writestr(s->fr->server, "mo0 LOGOUT\r\n", &why);
+		s->up.ops->logout(&s->up);
 		s->done = true;
 		s->exit_code = 0;
 	} else if (strcmp(name, "STARTTLS") == 0) {
@@ -346,7 +346,7 @@ greet(struct imap *s)
 	struct mo_imap_resp r;
 	const char *text;
 
-	if (mo_imap_resp_parse(s->up.greeting.data, &r) != MO_OK)
+	if (mo_imap_resp_parse(s->up.u.imap.greeting.data, &r) != MO_OK)
 		return say(s, "* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] mailoauth connect ready",
 			   NULL, NULL);
 	text = r.text;
@@ -371,14 +371,14 @@ mo_imap_serve(struct mo_front *fr)
 	int rc;
 
 	s.fr = fr;
-	mo_imap_up_init(&s.up);
+	mo_upstream_init(&s.up, fr->server, &fr->target);
 	mo_imap_cmd_init(&cmd);
 	mo_buf_init(&data, MO_IMAP_CMD_MAX);
 	if (fr->setup.err != MO_OK) {
 		say_fail(&s, NULL, &fr->setup);
 		goto out;
 	}
-	if (mo_imap_up_open(fr->server, fr->ctx, &fr->target, &s.up, &fr->setup) != MO_OK) {
+	if (mo_upstream_open(&s.up, fr->ctx, &fr->setup) != MO_OK) {
 		say_fail(&s, NULL, &fr->setup);
 		goto out;
 	}
@@ -410,6 +410,6 @@ mo_imap_serve(struct mo_front *fr)
 out:
 	mo_imap_cmd_free(&cmd);
 	mo_buf_free(&data);
-	mo_imap_up_free(&s.up);
+	mo_upstream_free(&s.up);
 	return s.exit_code;
 }

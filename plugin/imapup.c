@@ -2,6 +2,7 @@
 /* IMAP toward the mail server (upstream.h). */
 #include "autoconfig.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,24 +14,26 @@
 #include "login.h"
 #include "upstream.h"
 
-/* A response with its literals (a long CAPABILITY, an ID reply ...). */
-#define RESP_MAX (256 * 1024)
+/* A response with its literals (a long CAPABILITY, an ID reply ...):
+ * MO_IMAP_UP_RESP_MAX in all. */
 #define RESP_LITERAL_MAX (64 * 1024)
 #define RESP_PARTS_MAX 64
 
-void
-mo_imap_up_init(struct mo_imap_up *up)
+static void
+imap_init(struct mo_upstream *u)
 {
+	struct mo_imap_up *up = &u->u.imap;
+
 	memset(up, 0, sizeof(*up));
-	mo_buf_init(&up->greeting, RESP_MAX);
+	mo_buf_init(&up->greeting, MO_IMAP_UP_RESP_MAX);
 	mo_buf_init(&up->caps, MO_UPSTREAM_LINE_MAX);
 }
 
-void
-mo_imap_up_free(struct mo_imap_up *up)
+static void
+imap_free(struct mo_upstream *u)
 {
-	mo_buf_free(&up->greeting);
-	mo_buf_free(&up->caps);
+	mo_buf_free(&u->u.imap.greeting);
+	mo_buf_free(&u->u.imap.caps);
 }
 
 static int
@@ -213,10 +216,11 @@ next_tag(struct mo_imap_up *up, char *tag, size_t n)
 }
 
 int
-mo_imap_up_simple(struct mo_conn *c, struct mo_imap_up *up, const char *cmd,
-		  mo_imap_untagged_fn *cb, void *arg, struct mo_buf *tagged,
-		  struct mo_fail *f)
+mo_imap_up_simple(struct mo_upstream *u, const char *cmd, mo_imap_untagged_fn *cb,
+		  void *arg, struct mo_buf *tagged, struct mo_fail *f)
 {
+	struct mo_imap_up *up = &u->u.imap;
+	struct mo_conn *c = u->c;
 	struct mo_imap_resp r;
 	char tag[16], said[300];
 	int rc;
@@ -248,90 +252,107 @@ mo_imap_up_simple(struct mo_conn *c, struct mo_imap_up *up, const char *cmd,
 	return MO_ERR_AUTH;
 }
 
-int
-mo_imap_up_open(struct mo_conn *c, SSL_CTX *ctx, struct mo_target *t,
-		struct mo_imap_up *up, struct mo_fail *f)
+/* greeting = "*" SP (resp-cond-auth / resp-cond-bye) CRLF (RFC 9051 §7.1);
+ * its response code may carry the capabilities. */
+static int
+imap_greet(struct mo_upstream *u, struct mo_fail *f)
 {
+	struct mo_imap_up *up = &u->u.imap;
+	const struct mo_target *t = u->t;
 	struct mo_imap_resp r;
-	struct mo_buf tagged;
 	char said[300];
-	bool have_caps;
 	int rc;
 
-	mo_buf_init(&tagged, RESP_MAX);
-	if ((rc = mo_upstream_connect(c, ctx, t, f)) != MO_OK ||
-	    (rc = read_resp(c, &up->greeting, "before its greeting", f)) != MO_OK)
-		goto out;
+	if ((rc = read_resp(u->c, &up->greeting, "before its greeting", f)) != MO_OK)
+		return rc;
 	mo_oneline(said, sizeof(said), up->greeting.data, up->greeting.len);
-	/* greeting = "*" SP (resp-cond-auth / resp-cond-bye) CRLF */
 	if (mo_imap_resp_parse(up->greeting.data, &r) != MO_OK || !r.untagged ||
 	    (r.status != MO_IMAP_S_OK && r.status != MO_IMAP_S_PREAUTH &&
 	     r.status != MO_IMAP_S_BYE)) {
 		mo_fail_set(f, MO_ERR_TEMP, "%s:%u does not greet like an IMAP server (it said: "
 			    "%s); check the port and --protocol", t->host, t->port, said);
-		rc = MO_ERR_TEMP;
-		goto out;
+		return MO_ERR_TEMP;
 	}
 	if (r.status == MO_IMAP_S_BYE) {
 		mo_fail_set(f, MO_ERR_TEMP, "%s:%u refuses connections: %s", t->host, t->port, said);
-		rc = MO_ERR_TEMP;
-		goto out;
+		return MO_ERR_TEMP;
 	}
 	if (r.status == MO_IMAP_S_PREAUTH) {
 		mo_fail_set(f, MO_ERR_PROTO, "%s:%u logs every connection in without "
 			    "authentication (PREAUTH); mailoauth cannot tell whose mailbox that "
 			    "is and will not use it", t->host, t->port);
+		return MO_ERR_PROTO;
+	}
+	up->caps_known = caps_from_code(r.text, &up->caps);
+	return MO_OK;
+}
+
+/* CAPABILITY unless the greeting listed them. */
+static int
+imap_capabilities(struct mo_upstream *u, struct mo_fail *f)
+{
+	struct mo_imap_up *up = &u->u.imap;
+	struct mo_buf tagged;
+	int rc = MO_OK;
+
+	mo_buf_init(&tagged, MO_IMAP_UP_RESP_MAX);
+	if (!up->caps_known)
+		rc = mo_imap_up_simple(u, "CAPABILITY", NULL, NULL, &tagged, f);
+	if (rc == MO_OK) {
+		note_caps(up);
+		up->caps_known = true;
+	}
+	mo_buf_free(&tagged);
+	return rc;
+}
+
+/* RFC 9051 §6.2.1: STARTTLS, advertised in CAPABILITY; what was learned
+ * before TLS is discarded. */
+static int
+imap_starttls(struct mo_upstream *u, struct mo_fail *f)
+{
+	struct mo_imap_up *up = &u->u.imap;
+	struct mo_imap_resp r;
+	struct mo_buf tagged;
+	char tag[16], said[300];
+	int rc;
+
+	if (!has_cap(&up->caps, "STARTTLS"))
+		return mo_upstream_no_starttls(u, f);
+	mo_buf_init(&tagged, MO_IMAP_UP_RESP_MAX);
+	next_tag(up, tag, sizeof(tag));
+	mo_log(3, "C: %s STARTTLS", tag);
+	if ((rc = put(u->c, tag, "STARTTLS", "while sending STARTTLS", f)) != MO_OK ||
+	    (rc = wait_tagged(u->c, up, tag, NULL, NULL, &tagged, &r, "after STARTTLS", f)) != MO_OK)
+		goto out;
+	if (r.status != MO_IMAP_S_OK) {
+		mo_oneline(said, sizeof(said), tagged.data, tagged.len);
+		mo_fail_set(f, MO_ERR_PROTO, "%s:%u refused STARTTLS (%s), and mailoauth "
+			    "never sends a token without TLS", u->t->host, u->t->port, said);
 		rc = MO_ERR_PROTO;
 		goto out;
 	}
-	have_caps = caps_from_code(r.text, &up->caps);
-	if (!have_caps &&
-	    (rc = mo_imap_up_simple(c, up, "CAPABILITY", NULL, NULL, &tagged, f)) != MO_OK)
-		goto out;
-	note_caps(up);
-	if (t->tls == MO_TLS_STARTTLS) {
-		char tag[16];
-
-		/* RFC 9051 §6.2.1: STARTTLS, advertised in CAPABILITY. */
-		if (!has_cap(&up->caps, "STARTTLS")) {
-			mo_fail_set(f, MO_ERR_PROTO, "%s:%u does not offer STARTTLS, and mailoauth "
-				    "never sends a token without TLS; use the server's TLS port "
-				    "(993, --tls implicit)", t->host, t->port);
-			rc = MO_ERR_PROTO;
-			goto out;
-		}
-		next_tag(up, tag, sizeof(tag));
-		mo_log(3, "C: %s STARTTLS", tag);
-		if ((rc = put(c, tag, "STARTTLS", "while sending STARTTLS", f)) != MO_OK ||
-		    (rc = wait_tagged(c, up, tag, NULL, NULL, &tagged, &r, "after STARTTLS", f)) != MO_OK)
-			goto out;
-		if (r.status != MO_IMAP_S_OK) {
-			mo_oneline(said, sizeof(said), tagged.data, tagged.len);
-			mo_fail_set(f, MO_ERR_PROTO, "%s:%u refused STARTTLS (%s), and mailoauth "
-				    "never sends a token without TLS", t->host, t->port, said);
-			rc = MO_ERR_PROTO;
-			goto out;
-		}
-		if ((rc = mo_upstream_tls(c, ctx, t, f)) != MO_OK)
-			goto out;
-		/* RFC 9051 §6.2.1: discard what was learned before TLS. */
-		mo_buf_reset(&up->caps);
-		if ((rc = mo_imap_up_simple(c, up, "CAPABILITY", NULL, NULL, &tagged, f)) != MO_OK)
-			goto out;
-		note_caps(up);
-	}
-	rc = MO_OK;
+	mo_buf_reset(&up->caps);
+	up->caps_known = false;
 out:
 	mo_buf_free(&tagged);
 	return rc;
 }
 
-int
-mo_imap_up_auth(struct mo_conn *c, struct mo_imap_up *up,
-		const struct mo_target *t, const struct mo_account *acct,
-		const char *b64, mo_imap_untagged_fn *cb, void *arg,
-		struct mo_buf *tagged, struct mo_fail *f)
+/*
+ * AUTHENTICATE XOAUTH2, with SASL-IR (RFC 4959) when the server offers it,
+ * else with an empty continuation first; untagged responses on the way go
+ * to up->untagged.
+ */
+static int
+imap_authenticate(struct mo_upstream *u, const struct mo_account *acct,
+		  const char *b64, struct mo_buf *tagged, struct mo_fail *f)
 {
+	struct mo_imap_up *up = &u->u.imap;
+	mo_imap_untagged_fn *cb = up->untagged;
+	void *arg = up->untagged_arg;
+	const struct mo_target *t = u->t;
+	struct mo_conn *c = u->c;
 	struct mo_challenge ch = { 0 };
 	struct mo_imap_resp r;
 	char tag[16], cmd[64];
@@ -386,3 +407,87 @@ out:
 	mo_challenge_free(&ch);
 	return rc;
 }
+
+/* The words of a tagged reply without its tag, status and response code. */
+static const char *
+imap_reply_words(const char *s)
+{
+	s += strcspn(s, " ");		/* tag */
+	while (*s == ' ')
+		s++;
+	s += strcspn(s, " ");		/* OK */
+	while (*s == ' ')
+		s++;
+	if (*s == '[') {
+		const char *close = strchr(s, ']');
+
+		if (close != NULL)
+			s = close + 1;
+	}
+	while (*s == ' ')
+		s++;
+	return s;
+}
+
+/* "* N EXISTS" (RFC 9051 §7.4.1) in the SELECT/EXAMINE reply. */
+static int
+count_exists(void *arg, const char *line, size_t len)
+{
+	long *messages = arg;
+	char *end;
+	long n;
+
+	(void)len;
+	if (strncmp(line, "* ", 2) != 0 || !isdigit((unsigned char)line[2]))
+		return MO_OK;
+	n = strtol(line + 2, &end, 10);
+	if (strcasecmp(end, " EXISTS") == 0)
+		*messages = n;
+	return MO_OK;
+}
+
+static int
+imap_probe_mailbox(struct mo_upstream *u, const struct mo_account *acct, char *desc,
+		   size_t n, struct mo_fail *f)
+{
+	struct mo_buf tagged;
+	long messages = -1;
+	int rc;
+
+	(void)acct;
+	mo_buf_init(&tagged, MO_IMAP_UP_RESP_MAX);
+	rc = mo_imap_up_simple(u, "EXAMINE INBOX", count_exists, &messages, &tagged, f);
+	if (rc == MO_OK && messages >= 0)
+		snprintf(desc, n, "EXAMINE INBOX (read-only SELECT): %ld messages", messages);
+	else if (rc == MO_OK)
+		snprintf(desc, n, "EXAMINE INBOX (read-only SELECT) succeeded");
+	mo_buf_free(&tagged);
+	return rc;
+}
+
+/* Tag "mo0" is never used by a command of ours (next_tag() starts at 1). */
+static void
+imap_logout(struct mo_upstream *u)
+{
+	const char *why;
+
+	(void)mo_conn_writestr(u->c, "mo0 LOGOUT\r\n", &why);
+}
+
+const struct mo_upstream_ops mo_imap_upstream = {
+	.proto = MO_PROTO_IMAP,
+	.label = "IMAP",
+	.port_implicit = 993,
+	.starttls_verb = "STARTTLS",
+	.mailbox_off = "IMAP is disabled for the mailbox (Set-CASMailbox -ImapEnabled $true)",
+	.sends_mail = false,
+	.init = imap_init,
+	.free = imap_free,
+	.greet = imap_greet,
+	.capabilities = imap_capabilities,
+	.starttls = imap_starttls,
+	.authenticate = imap_authenticate,
+	.reply_words = imap_reply_words,
+	.probe_mailbox = imap_probe_mailbox,
+	.logout = imap_logout,
+};

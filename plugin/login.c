@@ -13,19 +13,8 @@
 #include "secret.h"
 #include "tls.h"
 #include "tokenget.h"
+#include "upstream.h"
 #include "validate.h"
-
-const char *
-mo_proto_label(enum mo_proto p)
-{
-	switch (p) {
-	case MO_PROTO_POP3:	return "POP3";
-	case MO_PROTO_IMAP:	return "IMAP";
-	case MO_PROTO_SMTP:	return "SMTP";
-	case MO_PROTO_COUNT:	break;
-	}
-	return "?";
-}
 
 static int
 add_ca(SSL_CTX *ctx, const char *file, struct mo_fail *f)

@@ -62,13 +62,10 @@ int mo_login_challenge(const char *b64, struct mo_challenge *ch);
 /*
  * Sets f to MO_ERR_AUTH with the explanation of a refused token: the
  * server's own words (server_line, sanitised; may be NULL), the challenge
- * (may be NULL) and what to check.  proto_name is "POP3", "IMAP" or "SMTP".
+ * (may be NULL) and what to check, naming proto by mo_proto_label().
  */
 void mo_login_refused(struct mo_fail *f, const struct mo_account *acct,
 		      enum mo_proto proto, const char *host,
 		      const char *server_line, const struct mo_challenge *ch);
-
-/* "POP3", "IMAP", "SMTP". */
-const char *mo_proto_label(enum mo_proto p);
 
 #endif

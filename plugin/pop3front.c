@@ -19,7 +19,7 @@
 
 struct pop3 {
 	struct mo_front *fr;
-	struct mo_pop3_up up;
+	struct mo_upstream up;
 	char *user;		/* from USER, until PASS */
 	int errors;
 	bool done;		/* hang up after this reply */
@@ -74,15 +74,6 @@ say_fail(struct pop3 *s, const struct mo_fail *f)
 	s->exit_code = mo_exit_code(f->err);
 }
 
-/* Ends the upstream session politely (errors do not matter any more). */
-static void
-quit_upstream(struct pop3 *s)
-{
-	const char *why;
-
-	(void)mo_conn_writestr(s->fr->server, "QUIT\r\n", &why);
-}
-
 /* The client has told us who it is: log in upstream as that account. */
 static void
 login(struct pop3 *s, const char *name)
@@ -101,7 +92,7 @@ login(struct pop3 *s, const char *name)
 		goto out;
 	}
 	mo_log(1, "logging in to %s as %s (account %s)", fr->target.host, acct->user, acct->name);
-	rc = mo_pop3_up_auth(fr->server, &fr->target, acct, b64.data, &reply, &f);
+	rc = s->up.ops->authenticate(&s->up, acct, b64.data, &reply, &f);
 	mo_buf_free(&b64);
 	if (rc != MO_OK) {
 		say_fail(s, &f);
@@ -183,8 +174,8 @@ handle(struct pop3 *s, char *line, size_t len)
 	switch (cmd.verb) {
 	case MO_POP3_CAPA:
 		mo_buf_init(&out, 64 * 1024);
-		if (mo_pop3_capa_rewrite((const char *const *)s->up.capa,
-					 s->up.capa_ok ? s->up.ncapa : 0, &out) != MO_OK)
+		if (mo_pop3_capa_rewrite((const char *const *)s->up.u.pop3.capa,
+					 s->up.u.pop3.capa_ok ? s->up.u.pop3.ncapa : 0, &out) != MO_OK)
 			(void)say(s, "-ERR out of memory");
 		else if (mo_conn_write(s->fr->client, out.data, out.len, &why) != MO_OK)
 			s->done = true;
@@ -256,7 +247,7 @@ handle(struct pop3 *s, char *line, size_t len)
 		return;
 	case MO_POP3_QUIT:
 		(void)say(s, "+OK mailoauth connect signing off");
-		quit_upstream(s);
+		s->up.ops->logout(&s->up);
 		s->done = true;
 		s->exit_code = 0;
 		return;
@@ -280,17 +271,17 @@ mo_pop3_serve(struct mo_front *fr)
 
 	s.fr = fr;
 	s.exit_code = 0;
-	mo_pop3_up_init(&s.up);
+	mo_upstream_init(&s.up, fr->server, &fr->target);
 	mo_buf_init(&line, MO_POP3_LINE_MAX);
 	if (fr->setup.err != MO_OK) {
 		say_fail(&s, &fr->setup);
 		goto out;
 	}
-	if (mo_pop3_up_open(fr->server, fr->ctx, &fr->target, &s.up, &fr->setup) != MO_OK) {
+	if (mo_upstream_open(&s.up, fr->ctx, &fr->setup) != MO_OK) {
 		say_fail(&s, &fr->setup);
 		goto out;
 	}
-	if (say(&s, s.up.greeting.data) != MO_OK)
+	if (say(&s, s.up.u.pop3.greeting.data) != MO_OK)
 		goto out;
 	while (!s.done && !s.logged_in) {
 		if (s.errors >= MO_FRONT_MAX_ERRORS) {
@@ -305,7 +296,7 @@ mo_pop3_serve(struct mo_front *fr)
 		if (rc != MO_OK) {
 			if (rc == MO_ERR_TIMEOUT)
 				(void)say(&s, "-ERR [SYS/TEMP] timed out waiting for a command");
-			quit_upstream(&s);
+			s.up.ops->logout(&s.up);
 			break;	/* the client went away */
 		}
 		if (had_nul) {
@@ -325,6 +316,6 @@ mo_pop3_serve(struct mo_front *fr)
 out:
 	mo_buf_free(&line);
 	free(s.user);
-	mo_pop3_up_free(&s.up);
+	mo_upstream_free(&s.up);
 	return s.exit_code;
 }

@@ -2,6 +2,7 @@
 /* POP3 toward the mail server (upstream.h). */
 #include "autoconfig.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -16,16 +17,19 @@
 /* Multi-line replies end within this many lines (CAPA is a dozen). */
 #define MULTILINE_MAX 1000
 
-void
-mo_pop3_up_init(struct mo_pop3_up *up)
+static void
+pop3_init(struct mo_upstream *u)
 {
+	struct mo_pop3_up *up = &u->u.pop3;
+
 	memset(up, 0, sizeof(*up));
 	mo_buf_init(&up->greeting, MO_UPSTREAM_LINE_MAX);
 }
 
-void
-mo_pop3_up_free(struct mo_pop3_up *up)
+static void
+pop3_free(struct mo_upstream *u)
 {
+	struct mo_pop3_up *up = &u->u.pop3;
 	size_t i;
 
 	mo_buf_free(&up->greeting);
@@ -67,8 +71,10 @@ put_line(struct mo_conn *c, const char *text, const char *doing, struct mo_fail 
 
 /* CAPA (RFC 2449 §5): "+OK" then capability lines, then ".". */
 static int
-read_capa(struct mo_conn *c, struct mo_pop3_up *up, struct mo_fail *f)
+pop3_capabilities(struct mo_upstream *u, struct mo_fail *f)
 {
+	struct mo_pop3_up *up = &u->u.pop3;
+	struct mo_conn *c = u->c;
 	struct mo_buf line;
 	size_t n;
 	int rc;
@@ -144,67 +150,62 @@ capa_has(const struct mo_pop3_up *up, const char *word)
 	return false;
 }
 
-int
-mo_pop3_up_open(struct mo_conn *c, SSL_CTX *ctx, struct mo_target *t,
-		struct mo_pop3_up *up, struct mo_fail *f)
+static int
+pop3_greet(struct mo_upstream *u, struct mo_fail *f)
+{
+	struct mo_pop3_up *up = &u->u.pop3;
+	char said[300];
+	int rc;
+
+	if ((rc = get_line(u->c, &up->greeting, "before its greeting", f)) != MO_OK)
+		return rc;
+	if (mo_pop3_is_ok(up->greeting.data))
+		return MO_OK;
+	mo_oneline(said, sizeof(said), up->greeting.data, up->greeting.len);
+	mo_fail_set(f, MO_ERR_TEMP, "%s:%u does not greet like a POP3 server (it said: %s); "
+		    "check the port and --protocol", u->t->host, u->t->port, said);
+	return MO_ERR_TEMP;
+}
+
+/* RFC 2595 §4: STLS, listed in CAPA.  A server that does not offer it
+ * gets no token: there is no plaintext fallback. */
+static int
+pop3_starttls(struct mo_upstream *u, struct mo_fail *f)
 {
 	struct mo_buf line;
 	char said[300];
 	int rc;
 
+	if (u->u.pop3.capa_ok && !capa_has(&u->u.pop3, "STLS"))
+		return mo_upstream_no_starttls(u, f);
 	mo_buf_init(&line, MO_UPSTREAM_LINE_MAX);
-	if ((rc = mo_upstream_connect(c, ctx, t, f)) != MO_OK)
+	mo_log(3, "C: STLS");
+	if ((rc = put_line(u->c, "STLS", "while sending STLS", f)) != MO_OK ||
+	    (rc = get_line(u->c, &line, "after STLS", f)) != MO_OK)
 		goto out;
-	if ((rc = get_line(c, &up->greeting, "before its greeting", f)) != MO_OK)
-		goto out;
-	if (!mo_pop3_is_ok(up->greeting.data)) {
-		mo_oneline(said, sizeof(said), up->greeting.data, up->greeting.len);
-		mo_fail_set(f, MO_ERR_TEMP, "%s:%u does not greet like a POP3 server (it said: %s); "
-			    "check the port and --protocol", t->host, t->port, said);
-		rc = MO_ERR_TEMP;
-		goto out;
+	if (!mo_pop3_is_ok(line.data)) {
+		mo_oneline(said, sizeof(said), line.data, line.len);
+		mo_fail_set(f, MO_ERR_PROTO, "%s:%u refused STLS (%s), and mailoauth never "
+			    "sends a token without TLS; use the server's TLS port "
+			    "(995, --tls implicit)", u->t->host, u->t->port, said);
+		rc = MO_ERR_PROTO;
 	}
-	if ((rc = read_capa(c, up, f)) != MO_OK)
-		goto out;
-	if (t->tls == MO_TLS_STARTTLS) {
-		/* RFC 2595 §4: STLS, listed in CAPA.  A server that does not
-		 * offer it gets no token: there is no plaintext fallback. */
-		if (up->capa_ok && !capa_has(up, "STLS")) {
-			mo_fail_set(f, MO_ERR_PROTO, "%s:%u does not offer STLS, and mailoauth never "
-				    "sends a token without TLS; use the server's TLS port "
-				    "(995, --tls implicit)", t->host, t->port);
-			rc = MO_ERR_PROTO;
-			goto out;
-		}
-		mo_log(3, "C: STLS");
-		if ((rc = put_line(c, "STLS", "while sending STLS", f)) != MO_OK ||
-		    (rc = get_line(c, &line, "after STLS", f)) != MO_OK)
-			goto out;
-		if (!mo_pop3_is_ok(line.data)) {
-			mo_oneline(said, sizeof(said), line.data, line.len);
-			mo_fail_set(f, MO_ERR_PROTO, "%s:%u refused STLS (%s), and mailoauth never "
-				    "sends a token without TLS; use the server's TLS port "
-				    "(995, --tls implicit)", t->host, t->port, said);
-			rc = MO_ERR_PROTO;
-			goto out;
-		}
-		if ((rc = mo_upstream_tls(c, ctx, t, f)) != MO_OK)
-			goto out;
-		/* RFC 2595 §4: forget what was learned before TLS. */
-		if ((rc = read_capa(c, up, f)) != MO_OK)
-			goto out;
-	}
-	rc = MO_OK;
 out:
 	mo_buf_free(&line);
 	return rc;
 }
 
-int
-mo_pop3_up_auth(struct mo_conn *c, const struct mo_target *t,
-		const struct mo_account *acct, const char *b64,
-		struct mo_buf *reply, struct mo_fail *f)
+/*
+ * RFC 5034 AUTH in the two-line form Office 365 requires (never an
+ * initial response on the AUTH line):
+ *     C: AUTH XOAUTH2      S: +      C: <b64>      S: +OK ...
+ */
+static int
+pop3_authenticate(struct mo_upstream *u, const struct mo_account *acct,
+		  const char *b64, struct mo_buf *reply, struct mo_fail *f)
 {
+	const struct mo_target *t = u->t;
+	struct mo_conn *c = u->c;
 	struct mo_challenge ch = { 0 };
 	struct mo_buf line;
 	char said[300];
@@ -274,3 +275,58 @@ mo_pop3_up_simple(struct mo_conn *c, const char *cmd, struct mo_buf *reply,
 	mo_fail_set(f, MO_ERR_AUTH, "the server answered %s with: %s", cmd, said);
 	return MO_ERR_AUTH;
 }
+
+static const char *
+pop3_reply_words(const char *reply)
+{
+	return reply;
+}
+
+static int
+pop3_probe_mailbox(struct mo_upstream *u, const struct mo_account *acct, char *desc,
+		   size_t n, struct mo_fail *f)
+{
+	struct mo_buf reply;
+	unsigned long msgs = 0, octets = 0;
+	char said[300];
+	int rc;
+
+	(void)acct;
+	mo_buf_init(&reply, MO_UPSTREAM_LINE_MAX);
+	rc = mo_pop3_up_simple(u->c, "STAT", &reply, f);
+	if (rc == MO_OK) {
+		if (sscanf(reply.data, "+OK %lu %lu", &msgs, &octets) == 2)
+			snprintf(desc, n, "STAT: %lu messages, %lu octets", msgs, octets);
+		else
+			snprintf(desc, n, "STAT: %s",
+				 mo_oneline(said, sizeof(said), reply.data, reply.len));
+	}
+	mo_buf_free(&reply);
+	return rc;
+}
+
+static void
+pop3_logout(struct mo_upstream *u)
+{
+	const char *why;
+
+	(void)mo_conn_writestr(u->c, "QUIT\r\n", &why);
+}
+
+const struct mo_upstream_ops mo_pop3_upstream = {
+	.proto = MO_PROTO_POP3,
+	.label = "POP3",
+	.port_implicit = 995,
+	.starttls_verb = "STLS",
+	.mailbox_off = "POP3 is disabled for the mailbox (Set-CASMailbox -PopEnabled $true)",
+	.sends_mail = false,
+	.init = pop3_init,
+	.free = pop3_free,
+	.greet = pop3_greet,
+	.capabilities = pop3_capabilities,
+	.starttls = pop3_starttls,
+	.authenticate = pop3_authenticate,
+	.reply_words = pop3_reply_words,
+	.probe_mailbox = pop3_probe_mailbox,
+	.logout = pop3_logout,
+};

@@ -16,19 +16,21 @@
 
 #define REPLY_LINES_MAX 100
 
-void
-mo_smtp_up_init(struct mo_smtp_up *up)
+static void
+smtp_init(struct mo_upstream *u)
 {
+	struct mo_smtp_up *up = &u->u.smtp;
+
 	memset(up, 0, sizeof(*up));
 	mo_buf_init(&up->greeting, 16 * 1024);
 	mo_buf_init(&up->ehlo, 16 * 1024);
 }
 
-void
-mo_smtp_up_free(struct mo_smtp_up *up)
+static void
+smtp_free(struct mo_upstream *u)
 {
-	mo_buf_free(&up->greeting);
-	mo_buf_free(&up->ehlo);
+	mo_buf_free(&u->u.smtp.greeting);
+	mo_buf_free(&u->u.smtp.ehlo);
 }
 
 static int
@@ -123,11 +125,14 @@ client_name(char *buf, size_t n)
 		}
 }
 
-/* EHLO; keeps the keyword lines (all but the first) in up->ehlo. */
+/* EHLO (RFC 5321 §4.1.1.1); keeps the keyword lines (all but the first)
+ * in up->ehlo. */
 static int
-ehlo(struct mo_conn *c, struct mo_smtp_up *up, const struct mo_target *t,
-     struct mo_fail *f)
+smtp_capabilities(struct mo_upstream *u, struct mo_fail *f)
 {
+	struct mo_smtp_up *up = &u->u.smtp;
+	const struct mo_target *t = u->t;
+	struct mo_conn *c = u->c;
 	struct mo_buf text;
 	char name[256], cmd[300], said[300];
 	const char *nl, *p;
@@ -198,62 +203,58 @@ ehlo_has(const struct mo_smtp_up *up, const char *kw)
 	return false;
 }
 
-int
-mo_smtp_up_open(struct mo_conn *c, SSL_CTX *ctx, struct mo_target *t,
-		struct mo_smtp_up *up, struct mo_fail *f)
+/* The 220 banner (RFC 5321 §4.3.1). */
+static int
+smtp_greet(struct mo_upstream *u, struct mo_fail *f)
+{
+	struct mo_smtp_up *up = &u->u.smtp;
+	char said[300];
+	int rc, code;
+
+	if ((rc = read_reply(u->c, &code, &up->greeting, "before its greeting", f)) != MO_OK)
+		return rc;
+	if (code == 220)
+		return MO_OK;
+	mo_oneline(said, sizeof(said), up->greeting.data, up->greeting.len);
+	mo_fail_set(f, MO_ERR_TEMP, "%s:%u does not accept mail sessions: %d %s",
+		    u->t->host, u->t->port, code, said);
+	return MO_ERR_TEMP;
+}
+
+/* RFC 3207: STARTTLS, listed in the EHLO reply; 220 to go ahead. */
+static int
+smtp_starttls(struct mo_upstream *u, struct mo_fail *f)
 {
 	struct mo_buf text;
 	char said[300];
 	int rc, code;
 
+	if (!ehlo_has(&u->u.smtp, "STARTTLS"))
+		return mo_upstream_no_starttls(u, f);
 	mo_buf_init(&text, 16 * 1024);
-	if ((rc = mo_upstream_connect(c, ctx, t, f)) != MO_OK ||
-	    (rc = read_reply(c, &code, &up->greeting, "before its greeting", f)) != MO_OK)
+	mo_log(3, "C: STARTTLS");
+	if ((rc = put(u->c, "STARTTLS", "while sending STARTTLS", f)) != MO_OK ||
+	    (rc = read_reply(u->c, &code, &text, "after STARTTLS", f)) != MO_OK)
 		goto out;
 	if (code != 220) {
-		mo_oneline(said, sizeof(said), up->greeting.data, up->greeting.len);
-		mo_fail_set(f, MO_ERR_TEMP, "%s:%u does not accept mail sessions: %d %s",
-			    t->host, t->port, code, said);
-		rc = MO_ERR_TEMP;
-		goto out;
+		mo_oneline(said, sizeof(said), text.data, text.len);
+		mo_fail_set(f, MO_ERR_PROTO, "%s:%u refused STARTTLS (%d %s), and mailoauth "
+			    "never sends a token without TLS", u->t->host, u->t->port, code, said);
+		rc = MO_ERR_PROTO;
 	}
-	if ((rc = ehlo(c, up, t, f)) != MO_OK)
-		goto out;
-	if (t->tls == MO_TLS_STARTTLS) {
-		/* RFC 3207: STARTTLS, listed in the EHLO reply. */
-		if (!ehlo_has(up, "STARTTLS")) {
-			mo_fail_set(f, MO_ERR_PROTO, "%s:%u does not offer STARTTLS, and mailoauth "
-				    "never sends a token without TLS; use the server's TLS port "
-				    "(465, --tls implicit)", t->host, t->port);
-			rc = MO_ERR_PROTO;
-			goto out;
-		}
-		mo_log(3, "C: STARTTLS");
-		if ((rc = put(c, "STARTTLS", "while sending STARTTLS", f)) != MO_OK ||
-		    (rc = read_reply(c, &code, &text, "after STARTTLS", f)) != MO_OK)
-			goto out;
-		if (code != 220) {
-			mo_oneline(said, sizeof(said), text.data, text.len);
-			mo_fail_set(f, MO_ERR_PROTO, "%s:%u refused STARTTLS (%d %s), and mailoauth "
-				    "never sends a token without TLS", t->host, t->port, code, said);
-			rc = MO_ERR_PROTO;
-			goto out;
-		}
-		if ((rc = mo_upstream_tls(c, ctx, t, f)) != MO_OK ||
-		    (rc = ehlo(c, up, t, f)) != MO_OK)
-			goto out;
-	}
-	rc = MO_OK;
 out:
 	mo_buf_free(&text);
 	return rc;
 }
 
-int
-mo_smtp_up_auth(struct mo_conn *c, const struct mo_target *t,
-		const struct mo_account *acct, const char *b64,
-		struct mo_buf *reply, struct mo_fail *f)
+/* AUTH XOAUTH2 in two steps (334, then the response): RFC 4954 forbids an
+ * initial response that makes the line too long.  235 is success. */
+static int
+smtp_authenticate(struct mo_upstream *u, const struct mo_account *acct,
+		  const char *b64, struct mo_buf *reply, struct mo_fail *f)
 {
+	const struct mo_target *t = u->t;
+	struct mo_conn *c = u->c;
 	struct mo_challenge ch = { 0 };
 	char said[300];
 	int rc, code;
@@ -310,3 +311,56 @@ mo_smtp_up_simple(struct mo_conn *c, const char *cmd, int *code_r,
 	mo_fail_set(f, MO_ERR_AUTH, "the server answered %s with: %d %s", cmd, *code_r, said);
 	return MO_ERR_AUTH;
 }
+
+static const char *
+smtp_reply_words(const char *reply)
+{
+	return reply;
+}
+
+/* MAIL FROM the account's address, then RSET: nothing is sent. */
+static int
+smtp_probe_mailbox(struct mo_upstream *u, const struct mo_account *acct, char *desc,
+		   size_t n, struct mo_fail *f)
+{
+	struct mo_buf reply;
+	char cmd[600];
+	int rc, code;
+
+	mo_buf_init(&reply, 256 * 1024);
+	snprintf(cmd, sizeof(cmd), "MAIL FROM:<%s>", acct->user);
+	rc = mo_smtp_up_simple(u->c, cmd, &code, &reply, f);
+	if (rc == MO_OK)
+		rc = mo_smtp_up_simple(u->c, "RSET", &code, &reply, f);
+	if (rc == MO_OK)
+		snprintf(desc, n, "MAIL FROM:<%s> accepted, then RSET (nothing sent)", acct->user);
+	mo_buf_free(&reply);
+	return rc;
+}
+
+static void
+smtp_logout(struct mo_upstream *u)
+{
+	const char *why;
+
+	(void)mo_conn_writestr(u->c, "QUIT\r\n", &why);
+}
+
+const struct mo_upstream_ops mo_smtp_upstream = {
+	.proto = MO_PROTO_SMTP,
+	.label = "SMTP",
+	.port_implicit = 465,
+	.starttls_verb = "STARTTLS",
+	.mailbox_off = "SMTP AUTH is disabled for the mailbox or the tenant "
+		       "(Set-CASMailbox -SmtpClientAuthenticationDisabled $false)",
+	.sends_mail = true,
+	.init = smtp_init,
+	.free = smtp_free,
+	.greet = smtp_greet,
+	.capabilities = smtp_capabilities,
+	.starttls = smtp_starttls,
+	.authenticate = smtp_authenticate,
+	.reply_words = smtp_reply_words,
+	.probe_mailbox = smtp_probe_mailbox,
+	.logout = smtp_logout,
+};

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-/* Connecting to the mail server, and TLS on it (upstream.h). */
+/* Connecting to the mail server, TLS on it, and the session that runs a
+ * protocol's operations (upstream.h). */
 #include "autoconfig.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "errors.h"
 #include "upstream.h"
@@ -99,4 +101,73 @@ mo_upstream_tls(struct mo_conn *c, SSL_CTX *ctx, const struct mo_target *t,
 	}
 	free(err);
 	return rc;
+}
+
+/* ---- The session, whatever the protocol ------------------------------ */
+
+const struct mo_upstream_ops *
+mo_upstream_ops_for(enum mo_proto p)
+{
+	static const struct mo_upstream_ops *const table[MO_PROTO_COUNT] = {
+		[MO_PROTO_POP3] = &mo_pop3_upstream,
+		[MO_PROTO_IMAP] = &mo_imap_upstream,
+		[MO_PROTO_SMTP] = &mo_smtp_upstream,
+	};
+
+	return (unsigned int)p < MO_PROTO_COUNT ? table[p] : NULL;
+}
+
+const char *
+mo_proto_label(enum mo_proto p)
+{
+	const struct mo_upstream_ops *ops = mo_upstream_ops_for(p);
+
+	return ops != NULL ? ops->label : "?";
+}
+
+void
+mo_upstream_init(struct mo_upstream *up, struct mo_conn *c, struct mo_target *t)
+{
+	memset(up, 0, sizeof(*up));
+	up->ops = mo_upstream_ops_for(t->proto);
+	up->c = c;
+	up->t = t;
+	up->ops->init(up);
+}
+
+void
+mo_upstream_free(struct mo_upstream *up)
+{
+	if (up->ops != NULL)
+		up->ops->free(up);
+}
+
+int
+mo_upstream_open(struct mo_upstream *up, SSL_CTX *ctx, struct mo_fail *f)
+{
+	const struct mo_upstream_ops *ops = up->ops;
+	int rc;
+
+	if ((rc = mo_upstream_connect(up->c, ctx, up->t, f)) != MO_OK ||
+	    (rc = ops->greet(up, f)) != MO_OK ||
+	    (rc = ops->capabilities(up, f)) != MO_OK)
+		return rc;
+	if (up->t->tls != MO_TLS_STARTTLS)
+		return MO_OK;
+	/* RFC 2595 §4 (STLS), RFC 9051 §6.2.1, RFC 3207 §4.2: after the
+	 * handshake the capabilities are learned again, those from before
+	 * TLS forgotten. */
+	if ((rc = ops->starttls(up, f)) != MO_OK ||
+	    (rc = mo_upstream_tls(up->c, ctx, up->t, f)) != MO_OK)
+		return rc;
+	return ops->capabilities(up, f);
+}
+
+int
+mo_upstream_no_starttls(const struct mo_upstream *up, struct mo_fail *f)
+{
+	mo_fail_set(f, MO_ERR_PROTO, "%s:%u does not offer %s, and mailoauth never sends a "
+		    "token without TLS; use the server's TLS port (%u, --tls implicit)",
+		    up->t->host, up->t->port, up->ops->starttls_verb, up->ops->port_implicit);
+	return MO_ERR_PROTO;
 }

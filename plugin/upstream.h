@@ -18,6 +18,9 @@
  * `connect` and `check` both need it: connect, TLS (implicit or the
  * protocol's STARTTLS, which must be offered: no token crosses the wire in
  * clear), greeting, capabilities, AUTH XOAUTH2, and a few mailbox commands.
+ * Each protocol is one const table of operations (struct mo_upstream_ops,
+ * found with mo_upstream_ops_for()) over one session (struct mo_upstream):
+ * callers never switch on the protocol.
  *
  * Every function fills f on failure with what went wrong and what to do,
  * and returns the error code: MO_ERR_TEMP (network, server busy),
@@ -61,7 +64,7 @@ int mo_upstream_connect(struct mo_conn *c, SSL_CTX *ctx,
 int mo_upstream_tls(struct mo_conn *c, SSL_CTX *ctx, const struct mo_target *t,
 		    struct mo_fail *f);
 
-/* ---- POP3 (pop3up.c) ----------------------------------------------- */
+/* ---- Per-protocol session state -------------------------------------- */
 
 #define MO_POP3_CAPA_MAX 64
 
@@ -73,69 +76,26 @@ struct mo_pop3_up {
 	bool xoauth2;			/* SASL ... XOAUTH2 listed */
 };
 
-void mo_pop3_up_init(struct mo_pop3_up *up);
-void mo_pop3_up_free(struct mo_pop3_up *up);
-
-/* Connects, reads the greeting (+OK, else f has the server's words),
- * upgrades with STLS when t->tls says so, and reads CAPA. */
-int mo_pop3_up_open(struct mo_conn *c, SSL_CTX *ctx, struct mo_target *t,
-		    struct mo_pop3_up *up, struct mo_fail *f);
-
-/*
- * RFC 5034 AUTH in the two-line form Office 365 requires (never an
- * initial response on the AUTH line):
- *     C: AUTH XOAUTH2      S: +      C: <b64>      S: +OK ...
- * An error challenge ("+ <base64 JSON>") is answered with an empty line
- * and the final -ERR reported.  On MO_OK reply holds the server's +OK line.
- */
-int mo_pop3_up_auth(struct mo_conn *c, const struct mo_target *t,
-		    const struct mo_account *acct, const char *b64,
-		    struct mo_buf *reply, struct mo_fail *f);
-
-/* A one-line command (STAT, QUIT ...); reply gets the status line.
- * MO_OK for +OK, MO_ERR_AUTH for -ERR (f has the text). */
-int mo_pop3_up_simple(struct mo_conn *c, const char *cmd,
-		      struct mo_buf *reply, struct mo_fail *f);
-
-/* ---- IMAP (imapup.c) ----------------------------------------------- */
-
 /* Called with each untagged response that arrives while we wait for a
- * tagged one (the line without CRLF; literals embedded). */
+ * tagged one (the line without CRLF; literals embedded).  A result other
+ * than MO_OK ends the wait with that error ("the client went away"). */
 typedef int mo_imap_untagged_fn(void *arg, const char *line, size_t len);
+
+/* Bound of one IMAP response with its literals (the greeting, a tagged
+ * reply). */
+#define MO_IMAP_UP_RESP_MAX (256 * 1024)
 
 struct mo_imap_up {
 	struct mo_buf greeting;	/* the greeting line, no CRLF */
 	struct mo_buf caps;	/* capability list after TLS, space separated */
+	bool caps_known;	/* caps is the server's current list */
 	bool sasl_ir, xoauth2;
 	unsigned int tagno;
+	/* Untagged responses during AUTHENTICATE (connect hands them to
+	 * its client); NULL: dropped. */
+	mo_imap_untagged_fn *untagged;
+	void *untagged_arg;
 };
-
-void mo_imap_up_init(struct mo_imap_up *up);
-void mo_imap_up_free(struct mo_imap_up *up);
-
-/* Connects, reads "* OK" (BYE/PREAUTH refused), STARTTLS when t->tls says
- * so, then the capabilities (from the greeting or CAPABILITY). */
-int mo_imap_up_open(struct mo_conn *c, SSL_CTX *ctx, struct mo_target *t,
-		    struct mo_imap_up *up, struct mo_fail *f);
-
-/*
- * AUTHENTICATE XOAUTH2, with SASL-IR (RFC 4959) when the server offers it,
- * else with an empty continuation first; an error challenge is answered
- * with an empty line.  tagged gets the final tagged line (no CRLF).
- * MO_OK when it is OK.
- */
-int mo_imap_up_auth(struct mo_conn *c, struct mo_imap_up *up,
-		    const struct mo_target *t, const struct mo_account *acct,
-		    const char *b64, mo_imap_untagged_fn *cb, void *arg,
-		    struct mo_buf *tagged, struct mo_fail *f);
-
-/* Sends "TAG cmd" and waits for the tagged reply.  MO_OK for OK,
- * MO_ERR_AUTH for NO/BAD (f has the text), MO_ERR_PROTO for BYE. */
-int mo_imap_up_simple(struct mo_conn *c, struct mo_imap_up *up, const char *cmd,
-		      mo_imap_untagged_fn *cb, void *arg, struct mo_buf *tagged,
-		      struct mo_fail *f);
-
-/* ---- SMTP (smtpup.c) ----------------------------------------------- */
 
 struct mo_smtp_up {
 	struct mo_buf greeting;	/* the 220 banner, lines joined */
@@ -143,21 +103,110 @@ struct mo_smtp_up {
 	bool xoauth2;
 };
 
-void mo_smtp_up_init(struct mo_smtp_up *up);
-void mo_smtp_up_free(struct mo_smtp_up *up);
+/* ---- One session and the operations of its protocol ------------------ */
 
-/* Connects, reads the 220 banner, EHLO, STARTTLS when t->tls says so
- * (refused when not offered), EHLO again. */
-int mo_smtp_up_open(struct mo_conn *c, SSL_CTX *ctx, struct mo_target *t,
-		    struct mo_smtp_up *up, struct mo_fail *f);
+struct mo_upstream_ops;
 
-/* AUTH XOAUTH2 in two steps (334, then the response): RFC 4954 forbids an
- * initial response that makes the line too long.  235 is success. */
-int mo_smtp_up_auth(struct mo_conn *c, const struct mo_target *t,
-		    const struct mo_account *acct, const char *b64,
-		    struct mo_buf *reply, struct mo_fail *f);
+struct mo_upstream {
+	const struct mo_upstream_ops *ops;
+	struct mo_conn *c;		/* not owned */
+	struct mo_target *t;		/* not owned; see tls_guessed */
+	union {
+		struct mo_pop3_up pop3;
+		struct mo_imap_up imap;
+		struct mo_smtp_up smtp;
+	} u;				/* the state of ops' protocol */
+};
 
-/* Sends cmd, reads the reply; *code_r gets the code, reply the text.
+/*
+ * Every operation fills f on failure and returns an error code as above.
+ * Their order in a session: mo_upstream_open() (connect, greet,
+ * capabilities, and with STARTTLS: starttls, the TLS handshake,
+ * capabilities again), authenticate, then probe_mailbox or the relay,
+ * logout.
+ */
+struct mo_upstream_ops {
+	enum mo_proto proto;
+	const char *label;		/* "POP3", "IMAP", "SMTP" */
+	unsigned int port_implicit;	/* its implicit-TLS port: 995, 993, 465 */
+	const char *starttls_verb;	/* "STLS" or "STARTTLS" */
+	/* Office 365: how the protocol is turned off for a mailbox (the
+	 * likely cause when the login works and the mailbox does not). */
+	const char *mailbox_off;
+	/* Sending mail: the user needs Send As rights on the mailbox. */
+	bool sends_mail;
+
+	void (*init)(struct mo_upstream *up);
+	void (*free)(struct mo_upstream *up);
+	/* Reads the greeting: MO_OK when the server is ready for a login
+	 * (MO_ERR_TEMP when it does not speak the protocol or refuses). */
+	int (*greet)(struct mo_upstream *up, struct mo_fail *f);
+	/* Learns what the server offers (CAPA, CAPABILITY, EHLO); after
+	 * TLS again, forgetting what was learned before. */
+	int (*capabilities)(struct mo_upstream *up, struct mo_fail *f);
+	/* Asks for the upgrade; MO_ERR_PROTO (never a plaintext fallback)
+	 * when it is not offered or refused.  The caller runs the TLS
+	 * handshake after MO_OK. */
+	int (*starttls)(struct mo_upstream *up, struct mo_fail *f);
+	/*
+	 * AUTH XOAUTH2 with the base64 initial response b64.  An error
+	 * challenge is answered with an empty response and the refusal
+	 * explained (mo_login_refused(): MO_ERR_AUTH).  On MO_OK reply holds
+	 * the server's success reply: the POP3 "+OK" line (appended), the
+	 * IMAP tagged line, the SMTP text after "235 ".
+	 */
+	int (*authenticate)(struct mo_upstream *up, const struct mo_account *acct,
+			    const char *b64, struct mo_buf *reply, struct mo_fail *f);
+	/* The words of an authenticate reply for a person (inside reply). */
+	const char *(*reply_words)(const char *reply);
+	/* Proves that the mailbox can be used without changing it (POP3 STAT,
+	 * IMAP EXAMINE INBOX, SMTP MAIL FROM and RSET); desc (n bytes) gets
+	 * what the server said.  MO_ERR_AUTH when the server refuses. */
+	int (*probe_mailbox)(struct mo_upstream *up, const struct mo_account *acct,
+			     char *desc, size_t n, struct mo_fail *f);
+	/* Says goodbye (QUIT, LOGOUT) without waiting; errors do not matter. */
+	void (*logout)(struct mo_upstream *up);
+};
+
+extern const struct mo_upstream_ops mo_pop3_upstream;	/* pop3up.c */
+extern const struct mo_upstream_ops mo_imap_upstream;	/* imapup.c */
+extern const struct mo_upstream_ops mo_smtp_upstream;	/* smtpup.c */
+
+/* The table of protocol p; NULL for MO_PROTO_COUNT or worse. */
+const struct mo_upstream_ops *mo_upstream_ops_for(enum mo_proto p);
+
+/* "POP3", "IMAP", "SMTP" ("?" for no protocol). */
+const char *mo_proto_label(enum mo_proto p);
+
+/* Sets up a session of t->proto over c (not yet connected: c from
+ * mo_conn_init() with -1, or any readable descriptor for a test).  Never
+ * fails; undo with mo_upstream_free(). */
+void mo_upstream_init(struct mo_upstream *up, struct mo_conn *c, struct mo_target *t);
+void mo_upstream_free(struct mo_upstream *up);
+
+/* Connects (mo_upstream_connect()), greets, learns the capabilities, and
+ * upgrades with the protocol's STARTTLS when t->tls says so. */
+int mo_upstream_open(struct mo_upstream *up, SSL_CTX *ctx, struct mo_fail *f);
+
+/* Fills f for a server that does not offer STARTTLS (STLS) and returns
+ * MO_ERR_PROTO. */
+int mo_upstream_no_starttls(const struct mo_upstream *up, struct mo_fail *f);
+
+/* ---- Single commands, for the operations and the fuzzers -------------- */
+
+/* POP3: a one-line command (STAT, QUIT ...); reply gets the status line.
+ * MO_OK for +OK, MO_ERR_AUTH for -ERR (f has the text). */
+int mo_pop3_up_simple(struct mo_conn *c, const char *cmd,
+		      struct mo_buf *reply, struct mo_fail *f);
+
+/* IMAP: sends "TAG cmd" and waits for the tagged reply (into tagged, no
+ * CRLF); untagged responses on the way go to cb (may be NULL).  MO_OK for
+ * OK, MO_ERR_AUTH for NO/BAD (f has the text), MO_ERR_PROTO for BYE. */
+int mo_imap_up_simple(struct mo_upstream *up, const char *cmd,
+		      mo_imap_untagged_fn *cb, void *arg, struct mo_buf *tagged,
+		      struct mo_fail *f);
+
+/* SMTP: sends cmd, reads the reply; *code_r gets the code, reply the text.
  * MO_OK for 2xx/3xx, MO_ERR_AUTH for 4xx/5xx. */
 int mo_smtp_up_simple(struct mo_conn *c, const char *cmd, int *code_r,
 		      struct mo_buf *reply, struct mo_fail *f);

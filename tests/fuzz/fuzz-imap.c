@@ -11,11 +11,11 @@
  *     mo_imap_caps_rewrite), which must never offer STARTTLS,
  *     LOGINDISABLED or another AUTH= than PLAIN;
  *   - as everything a server sends, read by the connection plugin's own
- *     upstream code (imapup.c, included here for its static response
- *     reader) from a descriptor: greeting, CAPABILITY, AUTHENTICATE
- *     XOAUTH2 with or without SASL-IR (continuations, error challenge,
- *     untagged data with literals passed on to the client), SELECT --
- *     every failure explained in one printable line.
+ *     upstream code (the IMAP operations of upstream.h, as `connect` and
+ *     `check` run them) from a descriptor: greeting, CAPABILITY,
+ *     AUTHENTICATE XOAUTH2 with or without SASL-IR (continuations, error
+ *     challenge, untagged data with literals passed on to the client),
+ *     SELECT -- every failure explained in one printable line.
  */
 #include "autoconfig.h"
 
@@ -26,8 +26,6 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "../../plugin/imapup.c"
-
 #include "b64.h"
 #include "buf.h"
 #include "errors.h"
@@ -35,6 +33,7 @@
 #include "imapparse.h"
 #include "saslplain.h"
 #include "secret.h"
+#include "upstream.h"
 #include "validate.h"
 
 #define MAX_ERRORS 10	/* MO_FRONT_MAX_ERRORS */
@@ -252,8 +251,7 @@ static void
 upstream(const uint8_t *data, size_t size)
 {
 	struct mo_target t = { "imap.example", 993, MO_PROTO_IMAP, MO_TLS_IMPLICIT, false };
-	struct mo_imap_up up;
-	struct mo_imap_resp r;
+	struct mo_upstream up;
 	struct mo_conn c;
 	struct mo_buf tagged;
 	struct mo_fail f;
@@ -264,23 +262,20 @@ upstream(const uint8_t *data, size_t size)
 	if (rfd < 0 || wfd < 0)
 		fuzz_fail("cannot make the server's descriptors");
 	mo_conn_init(&c, rfd, wfd, "the server", 5000);
-	mo_imap_up_init(&up);
-	mo_buf_init(&tagged, RESP_MAX);
+	mo_upstream_init(&up, &c, &t);
+	fuzz_assert(up.ops == &mo_imap_upstream);
+	mo_buf_init(&tagged, MO_IMAP_UP_RESP_MAX);
 	memset(&f, 0, sizeof(f));
-	/* mo_imap_up_open() once connected, then mailoauth connect/check. */
-	rc = read_resp(&c, &up.greeting, "before its greeting", &f);
+	/* mo_upstream_open() once connected, then mailoauth connect/check. */
+	rc = up.ops->greet(&up, &f);
+	if (rc == MO_OK)
+		rc = up.ops->capabilities(&up, &f);
 	if (rc == MO_OK) {
-		if (mo_imap_resp_parse(up.greeting.data, &r) == MO_OK &&
-		    caps_from_code(r.text, &up.caps))
-			note_caps(&up);
-		else
-			rc = mo_imap_up_simple(&c, &up, "CAPABILITY", to_client, NULL, &tagged, &f);
+		up.u.imap.untagged = to_client;
+		rc = up.ops->authenticate(&up, fuzz_account(), B64, &tagged, &f);
 	}
 	if (rc == MO_OK)
-		rc = mo_imap_up_auth(&c, &up, &t, fuzz_account(), B64, to_client, NULL,
-				     &tagged, &f);
-	if (rc == MO_OK)
-		rc = mo_imap_up_simple(&c, &up, "SELECT INBOX", to_client, NULL, &tagged, &f);
+		rc = mo_imap_up_simple(&up, "SELECT INBOX", to_client, NULL, &tagged, &f);
 	if (getenv("FUZZ_VERBOSE") != NULL)	/* triage: how far it got */
 		fprintf(stderr, "upstream: %d %s\n", rc, rc != MO_OK ? f.msg : "complete");
 	if (rc != MO_OK) {
@@ -288,7 +283,7 @@ upstream(const uint8_t *data, size_t size)
 		fuzz_assert(fuzz_printable(f.msg, 0));
 	}
 	mo_buf_free(&tagged);
-	mo_imap_up_free(&up);
+	mo_upstream_free(&up);
 	mo_conn_close(&c, false, true);
 }
 

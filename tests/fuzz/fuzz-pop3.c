@@ -9,10 +9,10 @@
  *     dot-stuffed, up to ".") rewritten for the client, which must stay a
  *     well-formed multi-line reply;
  *   - as everything a server sends, read by the connection plugin's own
- *     upstream code (pop3up.c, included here for its static CAPA reader)
- *     from a descriptor: greeting, CAPA, AUTH XOAUTH2 (continuation, error
- *     challenge, verdict), STAT -- every failure must be explained in one
- *     printable line.
+ *     upstream code (the POP3 operations of upstream.h, as `connect` and
+ *     `check` run them) from a descriptor: greeting, CAPA, AUTH XOAUTH2
+ *     (continuation, error challenge, verdict), STAT -- every failure must
+ *     be explained in one printable line.
  * Every line is handed over in a buffer of exactly its size.
  */
 #include "autoconfig.h"
@@ -23,8 +23,6 @@
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
-
-#include "../../plugin/pop3up.c"
 
 #include "b64.h"
 #include "buf.h"
@@ -154,7 +152,7 @@ server_replies(struct line *lines, size_t n)
 
 	for (i = 0; i < n; i++)
 		fuzz_assert(!(mo_pop3_is_ok(lines[i].s) && mo_pop3_is_err(lines[i].s)));
-	/* A CAPA reply: "+OK", lines, "." (as pop3up.c reads it). */
+	/* A CAPA reply: "+OK", lines, "." (as the upstream side reads it). */
 	for (i = 0; i < n && !mo_pop3_is_ok(lines[i].s); i++)
 		;
 	for (i++; i < n && strcmp(lines[i].s, ".") != 0; i++) {
@@ -196,10 +194,11 @@ static void
 upstream(const uint8_t *data, size_t size)
 {
 	struct mo_target t = { "pop.example", 995, MO_PROTO_POP3, MO_TLS_IMPLICIT, false };
-	struct mo_pop3_up up;
+	struct mo_upstream up;
 	struct mo_conn c;
 	struct mo_buf reply;
 	struct mo_fail f;
+	char desc[700];
 	int rfd, wfd, rc;
 	size_t i;
 
@@ -208,21 +207,25 @@ upstream(const uint8_t *data, size_t size)
 	if (rfd < 0 || wfd < 0)
 		fuzz_fail("cannot make the server's descriptors");
 	mo_conn_init(&c, rfd, wfd, "the server", 5000);
-	mo_pop3_up_init(&up);
+	mo_upstream_init(&up, &c, &t);
+	fuzz_assert(up.ops == &mo_pop3_upstream);
 	mo_buf_init(&reply, MO_UPSTREAM_LINE_MAX);
 	memset(&f, 0, sizeof(f));
-	/* mo_pop3_up_open() once connected, then mailoauth check's steps. */
-	rc = get_line(&c, &up.greeting, "before its greeting", &f);
+	/* mo_upstream_open() once connected, then mailoauth check's steps. */
+	rc = up.ops->greet(&up, &f);
 	if (rc == MO_OK)
-		rc = read_capa(&c, &up, &f);
+		rc = up.ops->capabilities(&up, &f);
 	if (rc == MO_OK) {
-		fuzz_assert(up.ncapa <= MO_POP3_CAPA_MAX);
-		for (i = 0; i < up.ncapa; i++)
-			fuzz_assert(up.capa[i] != NULL);
-		rc = mo_pop3_up_auth(&c, &t, fuzz_account(), B64, &reply, &f);
+		fuzz_assert(up.u.pop3.ncapa <= MO_POP3_CAPA_MAX);
+		for (i = 0; i < up.u.pop3.ncapa; i++)
+			fuzz_assert(up.u.pop3.capa[i] != NULL);
+		rc = up.ops->authenticate(&up, fuzz_account(), B64, &reply, &f);
 	}
-	if (rc == MO_OK)
-		rc = mo_pop3_up_simple(&c, "STAT", &reply, &f);
+	if (rc == MO_OK) {
+		rc = up.ops->probe_mailbox(&up, fuzz_account(), desc, sizeof(desc), &f);
+		if (rc == MO_OK)
+			fuzz_assert(fuzz_printable(desc, 0));
+	}
 	if (getenv("FUZZ_VERBOSE") != NULL)	/* triage: how far it got */
 		fprintf(stderr, "upstream: %d %s\n", rc, rc != MO_OK ? f.msg : "complete");
 	if (rc != MO_OK) {
@@ -230,7 +233,7 @@ upstream(const uint8_t *data, size_t size)
 		fuzz_assert(fuzz_printable(f.msg, 0));
 	}
 	mo_buf_free(&reply);
-	mo_pop3_up_free(&up);
+	mo_upstream_free(&up);
 	mo_conn_close(&c, false, true);
 }
 

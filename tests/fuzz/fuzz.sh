@@ -6,10 +6,14 @@
 # time; fails on any crash, leak, timeout or sanitizer report.
 #
 # The main build uses the configured compiler (usually gcc), so this script
-# compiles the sources each harness needs itself, with $FUZZ_CC, into
-# $top_builddir/tests/fuzz/clang/ (objects are rebuilt when a source or any
-# header is newer).  `make fuzz` passes the source lists and the
-# pkg-config flags that configure found; see tests/fuzz/README.md.
+# compiles the convenience libraries each harness links (automake's source
+# lists of lib/libmocore.la, lib/libmocrypto.la, plugin/libmoproto.la,
+# plugin/libmoupstream.la, helper/net/libmonet.la) itself, with $FUZZ_CC,
+# into archives in $top_builddir/tests/fuzz/clang/ (objects are rebuilt
+# when a source or any header is newer), and links each harness with the
+# same libraries as its regress-NAME twin.  `make fuzz` passes the source
+# lists and the pkg-config flags that configure found; see
+# tests/fuzz/README.md.
 #
 #   make fuzz [FUZZ_SECONDS=20] [FUZZ_TARGETS="store imap"] [FUZZ_CC=clang]
 #
@@ -52,20 +56,30 @@ c_only() {
 		case $f in *.c) printf '%s ' "$f" ;; esac
 	done
 }
-CORE=$(c_only ${FUZZ_CORE_SOURCES:?})
-CRYPTO=$(c_only ${FUZZ_CRYPTO_SOURCES:?})
-PROTO=$(c_only ${FUZZ_PROTO_SOURCES:?})
-NET=$(c_only ${FUZZ_NET_SOURCES:?})
-PLUGIN_IO=$(c_only ${FUZZ_PLUGIN_IO_SOURCES:?})
-
-sources_for() {
+# The convenience libraries of the main build, from automake's own source
+# lists: each becomes an archive of clang objects, lib$NAME.a.
+lib_sources() {
 	case $1 in
-	config | store | challenge) echo "$CORE" ;;
-	idp-reply) echo "$CORE $CRYPTO $NET" ;;
-	redirect) echo "$CORE $CRYPTO $NET" ;;
-	pop3 | imap) echo "$CORE $CRYPTO $PROTO $PLUGIN_IO" ;;
+	core) c_only ${FUZZ_CORE_SOURCES:?} ;;
+	crypto) c_only ${FUZZ_CRYPTO_SOURCES:?} ;;
+	proto) c_only ${FUZZ_PROTO_SOURCES:?} ;;
+	net) c_only ${FUZZ_NET_SOURCES:?} ;;
+	upstream) c_only ${FUZZ_UPSTREAM_SOURCES:?} ;;
 	*) return 1 ;;
 	esac
+}
+# What each harness links, in link order: the same libraries as its
+# regress-NAME twin in tests/fuzz/local.mk.
+libs_for() {
+	case $1 in
+	config | store | challenge) echo "core" ;;
+	idp-reply | redirect) echo "net crypto core" ;;
+	pop3 | imap) echo "upstream proto crypto core" ;;
+	*) return 1 ;;
+	esac
+}
+obj_of() {
+	echo "$obj/$(echo "$1" | tr / _ | sed 's/\.c$/.o/')"
 }
 max_len_for() {
 	case $1 in
@@ -82,27 +96,31 @@ CPPFLAGS="$CPPFLAGS -DMAILOAUTH_BINDIR=\"/nonexistent/bin\" -DMAILOAUTH_LIBEXECD
 CFLAGS="$FUZZ_CFLAGS $SAN -fsanitize=fuzzer-no-link ${FUZZ_DEP_CFLAGS:-}"
 
 # ---- build ---------------------------------------------------------------
+libs=""
 all_sources=""
 for t in $targets; do
-	s=$(sources_for "$t") || { echo "fuzz: no harness called '$t'" >&2; exit 1; }
-	all_sources="$all_sources $s tests/fuzz/fuzz-$t.c"
+	l=$(libs_for "$t") || { echo "fuzz: no harness called '$t'" >&2; exit 1; }
+	libs="$libs $l"
+	all_sources="$all_sources tests/fuzz/fuzz-$t.c"
+done
+libs=$(printf '%s\n' $libs | sort -u)
+for l in $libs; do
+	all_sources="$all_sources $(lib_sources "$l")"
 done
 all_sources="$all_sources tests/fuzz/fuzz-common.c"
 all_sources=$(printf '%s\n' $all_sources | sort -u)
 
-# Any header (or a .c file a harness includes) newer than the last build:
-# rebuild everything.
+# Any header newer than the last build: rebuild everything.
 stamp=$out/.headers
 if [ ! -e "$stamp" ] || [ -n "$(find "$top_srcdir/lib" "$top_srcdir/helper" \
 	"$top_srcdir/plugin" "$top_srcdir/tests/fuzz" "$top_builddir/autoconfig.h" \
-	\( -name '*.h' -o -path '*/plugin/pop3up.c' \
-	-o -path '*/plugin/imapup.c' \) -newer "$stamp" 2>/dev/null | head -n 1)" ]; then
+	-name '*.h' -newer "$stamp" 2>/dev/null | head -n 1)" ]; then
 	rm -rf "$obj" && mkdir -p "$obj"
 fi
 todo=$out/todo
 : > "$todo"
 for src in $all_sources; do
-	o=$obj/$(echo "$src" | tr / _ | sed 's/\.c$/.o/')
+	o=$(obj_of "$src")
 	if [ ! -e "$o" ] || [ "$top_srcdir/$src" -nt "$o" ]; then
 		printf '%s %s\n' "$src" "$o" >> "$todo"
 	fi
@@ -121,13 +139,26 @@ if [ "$n" -gt 0 ]; then
 	fi
 fi
 touch "$stamp"
-for t in $targets; do
+for l in $libs; do
 	objs=""
-	for src in $(sources_for "$t") tests/fuzz/fuzz-$t.c tests/fuzz/fuzz-common.c; do
-		objs="$objs $obj/$(echo "$src" | tr / _ | sed 's/\.c$/.o/')"
+	for src in $(lib_sources "$l"); do
+		objs="$objs $(obj_of "$src")"
+	done
+	rm -f "$out/lib$l.a"
+	# shellcheck disable=SC2086
+	if ! ${FUZZ_AR:-ar} rcs "$out/lib$l.a" $objs; then
+		echo "fuzz: archiving lib$l.a failed" >&2
+		exit 1
+	fi
+done
+for t in $targets; do
+	archives=""
+	for l in $(libs_for "$t"); do
+		archives="$archives $out/lib$l.a"
 	done
 	# shellcheck disable=SC2086
-	if ! "$FUZZ_CC" $FUZZ_CFLAGS $SAN -fsanitize=fuzzer $objs -o "$out/fuzz-$t" \
+	if ! "$FUZZ_CC" $FUZZ_CFLAGS $SAN -fsanitize=fuzzer "$(obj_of "tests/fuzz/fuzz-$t.c")" \
+		"$(obj_of tests/fuzz/fuzz-common.c)" $archives -o "$out/fuzz-$t" \
 		${FUZZ_DEP_LIBS:-} -lpthread; then
 		echo "fuzz: linking fuzz-$t failed" >&2
 		exit 1

@@ -10,11 +10,6 @@
 # undefined (tests/fuzz/fuzz.sh) and run FUZZ_SECONDS each; any crash,
 # leak or sanitizer report fails.
 
-# The connection plugin's upstream I/O (pop3up.c and imapup.c are included
-# by their harnesses).
-FUZZ_PLUGIN_IO_SOURCES = plugin/conn.c plugin/tls.c plugin/upstream.c \
-	plugin/login.c
-
 fuzz_regress = tests/fuzz/regress-config tests/fuzz/regress-store \
 	tests/fuzz/regress-challenge tests/fuzz/regress-idp-reply \
 	tests/fuzz/regress-redirect tests/fuzz/regress-pop3 \
@@ -27,7 +22,6 @@ FUZZ_REGRESS_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/fuzz \
 FUZZ_REGRESS_COMMON = tests/fuzz/regress.c tests/fuzz/fuzz-common.c \
 	tests/fuzz/fuzz.h
 FUZZ_CORE_LDADD = lib/libmocore.la
-FUZZ_CRYPTO_LDADD = lib/libmocrypto.la lib/libmocore.la
 
 tests_fuzz_regress_config_SOURCES = tests/fuzz/fuzz-config.c $(FUZZ_REGRESS_COMMON)
 tests_fuzz_regress_config_CPPFLAGS = $(FUZZ_REGRESS_CPPFLAGS) -DFUZZ_NAME='"config"'
@@ -50,20 +44,16 @@ tests_fuzz_regress_redirect_SOURCES = tests/fuzz/fuzz-redirect.c \
 tests_fuzz_regress_redirect_CPPFLAGS = $(FUZZ_REGRESS_CPPFLAGS) \
 	-I$(top_srcdir)/helper/net -DFUZZ_NAME='"redirect"'
 tests_fuzz_regress_redirect_LDADD = helper/net/libmonet.la $(MONET_LIBS)
-tests_fuzz_regress_pop3_SOURCES = tests/fuzz/fuzz-pop3.c \
-	$(FUZZ_PLUGIN_IO_SOURCES) $(FUZZ_REGRESS_COMMON)
+tests_fuzz_regress_pop3_SOURCES = tests/fuzz/fuzz-pop3.c $(FUZZ_REGRESS_COMMON)
 tests_fuzz_regress_pop3_CPPFLAGS = $(FUZZ_REGRESS_CPPFLAGS) \
 	-I$(top_srcdir)/plugin -DFUZZ_NAME='"pop3"'
 tests_fuzz_regress_pop3_CFLAGS = $(AM_CFLAGS) $(SSL_CFLAGS)
-tests_fuzz_regress_pop3_LDADD = plugin/libmoproto.la $(FUZZ_CRYPTO_LDADD) \
-	$(SSL_LIBS) $(CRYPTO_LIBS)
-tests_fuzz_regress_imap_SOURCES = tests/fuzz/fuzz-imap.c \
-	$(FUZZ_PLUGIN_IO_SOURCES) $(FUZZ_REGRESS_COMMON)
+tests_fuzz_regress_pop3_LDADD = plugin/libmoupstream.la $(MOUPSTREAM_LIBS)
+tests_fuzz_regress_imap_SOURCES = tests/fuzz/fuzz-imap.c $(FUZZ_REGRESS_COMMON)
 tests_fuzz_regress_imap_CPPFLAGS = $(FUZZ_REGRESS_CPPFLAGS) \
 	-I$(top_srcdir)/plugin -DFUZZ_NAME='"imap"'
 tests_fuzz_regress_imap_CFLAGS = $(AM_CFLAGS) $(SSL_CFLAGS)
-tests_fuzz_regress_imap_LDADD = plugin/libmoproto.la $(FUZZ_CRYPTO_LDADD) \
-	$(SSL_LIBS) $(CRYPTO_LIBS)
+tests_fuzz_regress_imap_LDADD = plugin/libmoupstream.la $(MOUPSTREAM_LIBS)
 
 # The seeds (a directory: every file in it is distributed); the harnesses
 # are distributed as sources of the regression drivers.
@@ -81,7 +71,7 @@ fuzz:
 	FUZZ_CRYPTO_SOURCES='$(lib_libmocrypto_la_SOURCES)' \
 	FUZZ_PROTO_SOURCES='$(plugin_libmoproto_la_SOURCES)' \
 	FUZZ_NET_SOURCES='$(helper_net_libmonet_la_SOURCES)' \
-	FUZZ_PLUGIN_IO_SOURCES='$(FUZZ_PLUGIN_IO_SOURCES)' \
+	FUZZ_UPSTREAM_SOURCES='$(plugin_libmoupstream_la_SOURCES)' \
 	FUZZ_DEP_CFLAGS='$(JANSSON_CFLAGS) $(INIH_CFLAGS) $(CURL_CFLAGS) $(CRYPTO_CFLAGS) $(SSL_CFLAGS) $(QRENCODE_CFLAGS)' \
 	FUZZ_DEP_LIBS='$(JANSSON_LIBS) $(INIH_LIBS) $(CURL_LIBS) $(SSL_LIBS) $(CRYPTO_LIBS) $(QRENCODE_LIBS)' \
 	$(SHELL) '$(abs_top_srcdir)/tests/fuzz/fuzz.sh' $(FUZZ_TARGETS)

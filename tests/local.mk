@@ -45,7 +45,7 @@ UNIT_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/unit
 UNIT_LDADD = tests/unit/libtap.la lib/libmocrypto.la lib/libmocore.la
 
 TESTS += tests/stand/selftest.sh
-EXTRA_DIST += tests/lib/tap.sh tests/lib/store-edit.py \
+EXTRA_DIST += tests/lib/tap.sh tests/lib/e2e.sh tests/lib/store-edit.py \
 	tests/stand/selftest.sh \
 	tests/mock-idp/README.md tests/mock-idp/mock_idp.py \
 	tests/mock-idp/idp_core.py tests/mock-idp/idp_errors.py \

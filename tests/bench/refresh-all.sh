@@ -15,7 +15,7 @@ export top_srcdir top_builddir MAILOAUTH_HELPER MAILOAUTH_LIBEXECDIR
 . "$top_srcdir/tests/net/netstand.sh"
 N=${N:-1000}
 
-net_setup
+e2e_setup --no-dovecot
 mkdir -p "$STATE"
 chmod 700 "$STATE"
 # N accounts, each with its own grant at the mock, stored directly.

@@ -16,9 +16,9 @@ export top_srcdir top_builddir MAILOAUTH_HELPER MAILOAUTH_LIBEXECDIR
 . "$top_srcdir/tests/net/netstand.sh"
 RUNS=${RUNS:-500}
 
-net_setup
-net_account work
-net_seed_import work > /dev/null || { echo "import failed" >&2; exit 1; }
+e2e_setup --no-dovecot
+e2e_account work
+e2e_import work > /dev/null || { echo "import failed" >&2; exit 1; }
 f=$(store_of work)
 helper=$(cd "$(dirname "$MAILOAUTH_HELPER")" && pwd)/$(basename "$MAILOAUTH_HELPER")
 echo "mailoauth token (fresh token) vs cat of the store file, $RUNS runs each:"

@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: MIT
 # shellcheck shell=sh
-# Building blocks of the per-client end-to-end tests (tests/e2e-clients-*.sh):
+# Building blocks of the per-client end-to-end tests (tests/clients/e2e-*.sh):
 # each test takes a client's configuration from doc/clients.md, points it at
-# the test stand and runs the real client as a user would.
+# the test stand and runs the real client as a user would.  The stand, the
+# accounts, store edits and mock_refreshes are tests/lib/e2e.sh's.
 # Source after tests/lib/tap.sh and tests/connect/connect-lib.sh.
 #
 #   clients_setup            connect_setup, then the user's home $H:
@@ -21,16 +22,15 @@
 #                            names no Office 365 host and no contoso.com
 #                            address any more (the guide did not change under
 #                            the test's substitutions)
-#   store_expire FILE SECS   the stored access token now expires in SECS
-#   mock_refreshes           refresh_token grants the mock has answered
 #   sink_find SUBJECT        print the file of the message with SUBJECT that
 #                            Dovecot's submission relayed to the SMTP sink
 #                            (written before the sink said 250: no waiting)
-#   login_count PROTO        successful XOAUTH2 logins Dovecot logged for
-#                            PROTO (pop3, imap, submission) so far
-#   no_secrets NAME PATH...  TAP: no secret the mock ever issued (nor the
-#                            base64 XOAUTH2 response made of one) appears in
-#                            the files under PATH
+#   login_count PROTO        successful XOAUTH2 logins of $STAND_USER
+#                            Dovecot logged for PROTO (pop3, imap,
+#                            submission) so far
+#   no_secrets NAME PATH...  TAP: e2e_no_secrets PATH... (no secret the mock
+#                            ever issued, nor an XOAUTH2 response made of
+#                            one, in the files under PATH)
 #   tui_start NAME CMD       run CMD (a shell command line) in a detached
 #                            120x40 tmux pane of our own tmux server; its
 #                            exit status goes to $OUT/NAME.rc
@@ -42,21 +42,16 @@
 #   tui_index PROG NAME ARGS...  run mutt or neomutt (PROG) with ARGS in a
 #                            pane as the test user ($H), wait for its index
 #                            to list all $N seeded messages, quit; TAP checks
-#   clients_bg PID           stop PID (a background process this test
-#                            started) in clients_cleanup
-#   clients_cleanup          stop our tmux server and the clients_bg
-#                            processes, by pid (also on EXIT)
+#   clients_cleanup          stop our tmux server and the e2e_bg
+#                            processes (as_user_bg's), by pid (also on exit)
 
 : "${top_srcdir:=.}"
 CLIENTS_DOC=$top_srcdir/doc/clients.md
 CLIENTS_TMUX=''
-CLIENTS_PIDS=''
 
 clients_setup() {
 	connect_setup
-	# connect_setup's EXIT trap stops the stand; stop our tmux server first.
-	# shellcheck disable=SC2154
-	trap 'clients__rc=$?; clients_cleanup; stand_stop; exit $clients__rc' EXIT
+	e2e_at_exit clients_cleanup
 	H=$W/home
 	OUT=$H/out
 	mkdir -p "$H/bin" "$H/.config/mailoauth" "$OUT"
@@ -78,7 +73,7 @@ as_user_bg() {
 	# shellcheck disable=SC2016
 	as_user sh -c 'echo $$ > "$0.tmp" && mv "$0.tmp" "$0" && exec "$@"' "$_pf" "$@" &
 	stand__wait_file "$_pf" 10 || return 1
-	clients_bg "$(cat "$_pf")"
+	e2e_bg "$(cat "$_pf")"
 }
 
 doc_block() {
@@ -94,61 +89,18 @@ doc_adapted() {
 	tap_ok $? "$1: the guide's block is there and was adapted to the stand"
 }
 
-store_expire() {
-	python3 - "$@" <<'EOF'
-import json, os, sys, time
-path, secs = sys.argv[1], int(sys.argv[2])
-st = os.stat(path)
-d = json.load(open(path))
-d["expires_at"] = int(time.time()) + secs
-tmp = path + ".edit"
-with open(tmp, "w") as f:
-    json.dump(d, f)
-os.chmod(tmp, 0o600)
-os.chown(tmp, st.st_uid, st.st_gid)
-os.rename(tmp, path)
-EOF
-}
-
-mock_refreshes() {
-	mock_ctl GET /mock/stats | stand_json token.refresh_token
-}
-
 sink_find() {
 	grep -l -F -- "Subject: $1" "$STAND_SINK_DIR"/msg-*.eml 2>/dev/null | head -n 1
 }
 
 login_count() {
-	grep -c "$1-login: Info: Login: user=<$STAND_USER>, method=XOAUTH2" "$DOVECOT_LOG"
+	dovecot_logins XOAUTH2 "$1" "$STAND_USER"
 }
 
 no_secrets() {
 	_name=$1
 	shift
-	mock_ctl GET /mock/secrets > "$W/secrets.json" || return 1
-	python3 - "$W/secrets.json" "$STAND_USER" "$@" <<'EOF'
-import base64, json, os, sys
-secrets = [s for s in json.load(open(sys.argv[1])) if len(s) >= 8]
-user = sys.argv[2]
-needles = []
-for s in secrets:
-    needles.append((s.encode(), "secret %s..." % s[:6]))
-    sasl = "user=%s\x01auth=Bearer %s\x01\x01" % (user, s)
-    needles.append((base64.b64encode(sasl.encode()), "XOAUTH2 response with %s..." % s[:6]))
-found = 0
-for top in sys.argv[3:]:
-    for root, dirs, files in os.walk(top) if os.path.isdir(top) else [("", [], [top])]:
-        for f in files:
-            p = os.path.join(root, f)
-            if not os.path.isfile(p) or os.path.islink(p):
-                continue
-            data = open(p, "rb").read()
-            for n, what in needles:
-                if n in data:
-                    print("%s: %s" % (p, what), file=sys.stderr)
-                    found += 1
-sys.exit(1 if found else 0)
-EOF
+	e2e_no_secrets "$@"
 	tap_ok $? "$_name: no secret of the mock (token, refresh token, client secret) in the client's files and output"
 }
 
@@ -213,16 +165,8 @@ tui_index() {
 	tap_ok $? "$_ix_n: $_ix_p quits cleanly (status $_ix_st)"
 }
 
-clients_bg() {
-	CLIENTS_PIDS="$CLIENTS_PIDS $1"
-}
-
 clients_cleanup() {
-	for _p in $CLIENTS_PIDS; do
-		kill "$_p" 2>/dev/null
-		wait "$_p" 2>/dev/null
-	done
-	CLIENTS_PIDS=''
+	e2e_stop_bg
 	if [ -n "$CLIENTS_TMUX" ] && [ -S "$CLIENTS_TMUX" ]; then
 		tui__tmux kill-server 2>/dev/null
 	fi

@@ -25,14 +25,8 @@ say() { printf '#\n# ==> %s\n' "$*"; }
 show() { sed 's/^/#     /' "$@"; }
 
 say "Starting the stand-in: mock identity platform + Dovecot on 127.0.0.1"
-stand_cleanup_on_exit
-stand_start || tap_skip_all "the test stand did not start"
+e2e_setup --connect
 tap_ok 0 "stand running: identity platform at $MOCK_URL, Dovecot POP3S on port $DOVECOT_POP3S_PORT"
-W=$STAND_DIR/demo
-mkdir -p "$W"
-chmod 755 "$W"
-CFG=$W/config
-STATE=$W/state
 cat > "$CFG" <<CFG
 # What an administrator writes into ~/.config/mailoauth/config, except that
 # authority and ca_file point at the local stand-in instead of
@@ -57,16 +51,7 @@ say "Signing in (device code): mailoauth authorize demo"
 mock_ctl POST /mock/config '{"device_interval": 1}' > /dev/null
 $M authorize demo > "$W/authorize.out" 2> "$W/authorize.err" &
 auth_pid=$!
-code=""
-n=0
-while [ -z "$code" ] && [ $n -lt 250 ]; do
-	code=$(mock_ctl GET /mock/device | python3 -c '
-import json, sys
-d = json.load(sys.stdin)
-print(d[-1]["user_code"] if d else "")')
-	[ -n "$code" ] || sleep 0.02
-	n=$((n + 1))
-done
+code=$(mock_device_code $auth_pid)
 # The user opens the verification page on a phone and enters the code.
 mock_ctl POST /mock/device "{\"user_code\": \"$code\", \"action\": \"approve\"}" > /dev/null
 wait $auth_pid

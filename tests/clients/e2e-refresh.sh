@@ -132,7 +132,7 @@ service() {
 # job NAME RUN — the expiring-token round: RUN (service or cron) refreshes
 # work (15 minutes or less left) and not spare, silently; then nothing to do.
 job() {
-	store_expire "$STORE" 600
+	store_edit "$STORE" expire 600
 	spare_token=$(field "$SPARE" access_token)
 	r0=$(mock_refreshes)
 	$2
@@ -154,7 +154,7 @@ job() {
 
 # revoked NAME RUN — the sign-in of work revoked while its token expires.
 revoked() {
-	store_expire "$STORE" 600
+	store_edit "$STORE" expire 600
 	mock_ctl POST /mock/revoke "{\"user\": \"$STAND_USER\", \"code\": 70008}" > /dev/null
 	$2
 	st=$?

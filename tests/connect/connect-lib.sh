@@ -1,15 +1,17 @@
 # SPDX-License-Identifier: MIT
 # shellcheck shell=sh
-# Building blocks of the `mailoauth connect` / `mailoauth check` tests, the
-# benchmark and the demo: the test stand, a configuration with signed-in
-# accounts, and stock fetchmail / mbsync set up to use the plugin.
-# Source after tests/lib/tap.sh (tap_require/tap_skip_all are used).
+# What the `mailoauth connect` / `mailoauth check` tests, the benchmark and
+# the demo add to tests/lib/e2e.sh (the stand, accounts, import: see there):
+# an account with the stand's Dovecot as its servers, and stock fetchmail /
+# mbsync set up to use the plugin.  Source after tests/lib/tap.sh.
 #
-#   connect_setup              start the stand (Dovecot + mock IdP); set W,
-#                              CFG, STATE; account "work" for $STAND_USER with
-#                              POP, IMAP and SMTP scopes, signed in (imported)
-#   connect_account NAME USER  append an [account NAME] to $CFG
-#   connect_import NAME USER [SCOPES]  mint a grant at the mock and import it
+#   connect_setup              e2e_setup --connect (Dovecot + mock IdP, W,
+#                              CFG, STATE); account "work" for $STAND_USER
+#                              with POP, IMAP and SMTP scopes, signed in
+#   connect_account NAME USER  append an [account NAME] to $CFG whose
+#                              servers are the stand's Dovecot
+#   connect_import NAME USER [SCOPES]  e2e_import NAME USER with the mail
+#                              scopes ($E2E_MAIL_SCOPES) unless SCOPES
 #   connect_signin_device NAME [USER]  sign NAME in with `mailoauth authorize
 #                              --device`, approving the code at the mock (as
 #                              USER when given); output in $W/signin.out/.err
@@ -27,75 +29,29 @@
 #                              (0 mail, 1 no mail, 2 socket, 3 auth ...)
 #   session OUT PORT ARGS... < SCRIPT   one plugin run with a scripted client
 #   fake_start / fake_stop     the fake servers of tests/connect/fake_server.py
+#                              (e2e_bg processes: stopped on exit too)
 #   sanitizer_clean            TAP check: no sanitizer report so far
 #   connect_count FILE         number of messages in an mbox written above
 #   maildir_count DIR          number of messages in a Maildir (new + cur)
-#   store_edit FILE stale|token TOKEN   make a stored access token stale or
-#                              replace it (still fresh)
 
-: "${top_srcdir:=.}"
-: "${top_builddir:=.}"
-: "${MAILOAUTH_HELPER:=$top_builddir/helper/mailoauth}"
-: "${MAILOAUTH_LIBEXECDIR:=$top_builddir/tests/libexec}"
-export MAILOAUTH_HELPER MAILOAUTH_LIBEXECDIR
-
-CONNECT_SCOPES="https://outlook.office.com/POP.AccessAsUser.All https://outlook.office.com/IMAP.AccessAsUser.All https://outlook.office.com/SMTP.Send offline_access"
-
-tap_require python3 openssl dovecot
-[ -x "$MAILOAUTH_HELPER" ] || tap_skip_all "$MAILOAUTH_HELPER not built"
-if [ ! -x "$MAILOAUTH_LIBEXECDIR/mailoauth-connect" ]; then
-	# Outside `make check` (the demo, the benchmark): the same links as
-	# tests/local.mk makes.
-	MAILOAUTH_LIBEXECDIR=$(cd "$top_builddir" && pwd)/tests/libexec
-	mkdir -p "$MAILOAUTH_LIBEXECDIR"
-	ln -sf ../../helper/mailoauth-net "$MAILOAUTH_LIBEXECDIR/mailoauth-net"
-	ln -sf ../../plugin/mailoauth-connect "$MAILOAUTH_LIBEXECDIR/mailoauth-connect"
-fi
-[ -x "$MAILOAUTH_LIBEXECDIR/mailoauth-connect" ] || tap_skip_all "mailoauth-connect not built"
-
-STAND_SRC=$top_srcdir/tests/stand
-. "$STAND_SRC/stand.sh"
+# shellcheck source=tests/lib/e2e.sh disable=SC1091
+. "${top_srcdir:-.}/tests/lib/e2e.sh"
 
 connect_setup() {
-	stand_cleanup_on_exit
-	stand_start || tap_skip_all "the test stand did not start"
-	W=$STAND_DIR/connect
-	mkdir -p "$W"
-	chmod 755 "$W"
-	CFG=$W/config
-	STATE=$W/state
-	: > "$CFG"
-	chmod 644 "$CFG"
-	export W CFG STATE
+	e2e_setup --connect
 	connect_account work "$STAND_USER"
 	connect_import work "$STAND_USER" || tap_skip_all "cannot sign the test account in"
 }
 
 connect_account() {
-	cat >> "$CFG" <<EOF
-[account $1]
-provider = microsoft
-tenant = $STAND_TENANT
-client_id = $STAND_PUBLIC_CLIENT_ID
-user = $2
-scopes = pop imap smtp
-authority = $MOCK_URL
-ca_file = $STAND_CA
-state_dir = $STATE
-pop3 = 127.0.0.1:$DOVECOT_POP3S_PORT
-imap = 127.0.0.1:$DOVECOT_IMAPS_PORT
-smtp = 127.0.0.1:$DOVECOT_SUBMISSION_PORT
-
-EOF
+	e2e_account "$1" user="$2" \
+		pop3="127.0.0.1:$DOVECOT_POP3S_PORT" \
+		imap="127.0.0.1:$DOVECOT_IMAPS_PORT" \
+		smtp="127.0.0.1:$DOVECOT_SUBMISSION_PORT"
 }
 
 connect_import() {
-	_rt=$W/seed-$1.rt
-	stand_seed "$2" "${3:-$CONNECT_SCOPES}" | stand_json refresh_token > "$_rt" || return 1
-	"$MAILOAUTH_HELPER" --config "$CFG" import "$1" --file "$_rt" 2>> "$W/helper.log"
-	_rc=$?
-	rm -f "$_rt"
-	return $_rc
+	e2e_import "$1" "$2" "${3:-$E2E_MAIL_SCOPES}"
 }
 
 connect_signin_device() {
@@ -103,16 +59,7 @@ connect_signin_device() {
 	"$MAILOAUTH_HELPER" --config "$CFG" authorize "$1" --device \
 		> "$W/signin.out" 2> "$W/signin.err" &
 	_pid=$!
-	_code= _n=250
-	while [ -z "$_code" ] && [ $_n -gt 0 ] && kill -0 $_pid 2>/dev/null; do
-		_code=$(mock_ctl GET /mock/device | python3 -c '
-import json, sys
-d = json.load(sys.stdin)
-print(d[-1]["user_code"] if d else "")')
-		[ -n "$_code" ] || sleep 0.05
-		_n=$((_n - 1))
-	done
-	if [ -n "$_code" ]; then
+	if _code=$(mock_device_code $_pid); then
 		_j="{\"user_code\": \"$_code\", \"action\": \"approve\""
 		[ -n "${2:-}" ] && _j="$_j, \"user\": \"$2\""
 		mock_ctl POST /mock/device "$_j}" > /dev/null
@@ -167,13 +114,8 @@ maildir_count() {
 	find "$1/new" "$1/cur" -type f 2>/dev/null | wc -l
 }
 
-store_edit() {
-	python3 "$top_srcdir/tests/lib/store-edit.py" "$@"
-}
-
 # fake_start PROTO MODE [tls|wronghost|plain] [COUNT] — start
 # tests/connect/fake_server.py; sets FAKE_PORT, FAKE_LOG, FAKE_PID.
-FAKE_PIDS=''
 fake_start() {
 	_fd=$W/fake.$$.$(date +%s%N)
 	mkdir -p "$_fd"
@@ -189,18 +131,14 @@ fake_start() {
 		--port-file "$_fd/port" --log "$FAKE_LOG" --count "${4:-1}" $_tls \
 		> "$_fd/out" 2>&1 &
 	FAKE_PID=$!
-	FAKE_PIDS="$FAKE_PIDS $FAKE_PID"
+	e2e_bg "$FAKE_PID"
 	stand__wait_file "$_fd/port" 10 || return 1
 	FAKE_PORT=$(cat "$_fd/port")
 }
 
 # fake_stop — stop every fake server this script started (by pid).
 fake_stop() {
-	for _p in $FAKE_PIDS; do
-		kill "$_p" 2>/dev/null
-		wait "$_p" 2>/dev/null
-	done
-	FAKE_PIDS=''
+	e2e_stop_bg
 }
 
 # session OUT PORT ARGS... < SCRIPT — run `mailoauth connect ARGS 127.0.0.1

@@ -10,7 +10,6 @@
 . "${top_srcdir:-.}/tests/lib/tap.sh"
 . "$top_srcdir/tests/connect/connect-lib.sh"
 connect_setup
-trap 'fake_stop; stand_stop' EXIT
 POP_SCRIPT='USER user@contoso.example\r\nPASS dummy\r\nSTAT\r\nQUIT\r\n'
 
 fake_start pop3 o365 tls 1

@@ -7,7 +7,6 @@
 . "${top_srcdir:-.}/tests/lib/tap.sh"
 . "$top_srcdir/tests/connect/connect-lib.sh"
 connect_setup
-trap 'fake_stop; stand_stop' EXIT
 stand_seed_mail "$STAND_USER" 2 1500
 POP_SCRIPT='USER user@contoso.example\r\nPASS x\r\nSTAT\r\nQUIT\r\n'
 IMAP_SCRIPT='a LOGIN user@contoso.example x\r\nb EXAMINE INBOX\r\nc LOGOUT\r\n'

@@ -27,20 +27,12 @@ mkdir -p "$L"
 printf 'USER %s\r\nPASS dummy\r\nSTAT\r\nQUIT\r\n' "$STAND_USER" > "$L/pop.in"
 printf 'a LOGIN %s dummy\r\nb SELECT INBOX\r\nc LOGOUT\r\n' "$STAND_USER" > "$L/imap.in"
 
-refreshes() {
-	mock_ctl GET /mock/stats | stand_json token.refresh_token
-}
-
-ms_now() {
-	date +%s%3N
-}
-
 # wave NAME: N sessions at once; prints the wall time in ms.  Each session
 # leaves $L/NAME.I.out (what the client got) and .err.
 wave() {
 	_pids=''
 	_i=1
-	_t0=$(ms_now)
+	_t0=$(ms)
 	while [ $_i -le "$N" ]; do
 		if [ $((_i % 2)) -eq 1 ]; then
 			timeout 55 "$MAILOAUTH_HELPER" --config "$CFG" connect --protocol pop3 \
@@ -58,7 +50,7 @@ wave() {
 	for _p in $_pids; do
 		wait "$_p" || _failed=$((_failed + 1))
 	done
-	echo "$(($(ms_now) - _t0)) $_failed"
+	echo "$(($(ms) - _t0)) $_failed"
 }
 
 # complete NAME: how many sessions of the wave got the whole conversation.
@@ -83,10 +75,10 @@ complete() {
 # --- the token goes stale under N sessions ------------------------------------
 store_edit "$STORE" stale
 old=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["access_token"])' "$STORE")
-n0=$(refreshes)
+n0=$(mock_refreshes)
 set -- $(wave stale)
 ms=$1 failed=$2
-n1=$(refreshes)
+n1=$(mock_refreshes)
 ok=$(complete stale)
 [ "$failed" -eq 0 ]
 tap_ok $? "$N concurrent sessions on a stale token ($((N / 2)) POP3, $((N - N / 2)) IMAP): all exit 0 ($failed failed, $ms ms)"
@@ -106,11 +98,11 @@ if [ "$ok" -ne "$N" ] || [ "$failed" -ne 0 ]; then
 fi
 
 # --- the same with the token fresh: no refresh ----------------------------------
-n0=$(refreshes)
+n0=$(mock_refreshes)
 set -- $(wave fresh)
 ms=$1 failed=$2
 ok=$(complete fresh)
-[ "$failed" -eq 0 ] && [ "$ok" -eq "$N" ] && [ "$(refreshes)" -eq "$n0" ]
+[ "$failed" -eq 0 ] && [ "$ok" -eq "$N" ] && [ "$(mock_refreshes)" -eq "$n0" ]
 tap_ok $? "$N concurrent sessions on a fresh token: all complete ($ok), no refresh, $ms ms"
 cat "$L"/*.err > "$W/stderr.all" 2> /dev/null
 sanitizer_clean

@@ -5,6 +5,7 @@ owner and mode 0600 and replacing it atomically (as the store itself does).
 
     store-edit.py FILE stale          the access token expired a minute ago
     store-edit.py FILE token TOKEN    this access token, valid for 50 min
+    store-edit.py FILE expire SECS    the access token expires in SECS
 """
 import json
 import os
@@ -22,6 +23,8 @@ def main():
     elif what == "token":
         d["access_token"] = sys.argv[3]
         d["expires_at"] = int(time.time()) + 3000
+    elif what == "expire":
+        d["expires_at"] = int(time.time()) + int(sys.argv[3])
     else:
         sys.exit("store-edit.py: unknown edit %r" % what)
     tmp = path + ".edit"

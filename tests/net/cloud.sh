@@ -10,7 +10,7 @@
 . "${top_srcdir:-.}/tests/net/signin.sh"
 
 unset DISPLAY WAYLAND_DISPLAY
-net_setup
+e2e_setup --no-dovecot
 mock_ctl POST /mock/config '{"device_interval": 1}' > /dev/null
 
 enc() {
@@ -24,7 +24,7 @@ for c in "global https://login.microsoftonline.com outlook.office.com" \
 	"china https://login.partner.microsoftonline.cn partner.outlook.cn"; do
 	# shellcheck disable=SC2086
 	set -- $c
-	net_account "c-$1" "cloud=$1" "authority="
+	e2e_account "c-$1" "cloud=$1" "authority="
 	url=$(mo consent-url "c-$1")
 	want="$2/$STAND_TENANT/v2.0/adminconsent?client_id=$STAND_PUBLIC_CLIENT_ID&scope="
 	want="$want$(enc "https://$3/POP.AccessAsUser.All https://$3/IMAP.AccessAsUser.All https://$3/SMTP.Send")"
@@ -32,7 +32,7 @@ for c in "global https://login.microsoftonline.com outlook.office.com" \
 	tap_ok $? "cloud = $1: consent-url on $2 for https://$3 ($url)"
 done
 
-net_account app-usgov "cloud=usgov" "authority=" "flow=client_credentials" \
+e2e_account app-usgov "cloud=usgov" "authority=" "flow=client_credentials" \
 	"client_secret_command=echo x"
 url=$(mo consent-url app-usgov)
 case $url in
@@ -41,7 +41,7 @@ case $url in
 esac
 tap_ok $ok "cloud = usgov, client credentials: consent to https://outlook.office365.us/.default"
 
-net_account bad-cloud "cloud=usgov-high"
+e2e_account bad-cloud "cloud=usgov-high"
 mo consent-url c-usgov > /dev/null
 rc=$?
 [ $rc -eq 78 ] && grep -q 'cloud = "usgov-high" is not one of global, usgov' "$ERR"
@@ -49,10 +49,10 @@ tap_ok $? "an unknown cloud is a configuration error naming the clouds (rc=$rc)"
 : > "$CFG"
 
 # --- authorize: the cloud's scopes, the account's authority -------------------
-net_account gov "cloud=usgov" "scopes="
+e2e_account gov "cloud=usgov" "scopes="
 f=$(store_of gov)
 si_start gov --device
-code=$(si_pending_code)
+code=$(mock_device_code "$SI_PID")
 tap_ok $? "cloud = usgov with authority = the mock: the device code is asked of the mock"
 scope=$(mock_ctl GET /mock/device | python3 -c '
 import json, sys
@@ -82,7 +82,7 @@ rc=$?
 [ $rc -eq 0 ] && ! grep -qi "missing" "$STAND_DIR/status"
 tap_ok $? "status: signed in, no scope missing (rc=$rc)"
 
-net_no_secrets_in "$VLOG"
+e2e_no_secrets "$VLOG"
 tap_ok $? "-v output holds none of the mock's secrets"
 
 tap_done

@@ -7,8 +7,8 @@
 . "${top_srcdir:-.}/tests/lib/tap.sh"
 . "${top_srcdir:-.}/tests/net/netstand.sh"
 
-net_setup
-net_account work
+e2e_setup --no-dovecot
+e2e_account work
 f=$(store_of work)
 
 # --- import: formats and sources -----------------------------------------
@@ -71,7 +71,7 @@ tap_ok $? "status warns about each configured protocol whose scope is missing"
 mo status work --json | grep -q '"pop3"'
 tap_ok $? "status --json lists the missing scopes"
 mo refresh work
-net_account never
+e2e_account never
 mo status never > "$STAND_DIR/status"
 rc=$?
 [ $rc -eq 77 ] && grep -q "mailoauth authorize never" "$STAND_DIR/status"
@@ -118,8 +118,8 @@ tap_ok $? "the mock accepts the consent URL (HTTP $code)"
 
 # --- refresh --all / --if-expiring-within ------------------------------------
 for n in a1 a2 a3; do
-	net_account "$n"
-	net_seed_import "$n" > /dev/null
+	e2e_account "$n"
+	e2e_import "$n" > /dev/null
 done
 rm -f "$STATE/never.json"
 at=$(store_get "$f" access_token)
@@ -147,22 +147,22 @@ tap_ok $(($? == 77 ? 0 : 1)) "after logout token says sign in (77)"
 # --- confidential app: client secret file and command ---------------------------
 printf '%s\n' "$STAND_CONFIDENTIAL_SECRET" > "$STAND_DIR/secret"
 chmod 0644 "$STAND_DIR/secret"
-net_account conf "client_id=$STAND_CONFIDENTIAL_CLIENT_ID" "client_secret_file=$STAND_DIR/secret"
-net_seed_import conf user@contoso.example "$STAND_CONFIDENTIAL_CLIENT_ID"
+e2e_account conf "client_id=$STAND_CONFIDENTIAL_CLIENT_ID" "client_secret_file=$STAND_DIR/secret"
+e2e_import conf "" "" "$STAND_CONFIDENTIAL_CLIENT_ID"
 rc=$?
 [ $rc -eq 78 ] && grep -q "chmod 600" "$ERR"
 tap_ok $? "a group/other-readable client_secret_file is refused with the chmod fix (rc=$rc)"
 chmod 0600 "$STAND_DIR/secret"
-net_seed_import conf user@contoso.example "$STAND_CONFIDENTIAL_CLIENT_ID"
+e2e_import conf "" "" "$STAND_CONFIDENTIAL_CLIENT_ID"
 tap_ok $? "a confidential app refreshes with client_secret_file"
 [ "$(mock_ctl GET /mock/stats | stand_json last_token_request.had_client_secret)" = True ] ||
 [ "$(mock_ctl GET /mock/stats | stand_json last_token_request.had_client_secret)" = true ]
 tap_ok $? "the secret was sent"
-net_account conf2 "client_id=$STAND_CONFIDENTIAL_CLIENT_ID" "client_secret_command=cat $STAND_DIR/secret"
-net_seed_import conf2 user@contoso.example "$STAND_CONFIDENTIAL_CLIENT_ID"
+e2e_account conf2 "client_id=$STAND_CONFIDENTIAL_CLIENT_ID" "client_secret_command=cat $STAND_DIR/secret"
+e2e_import conf2 "" "" "$STAND_CONFIDENTIAL_CLIENT_ID"
 tap_ok $? "client_secret_command works"
-net_account conf3 "client_id=$STAND_CONFIDENTIAL_CLIENT_ID" "client_secret_command=exit 3"
-net_seed_import conf3 user@contoso.example "$STAND_CONFIDENTIAL_CLIENT_ID"
+e2e_account conf3 "client_id=$STAND_CONFIDENTIAL_CLIENT_ID" "client_secret_command=exit 3"
+e2e_import conf3 "" "" "$STAND_CONFIDENTIAL_CLIENT_ID"
 rc=$?
 [ $rc -eq 78 ] && grep -q "client_secret_command exited with status 3" "$ERR"
 tap_ok $? "a failing client_secret_command: exit 78 (rc=$rc)"
@@ -170,26 +170,26 @@ tap_ok $? "a failing client_secret_command: exit 78 (rc=$rc)"
 # wrong secret -> 7000215
 printf 'wrong-secret-value\n' > "$STAND_DIR/badsecret"
 chmod 600 "$STAND_DIR/badsecret"
-net_account conf4 "client_id=$STAND_CONFIDENTIAL_CLIENT_ID" "client_secret_file=$STAND_DIR/badsecret"
-net_seed_import conf4 user@contoso.example "$STAND_CONFIDENTIAL_CLIENT_ID"
+e2e_account conf4 "client_id=$STAND_CONFIDENTIAL_CLIENT_ID" "client_secret_file=$STAND_DIR/badsecret"
+e2e_import conf4 "" "" "$STAND_CONFIDENTIAL_CLIENT_ID"
 rc=$?
 [ $rc -eq 78 ] && grep -q "AADSTS7000215" "$ERR" && grep -q "not its Secret ID" "$ERR"
 tap_ok $? "a wrong client secret: AADSTS7000215, says use the Value (rc=$rc)"
 # confidential app without a secret -> 7000218
-net_account conf5 "client_id=$STAND_CONFIDENTIAL_CLIENT_ID"
-net_seed_import conf5 user@contoso.example "$STAND_CONFIDENTIAL_CLIENT_ID"
+e2e_account conf5 "client_id=$STAND_CONFIDENTIAL_CLIENT_ID"
+e2e_import conf5 "" "" "$STAND_CONFIDENTIAL_CLIENT_ID"
 rc=$?
 [ $rc -eq 78 ] && grep -q "Allow public client flows" "$ERR"
 tap_ok $? "a confidential app without a secret: names Allow public client flows (rc=$rc)"
 # public app with a secret -> 700025
-net_account pub "client_secret_file=$STAND_DIR/secret"
-net_seed_import pub
+e2e_account pub "client_secret_file=$STAND_DIR/secret"
+e2e_import pub
 rc=$?
 [ $rc -eq 78 ] && grep -q "AADSTS700025" "$ERR" && grep -q "client_secret_file" "$ERR"
 tap_ok $? "a public app sent a secret: AADSTS700025, names client_secret_file (rc=$rc)"
 
 # --- client credentials -----------------------------------------------------
-net_account app "client_id=$STAND_CONFIDENTIAL_CLIENT_ID" "client_secret_file=$STAND_DIR/secret" \
+e2e_account app "client_id=$STAND_CONFIDENTIAL_CLIENT_ID" "client_secret_file=$STAND_DIR/secret" \
 	"flow=client_credentials"
 t1=$(mo token app)
 rc=$?
@@ -222,7 +222,7 @@ advice 700016 78 "client_id" "app not found in tenant"
 advice 90002 78 "tenant" "tenant not found"
 advice 53003 69 "Conditional Access" "conditional access"
 
-net_no_secrets_in "$VLOG"
+e2e_no_secrets "$VLOG"
 tap_ok $? "-v output of every case holds none of the mock's secrets"
 
 tap_done

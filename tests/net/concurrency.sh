@@ -9,21 +9,17 @@
 . "${top_srcdir:-.}/tests/lib/tap.sh"
 . "${top_srcdir:-.}/tests/net/netstand.sh"
 
-net_setup
-net_account work
+e2e_setup --no-dovecot
+e2e_account work
 f=$(store_of work)
-
-refreshes() {
-	mock_ctl GET /mock/stats | stand_json token.refresh_token
-}
 
 # --- 64 parallel token calls on an expired token ----------------------------
 # Import while the mock hands out 10-second tokens: stale at once (margin 300).
 mock_ctl POST /mock/config '{"expires_in": 10}' > /dev/null
-net_seed_import work > /dev/null
+e2e_import work > /dev/null
 mock_ctl POST /mock/config '{"expires_in": 3599}' > /dev/null
 stale=$(store_get "$f" access_token)
-n0=$(refreshes)
+n0=$(mock_refreshes)
 out=$STAND_DIR/par
 mkdir -p "$out"
 # Wait for our own children only (`wait` alone would wait for the mock).
@@ -36,7 +32,7 @@ while [ $i -lt 64 ]; do
 done
 # shellcheck disable=SC2086
 wait $pids
-n1=$(refreshes)
+n1=$(mock_refreshes)
 cat "$out"/*.err >> "$VLOG"
 [ $((n1 - n0)) -eq 1 ]
 tap_ok $? "64 parallel token calls caused exactly one refresh ($((n1 - n0)))"
@@ -65,7 +61,7 @@ EOF
 tap_ok $? "the token is valid at the identity provider"
 
 # Fresh token: no refresh, no wait.
-n0=$(refreshes)
+n0=$(mock_refreshes)
 pids=''
 i=0
 while [ $i -lt 16 ]; do
@@ -75,15 +71,15 @@ while [ $i -lt 16 ]; do
 done
 # shellcheck disable=SC2086
 wait $pids
-[ "$(refreshes)" -eq "$n0" ]
+[ "$(mock_refreshes)" -eq "$n0" ]
 tap_ok $? "16 parallel calls with a fresh token: no refresh"
 
 # --- refresh_margin longer than the token lifetime --------------------------
 # Every token is "stale" at once; callers that waited for the lock still use
 # the token another caller just got instead of refreshing again.
-net_account big refresh_margin=4000
-net_seed_import big > /dev/null
-n0=$(refreshes)
+e2e_account big refresh_margin=4000
+e2e_import big > /dev/null
+n0=$(mock_refreshes)
 pids=''
 i=0
 while [ $i -lt 16 ]; do
@@ -93,13 +89,13 @@ while [ $i -lt 16 ]; do
 done
 # shellcheck disable=SC2086
 wait $pids
-n=$(( $(refreshes) - n0 ))
+n=$(( $(mock_refreshes) - n0 ))
 [ "$n" -ge 1 ] && [ "$n" -le 8 ]
 tap_ok $? "16 parallel calls, margin > lifetime: $n refreshes, not 16"
 mo refresh big && mo refresh big
-n1=$(refreshes)
+n1=$(mock_refreshes)
 mo refresh big
-[ $(( $(refreshes) - n1 )) -eq 1 ]
+[ $(( $(mock_refreshes) - n1 )) -eq 1 ]
 tap_ok $? "yet refresh run again by hand does refresh again"
 
 # --- SIGKILL at random moments ------------------------------------------
@@ -141,7 +137,7 @@ tap_ok $rc "after the killing the stored refresh token works"
 mo token work > /dev/null
 tap_ok $? "and token works"
 
-net_no_secrets_in "$VLOG"
+e2e_no_secrets "$VLOG"
 tap_ok $? "-v output holds none of the mock's secrets"
 
 tap_done

@@ -37,7 +37,7 @@ LANES=${CRASH_LANES:-2}
 CHECK_EVERY=${CRASH_CHECK_EVERY:-25}
 
 unset DISPLAY WAYLAND_DISPLAY
-net_setup
+e2e_setup --no-dovecot
 mock_ctl POST /mock/config '{"device_interval": 1}' > /dev/null
 W=$STAND_DIR/crash
 mkdir -p "$W"
@@ -46,13 +46,9 @@ py() {
 	STAND_SRC=$STAND_SRC python3 - "$@"
 }
 
-now_ms() {
-	date +%s%3N
-}
-
 # Random delays in seconds: N of them, uniform in [LO, HI] ms, one a line.
 delays() {
-	awk -v n="$1" -v lo="$2" -v hi="$3" -v seed="$(now_ms)" 'BEGIN {
+	awk -v n="$1" -v lo="$2" -v hi="$3" -v seed="$(ms)" 'BEGIN {
 		srand(seed % 1000000007)
 		for (i = 0; i < n; i++) printf "%.4f\n", (lo + rand() * (hi - lo)) / 1000
 	}'
@@ -114,13 +110,13 @@ run_rounds() {
 measure() {
 	_n=$1
 	shift
-	_t0=$(now_ms)
+	_t0=$(ms)
 	_i=0
 	while [ $_i -lt "$_n" ]; do
 		"$@" > /dev/null 2>> "$W/measure.err" || return 1
 		_i=$((_i + 1))
 	done
-	echo $(( ($(now_ms) - _t0) / _n ))
+	echo $(( ($(ms) - _t0) / _n ))
 }
 
 report() {	# report NAME WHAT
@@ -134,20 +130,20 @@ report() {	# report NAME WHAT
 }
 
 # --- refresh ------------------------------------------------------------------
-net_account work
-net_seed_import work > /dev/null
+e2e_account work
+e2e_import work > /dev/null
 t_refresh=$(measure 5 "$MAILOAUTH_HELPER" refresh work)
 tap_ok $? "an unkilled refresh works (${t_refresh} ms each)"
 delays "$REFRESH_ROUNDS" 0 $((t_refresh * 13 / 10 + 5)) > "$W/refresh.delays"
-t0=$(now_ms)
+t0=$(ms)
 run_rounds refresh work "$W/refresh.delays" "$MAILOAUTH_HELPER" refresh work
-t_phase=$(( ($(now_ms) - t0) / 1000 ))
+t_phase=$(( ($(ms) - t0) / 1000 ))
 report refresh "refresh killed at random (0-$((t_refresh * 13 / 10 + 5)) ms, ${t_phase} s)"
 
 # --- import -------------------------------------------------------------------
 # A new grant for every round, minted up front (one file each).
-net_account imp
-net_seed_import imp > /dev/null
+e2e_account imp
+e2e_import imp > /dev/null
 py "$W/rts" "$IMPORT_ROUNDS" <<'EOF'
 import os, sys
 sys.path.insert(0, os.environ["STAND_SRC"])
@@ -172,9 +168,9 @@ echo \$n > "$W/import.n"
 exec "$MAILOAUTH_HELPER" import imp --file "$W/rts/\$n"
 EOF
 chmod +x "$W/import-next"
-t0=$(now_ms)
+t0=$(ms)
 run_rounds import imp "$W/import.delays" "$W/import-next"
-t_phase=$(( ($(now_ms) - t0) / 1000 ))
+t_phase=$(( ($(ms) - t0) / 1000 ))
 report import "import killed at random (0-$((t_import * 13 / 10 + 5)) ms, ${t_phase} s)"
 
 # --- authorize --device ---------------------------------------------------------
@@ -201,14 +197,14 @@ EOF
 approver=$!
 lane=1
 while [ $lane -le "$LANES" ]; do
-	net_account "dev$lane"
-	net_seed_import "dev$lane" > /dev/null
+	e2e_account "dev$lane"
+	e2e_import "dev$lane" > /dev/null
 	lane=$((lane + 1))
 done
 t_device=$(measure 2 "$MAILOAUTH_HELPER" authorize dev1 --device)
 tap_ok $? "an unkilled device sign-in, approved at once, works (${t_device} ms each)"
 per_lane=$(( (DEVICE_ROUNDS + LANES - 1) / LANES ))
-t0=$(now_ms)
+t0=$(ms)
 pids=''
 lane=1
 while [ $lane -le "$LANES" ]; do
@@ -216,7 +212,7 @@ while [ $lane -le "$LANES" ]; do
 	{
 		delays $((per_lane / 4)) 0 $((t_device * 11 / 10))
 		delays $((per_lane - per_lane / 4)) $((t_device - 150)) $((t_device + 60))
-	} | awk -v s="$lane$(now_ms)" 'BEGIN { srand(s % 1000003) } { print rand() "\t" $0 }' |
+	} | awk -v s="$lane$(ms)" 'BEGIN { srand(s % 1000003) } { print rand() "\t" $0 }' |
 		sort -n | cut -f 2 > "$W/device$lane.delays"
 	(
 		W2=$W/lane$lane
@@ -231,7 +227,7 @@ while [ $lane -le "$LANES" ]; do
 done
 # shellcheck disable=SC2086
 wait $pids
-t_phase=$(( ($(now_ms) - t0) / 1000 ))
+t_phase=$(( ($(ms) - t0) / 1000 ))
 touch "$W/approver.stop"
 wait "$approver"
 # Sum the lanes.
@@ -259,6 +255,6 @@ sys.exit(0 if status == 200 and obj.get("active") else 1)
 EOF
 tap_ok $? "the access token it serves is valid at the identity provider"
 tap_diag "temporary files of killed writers not yet swept: $(leftovers) (removed after 60 s by the next save)"
-net_no_secrets_in "$VLOG" > /dev/null
+e2e_no_secrets "$VLOG" > /dev/null
 tap_ok $? "no secret of the mock in the verbose output of the final commands"
 tap_done

@@ -6,9 +6,9 @@
 . "${top_srcdir:-.}/tests/lib/tap.sh"
 . "${top_srcdir:-.}/tests/net/netstand.sh"
 
-net_setup
-net_account work
-net_seed_import work > /dev/null
+e2e_setup --no-dovecot
+e2e_account work
+e2e_import work > /dev/null
 f=$(store_of work)
 
 # Requests made by the last command, from its -v output.
@@ -19,7 +19,7 @@ attempts() {
 # Back to a clean mock (no faults left over), signed in again.
 fresh_mock() {
 	mock_ctl POST /mock/reset '{}' > /dev/null
-	net_seed_import work > /dev/null
+	e2e_import work > /dev/null
 }
 
 # --- 503 once, then success ------------------------------------------------
@@ -113,7 +113,7 @@ fresh_mock
 
 # --- connection refused: network error, retried, exit 75 ---------------------
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
-net_account dead "authority=https://127.0.0.1:$port"
+e2e_account dead "authority=https://127.0.0.1:$port"
 cp "$f" "$STATE/dead.json"
 chmod 600 "$STATE/dead.json"
 python3 - "$STATE/dead.json" <<'EOF'
@@ -130,7 +130,7 @@ tap_ok $? "connection refused: exit 75, store intact (rc=$rc)"
 tap_ok $? "connection refused is retried"
 
 # --- TLS: the mock's CA is needed, and ca_file adds to the system store ----
-net_account noca "ca_file=/dev/null"
+e2e_account noca "ca_file=/dev/null"
 cp "$f" "$STATE/noca.json"
 python3 - "$STATE/noca.json" <<'EOF'
 import json, sys
@@ -143,7 +143,7 @@ rc=$?
 [ $rc -eq 78 ] && grep -q "certificate" "$ERR"
 tap_ok $? "an untrusted server certificate: exit 78, names ca_file (rc=$rc)"
 
-net_no_secrets_in "$VLOG"
+e2e_no_secrets "$VLOG"
 tap_ok $? "-v output of every case holds none of the mock's secrets"
 
 tap_done

@@ -11,8 +11,8 @@
 . "${top_srcdir:-.}/tests/net/signin.sh"
 
 unset DISPLAY WAYLAND_DISPLAY
-net_setup
-net_account work
+e2e_setup --no-dovecot
+e2e_account work
 TOKEN_URL=$MOCK_URL/$STAND_TENANT/oauth2/v2.0/token
 
 # --- a full sign-in, with noise on the listener -----------------------------
@@ -80,7 +80,7 @@ tap_ok $? "points at mailoauth check to prove the mailbox works"
 
 # --- a confidential app sends its secret; DISPLAY picks the browser flow ----
 si_write_secret "$STAND_DIR/conf.secret" "$STAND_CONFIDENTIAL_SECRET"
-net_account conf client_id="$STAND_CONFIDENTIAL_CLIENT_ID" \
+e2e_account conf client_id="$STAND_CONFIDENTIAL_CLIENT_ID" \
 	client_secret_file="$STAND_DIR/conf.secret"
 DISPLAY=:0 si_start conf --no-open
 url=$(si_url) && si_browser "$url" > /dev/null
@@ -149,7 +149,7 @@ si_wait
 	grep -q 'login_hint = eve@contoso.example' "$SI_ERR"
 tap_ok $? "identity differs from user: warning says how to configure a shared mailbox"
 mock_ctl POST /mock/config '{"signin_user": null}' > /dev/null
-net_account shared user=shared@contoso.example login_hint=boss@contoso.example
+e2e_account shared user=shared@contoso.example login_hint=boss@contoso.example
 si_start shared --browser --no-open
 url=$(si_url)
 echo "$url" | grep -q 'login_hint=boss%40contoso.example'
@@ -162,7 +162,7 @@ tap_ok $? "a delegate named by login_hint: no warning"
 
 # --- the listener's port ----------------------------------------------------
 port=$(stand__py free-ports 1)
-net_account fixed redirect_port="$port"
+e2e_account fixed redirect_port="$port"
 si_start fixed --browser --no-open
 url=$(si_url)
 echo "$url" | grep -q "redirect_uri=http%3A%2F%2Flocalhost%3A$port%2F"
@@ -170,7 +170,7 @@ tap_ok $? "redirect_port is used"
 si_browser "$url" > /dev/null
 si_wait
 tap_ok $SI_RC "sign-in on a fixed port"
-net_account busy redirect_port="$MOCK_PORT"
+e2e_account busy redirect_port="$MOCK_PORT"
 si_start busy --browser --no-open
 si_wait
 [ "$SI_RC" -eq 74 ] && grep -q "cannot listen on 127.0.0.1:$MOCK_PORT" "$SI_ERR" &&
@@ -187,7 +187,7 @@ tap_ok $? "unknown account: exit 78"
 
 # --- secrets ----------------------------------------------------------------
 cat "$STAND_DIR"/si-*.out >> "$VLOG"
-net_no_secrets_in "$VLOG"
+e2e_no_secrets "$VLOG"
 tap_ok $? "no code, verifier, token or secret in any -v output"
 
 tap_done

@@ -10,12 +10,12 @@
 . "${top_srcdir:-.}/tests/net/signin.sh"
 
 unset DISPLAY WAYLAND_DISPLAY
-net_setup
+e2e_setup --no-dovecot
 si_write_secret "$STAND_DIR/app.secret" "$STAND_CONFIDENTIAL_SECRET"
 si_write_secret "$STAND_DIR/wrong.secret" "a1b2c3d4-0000-4000-8000-secret-id-oops"
-net_account app flow=client_credentials client_id="$STAND_CONFIDENTIAL_CLIENT_ID" \
+e2e_account app flow=client_credentials client_id="$STAND_CONFIDENTIAL_CLIENT_ID" \
 	client_secret_file="$STAND_DIR/app.secret" user=helpdesk@contoso.example
-net_account wrong flow=client_credentials client_id="$STAND_CONFIDENTIAL_CLIENT_ID" \
+e2e_account wrong flow=client_credentials client_id="$STAND_CONFIDENTIAL_CLIENT_ID" \
 	client_secret_file="$STAND_DIR/wrong.secret" user=helpdesk@contoso.example
 f=$(store_of app)
 
@@ -68,19 +68,19 @@ tap_ok $? "expired secret: exit 78, the stored token is untouched (rc=$SI_RC)"
 [ $? -eq 64 ] && grep -q 'client_credentials' "$ERR"
 tap_ok $? "--device on a client-credentials account: exit 64"
 cp "$CFG" "$STAND_DIR/config.good"
-net_account nosecret flow=client_credentials client_id="$STAND_CONFIDENTIAL_CLIENT_ID"
+e2e_account nosecret flow=client_credentials client_id="$STAND_CONFIDENTIAL_CLIENT_ID"
 "$MAILOAUTH_HELPER" authorize nosecret 2> "$ERR"
 [ $? -eq 78 ] && grep -q 'client_secret_file' "$ERR"
 tap_ok $? "no client secret configured: exit 78 naming client_secret_file"
 cp "$STAND_DIR/config.good" "$CFG"
-net_account common flow=client_credentials tenant=common \
+e2e_account common flow=client_credentials tenant=common \
 	client_id="$STAND_CONFIDENTIAL_CLIENT_ID" client_secret_file="$STAND_DIR/app.secret"
 "$MAILOAUTH_HELPER" authorize common 2> "$ERR"
 [ $? -eq 78 ] && grep -q 'tenant' "$ERR"
 tap_ok $? "tenant = common: exit 78 asking for the tenant's ID or domain"
 cp "$STAND_DIR/config.good" "$CFG"
 
-net_no_secrets_in "$VLOG"
+e2e_no_secrets "$VLOG"
 tap_ok $? "no client secret or token in any -v output"
 
 tap_done

@@ -10,8 +10,8 @@
 . "${top_srcdir:-.}/tests/net/signin.sh"
 
 unset DISPLAY WAYLAND_DISPLAY
-net_setup
-net_account work
+e2e_setup --no-dovecot
+e2e_account work
 mock_ctl POST /mock/config '{"device_interval": 1}' > /dev/null
 f=$(store_of work)
 
@@ -31,7 +31,7 @@ wait_polls() {
 # --- pending, then slow_down (+5 s), then success --------------------------
 t0=$(ms)
 si_start work --device
-code=$(si_pending_code)
+code=$(mock_device_code "$SI_PID")
 tap_ok $? "a device code is pending at the mock"
 # Driven by what the mock has seen, not by the clock (the machine may be
 # loaded): poll 1 is answered "pending", poll 2 "slow_down", poll 3 succeeds.
@@ -63,14 +63,14 @@ cp "$f" "$STAND_DIR/work.before"
 
 # --- the code expires, is declined, or is unknown ---------------------------
 si_start work --device
-code=$(si_pending_code) &&
+code=$(mock_device_code "$SI_PID") &&
 	mock_ctl POST /mock/device "{\"user_code\": \"$code\", \"action\": \"expire\"}" > /dev/null
 si_wait
 [ "$SI_RC" -eq 77 ] && grep -q "the code $code expired" "$SI_ERR"
 tap_ok $? "expired code: exit 77, says so (rc=$SI_RC)"
 
 si_start work --device
-code=$(si_pending_code) &&
+code=$(mock_device_code "$SI_PID") &&
 	mock_ctl POST /mock/device "{\"user_code\": \"$code\", \"action\": \"deny\"}" > /dev/null
 si_wait
 [ "$SI_RC" -eq 77 ] && grep -q 'the sign-in was declined' "$SI_ERR"
@@ -84,7 +84,7 @@ tap_ok $? "bad_verification_code ends the flow (rc=$SI_RC)"
 
 # --- Ctrl-C; no display means the device flow --------------------------------
 si_start work
-si_pending_code > /dev/null
+mock_device_code "$SI_PID" > /dev/null
 kill -INT "$SI_PID"
 si_wait
 [ "$SI_RC" -eq 1 ] && grep -q 'sign-in cancelled' "$SI_ERR" &&
@@ -96,7 +96,7 @@ tap_ok $? "after expired, declined, failed and cancelled sign-ins the stored tok
 # --- warnings: somebody else signed in, and not every scope was granted -----
 mock_ctl POST /mock/config '{"grant_scopes": "https://outlook.office.com/IMAP.AccessAsUser.All"}' > /dev/null
 si_start work --device
-code=$(si_pending_code) &&
+code=$(mock_device_code "$SI_PID") &&
 	mock_ctl POST /mock/device "{\"user_code\": \"$code\", \"user\": \"eve@contoso.example\"}" > /dev/null
 si_wait
 mock_ctl POST /mock/config '{"grant_scopes": null}' > /dev/null
@@ -120,7 +120,7 @@ if command -v script > /dev/null 2>&1 &&
 	script -qec "\"$MAILOAUTH_HELPER\" -v authorize work --device 2> \"$SI_ERR\"" /dev/null \
 		> "$SI_OUT" < /dev/null &
 	SI_PID=$!
-	code=$(si_pending_code) &&
+	code=$(mock_device_code "$SI_PID") &&
 		mock_ctl POST /mock/device "{\"user_code\": \"$code\"}" > /dev/null
 	si_wait
 	[ "$SI_RC" -eq 0 ] && grep -q "$(printf '\342\226\210')" "$SI_OUT"
@@ -131,7 +131,7 @@ else
 fi
 
 cat "$STAND_DIR"/si-*.out >> "$VLOG"
-net_no_secrets_in "$VLOG"
+e2e_no_secrets "$VLOG"
 tap_ok $? "no device code, token or secret in any -v output"
 
 tap_done

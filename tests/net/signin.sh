@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: MIT
 # shellcheck shell=sh
-# Shared set-up of the `mailoauth authorize` tests (issue 4), on top of
-# tests/net/netstand.sh (the mock identity platform and a config).  Source
+# What the `mailoauth authorize` tests add to tests/net/netstand.sh (and
+# tests/lib/e2e.sh, whose mock_device_code waits for a device code).  Source
 # after tests/lib/tap.sh and tests/net/netstand.sh.
 #
 #   si_start ACCOUNT [ARGS...]  run `mailoauth -v authorize ACCOUNT ARGS` in
@@ -11,8 +11,6 @@
 #   si_wait                     wait for it; $SI_RC is its exit status; its
 #                               stderr is appended to $VLOG
 #   si_browser ARGS...          tests/net/signin-browser.py --ca $STAND_CA ARGS
-#   si_pending_code             wait (5 s) for a pending device code at the
-#                               mock and print it
 #   si_write_secret FILE VALUE  a client secret file, mode 0600
 
 SI_N=0
@@ -49,23 +47,6 @@ si_wait() {
 
 si_browser() {
 	python3 "$top_srcdir/tests/net/signin-browser.py" --ca "$STAND_CA" "$@"
-}
-
-si_pending_code() {
-	_n=250
-	while [ "$_n" -gt 0 ]; do
-		_c=$(mock_ctl GET /mock/device | python3 -c '
-import json, sys
-d = json.load(sys.stdin)
-print(d[-1]["user_code"] if d else "")')
-		if [ -n "$_c" ]; then
-			echo "$_c"
-			return 0
-		fi
-		sleep 0.02
-		_n=$((_n - 1))
-	done
-	return 1
 }
 
 si_write_secret() {

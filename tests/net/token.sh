@@ -7,11 +7,11 @@
 . "${top_srcdir:-.}/tests/lib/tap.sh"
 . "${top_srcdir:-.}/tests/net/netstand.sh"
 
-net_setup
-net_account work
+e2e_setup --no-dovecot
+e2e_account work
 
 # --- import, then token -------------------------------------------------
-net_seed_import work
+e2e_import work
 tap_ok $? "import of a seeded refresh token succeeds"
 grep -q "imported, signed in as user@contoso.example" "$ERR"
 tap_ok $? "import names the signed-in identity"
@@ -19,7 +19,7 @@ f=$(store_of work)
 mode=$(stat -c %a "$f")
 [ "$mode" = 600 ] && [ "$(stat -c %a "$STATE")" = 700 ]
 tap_ok $? "store file 0600 in a 0700 directory ($mode)"
-rt0=$(cat "$STAND_DIR/seed.rt")
+rt0=$E2E_RT
 [ "$(store_get "$f" refresh_token)" != "$rt0" ] && [ -n "$(store_get "$f" refresh_token)" ]
 tap_ok $? "import stored the rotated refresh token, not the imported one"
 
@@ -71,7 +71,7 @@ cmp -s "$f" "$STAND_DIR/before.json"
 tap_ok $? "revoked grant: the store is byte-identical"
 # token with a stale access token goes to the IdP and fails the same way
 mock_ctl POST /mock/config '{"expires_in": 10}' > /dev/null
-net_seed_import work
+e2e_import work
 mo token work > "$STAND_DIR/out"
 rc=$?
 [ $rc -eq 0 ] && [ -s "$STAND_DIR/out" ]
@@ -83,7 +83,7 @@ rc=$?
 [ $rc -eq 77 ] && [ ! -s "$STAND_DIR/out" ] && cmp -s "$f" "$STAND_DIR/before.json"
 tap_ok $? "stale token + revoked grant: token exits 77, prints nothing, store intact (rc=$rc)"
 mock_ctl POST /mock/config '{"expires_in": 3599}' > /dev/null
-net_seed_import work > /dev/null
+e2e_import work > /dev/null
 
 # --- malformed and oversized replies -------------------------------------
 cp "$f" "$STAND_DIR/before.json"
@@ -129,7 +129,7 @@ tap_ok $? "a 0755 state directory is refused with the fix (rc=$rc)"
 chmod 0700 "$STATE"
 
 # --- nothing stored ------------------------------------------------------
-net_account fresh
+e2e_account fresh
 mo token fresh > /dev/null
 rc=$?
 [ $rc -eq 77 ] && grep -q "mailoauth authorize fresh" "$ERR"
@@ -139,7 +139,7 @@ rc=$?
 [ $rc -eq 78 ]
 tap_ok $? "an unknown account: exit 78 (rc=$rc)"
 
-net_no_secrets_in "$VLOG"
+e2e_no_secrets "$VLOG"
 tap_ok $? "-v output of every case holds none of the mock's secrets"
 
 tap_done

@@ -13,11 +13,11 @@
 tap_require "$IMTEST" "$POP3TEST" mbsync
 
 sasl_setup
-sasl_account work "$STAND_USER"
-sasl_account gone "$STAND_OTHER_USER"
-sasl_import work "$STAND_USER"
+e2e_account work
+e2e_account gone user="$STAND_OTHER_USER"
+e2e_import work "$STAND_USER" "$E2E_MAIL_SCOPES"
 tap_ok $? "a grant is imported for account work"
-sasl_import gone "$STAND_OTHER_USER"
+e2e_import gone "$STAND_OTHER_USER" "$E2E_MAIL_SCOPES"
 tap_ok $? "a grant is imported for account gone"
 F=$STATE/work.json
 OUT=$W/out
@@ -165,7 +165,7 @@ grep -qi 'wants more steps\|SASL reported failure' "$OUT"
 tap_ok $? "mbsync: no SASL step warnings"
 
 # PassCmd prints a token: the password is the token (no account for the user).
-stand_seed_token "$STAND_OTHER_USER" "$SCOPES_ALL" > "$W/other.token"
+stand_seed_token "$STAND_OTHER_USER" "$E2E_MAIL_SCOPES" > "$W/other.token"
 stand_seed_mail "$STAND_OTHER_USER" 2
 mkdir -p "$W/other"
 run env MAILOAUTH_CONFIG="$W/no-such-config" mbsync -c "$W/mbsyncrc" other
@@ -176,7 +176,7 @@ tap_check "mbsync with PassCmd printing the token (password as token) pulls 2 (r
 
 # --- a stale token: the helper refreshes it -----------------------------------
 old=$(store_get "$F" access_token)
-sasl_stale "$F"
+store_edit "$F" stale
 run "$IMTEST" -m XOAUTH2 -a "$STAND_USER" -w work -p "$DOVECOT_IMAP_PORT" \
 	127.0.0.1
 grep -q '^Authenticated\.' "$OUT"
@@ -186,7 +186,7 @@ new=$(store_get "$F" access_token)
 tap_ok $? "stale token: the store now holds a fresh one"
 
 # --- a token Dovecot refuses: error challenge acknowledged ---------------------
-sasl_bogus "$F" "EwRefusedByTheServer.0123456789"
+store_edit "$F" token "EwRefusedByTheServer.0123456789"
 run "$IMTEST" -m XOAUTH2 -a "$STAND_USER" -w work -p "$DOVECOT_IMAP_PORT" \
 	127.0.0.1
 grep -q '^S: + eyJ' "$OUT" && grep -q '^C: $' "$OUT" &&
@@ -214,7 +214,7 @@ tap_check "after mailoauth refresh the login works again"
 
 # --- a revoked grant: the helper's message reaches the user ------------------
 mock_ctl POST /mock/revoke "{\"user\": \"$STAND_OTHER_USER\", \"code\": 70008}" > /dev/null
-sasl_stale "$STATE/gone.json"
+store_edit "$STATE/gone.json" stale
 sed -e '/^PassCmd/d' "$W/mbsyncrc" > "$W/mbsyncrc.gone"
 run mbsync -c "$W/mbsyncrc.gone" other
 rc=$?

@@ -45,8 +45,8 @@ if ! runuser -u postfix -- test -x "$MAILOAUTH_HELPER" ||
 	runuser -u postfix -- test -x "$MAILOAUTH_HELPER" ||
 		tap_skip_all "user postfix cannot run $MAILOAUTH_HELPER"
 fi
-sasl_account work "$STAND_USER" "$PSTATE"
-sasl_import work "$STAND_USER" postfix
+e2e_account work state_dir="$PSTATE"
+e2e_import --as postfix work "$STAND_USER" "$E2E_MAIL_SCOPES"
 tap_ok $? "a grant is imported as user postfix"
 F=$PSTATE/work.json
 [ "$(stat -c %U "$F")" = postfix ]
@@ -129,8 +129,8 @@ pf_stop() {
 pf__gone() {
 	! kill -0 "$1" 2>/dev/null
 }
-# Stop Postfix before the stand (stand_cleanup_on_exit set the EXIT trap).
-trap 'pf__rc=$?; pf_stop; stand_stop; exit $pf__rc' EXIT
+# Stop Postfix before the stand.
+e2e_at_exit pf_stop
 
 status_lines() {
 	grep -c ' status=' "$PF/maillog" 2>/dev/null || true
@@ -177,7 +177,7 @@ pf_check "unchrooted, fresh token: relayed with XOAUTH2 under the default securi
 tap_ok $? "Dovecot submission logged an XOAUTH2 login over TLS"
 
 old=$(store_get "$F" access_token)
-sasl_stale "$F"
+store_edit "$F" stale
 pf_send "unchrooted stale"
 case $STATUS in *status=sent*) sink_has "unchrooted stale" ;; *) false ;; esac
 pf_check "unchrooted, stale token: the plugin runs the helper (as postfix) and relays"
@@ -185,7 +185,7 @@ new=$(store_get "$F" access_token)
 [ -n "$new" ] && [ "$new" != "$old" ] && [ "$(stat -c %U "$F")" = postfix ]
 tap_ok $? "the helper refreshed the store, which still belongs to postfix"
 
-sasl_bogus "$F" "EwRefusedByTheServer.0123456789"
+store_edit "$F" token "EwRefusedByTheServer.0123456789"
 pf_send "unchrooted refused"
 case $STATUS in *status=deferred*) true ;; *) false ;; esac &&
 	printf '%s\n' "$LOGPART" | grep -q 'SASL authentication failure: mailoauth: the server refused the XOAUTH2 token for user@contoso.example (account work): status 401'
@@ -204,7 +204,7 @@ pf_send "chrooted fresh"
 case $STATUS in *status=sent*) sink_has "chrooted fresh" ;; *) false ;; esac
 pf_check "chrooted: the token is read through the directory opened before the chroot"
 
-sasl_stale "$F"
+store_edit "$F" stale
 pf_send "chrooted stale"
 case $STATUS in *status=deferred*) true ;; *) false ;; esac &&
 	printf '%s\n' "$LOGPART" | grep -q 'mailoauth: the token for account work is stale and the helper .* cannot run here (chroot?): run `mailoauth refresh work` from a timer as user postfix'
@@ -223,7 +223,7 @@ pf_check "after mailoauth refresh from outside (as postfix) the deferred mail go
 pf_stop
 pf_start n
 mock_ctl POST /mock/revoke "{\"user\": \"$STAND_USER\", \"code\": 70008}" > /dev/null
-sasl_stale "$F"
+store_edit "$F" stale
 pf_send "revoked"
 case $STATUS in *status=deferred*) true ;; *) false ;; esac &&
 	printf '%s\n' "$LOGPART" | grep -q 'SASL authentication failure: mailoauth: account work: .*mailoauth authorize work'

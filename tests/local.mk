@@ -44,9 +44,11 @@ tests_unit_libtap_la_SOURCES = tests/unit/tap.c tests/unit/tap.h
 UNIT_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/unit
 UNIT_LDADD = tests/unit/libtap.la lib/libmocrypto.la lib/libmocore.la
 
-TESTS += tests/stand/selftest.sh
+# The stand's self-test; skip.sh: a test that cannot run here is a SKIP
+# (an ERROR only under CI=true).
+TESTS += tests/stand/selftest.sh tests/stand/skip.sh
 EXTRA_DIST += tests/lib/tap.sh tests/lib/e2e.sh tests/lib/store-edit.py \
-	tests/stand/selftest.sh \
+	tests/stand/selftest.sh tests/stand/skip.sh \
 	tests/mock-idp/README.md tests/mock-idp/mock_idp.py \
 	tests/mock-idp/idp_core.py tests/mock-idp/idp_errors.py \
 	tests/mock-idp/idp_rules.py \

@@ -1,21 +1,24 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 #
-# stand-selftest.sh — proves the test stand works (TAP output).
+# selftest.sh — proves the test stand works (TAP output).
 #
 # Starts the stand (mock identity platform + private Dovecot + SMTP sink),
 # checks the mock's OAuth behaviour over HTTPS with the test CA, then real
 # logins against Dovecot with Python's poplib/imaplib/smtplib, then stops
 # everything and checks that no process it started is left.
 #
-# Exit 0: all passed; 1: something failed; 77: prerequisites missing and CI
-# is not set (with CI=true a missing prerequisite is a failure).
+# Exit 0: all passed (or skipped: "1..0 # SKIP" when a prerequisite is
+# missing and CI is not set); 1: something failed (with CI=true a missing
+# prerequisite is a failure).  tests/stand/skip.sh checks the skip.
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
 STAND_SRC=$here
 # shellcheck source=tests/stand/stand.sh disable=SC1091
 . "$STAND_SRC/stand.sh"
+# shellcheck source=tests/lib/tap.sh disable=SC1091
+. "$here/../lib/tap.sh"
 
 PLAN=32
 
@@ -23,15 +26,7 @@ missing=''
 for c in python3 openssl dovecot; do
 	command -v "$c" > /dev/null 2>&1 || missing="$missing $c"
 done
-if [ -n "$missing" ]; then
-	if [ "${CI:-}" = true ]; then
-		echo "1..1"
-		echo "not ok 1 - prerequisites missing:$missing"
-		exit 1
-	fi
-	echo "1..0 # SKIP missing:$missing"
-	exit 77
-fi
+[ -z "$missing" ] || tap_skip_all "missing:$missing"
 
 echo "1..$PLAN"
 n=0

@@ -4,7 +4,7 @@
  *
  * It links only the network-free core (jansson, inih): `mailoauth token`
  * with a fresh token in the store is answered here without loading OpenSSL
- * or libcurl (DESIGN.md, "Start-up cost").  Every other command is carried
+ * or libcurl (doc/internals.md, start-up cost).  Every other command is carried
  * out by a back end in LIBEXECDIR, which this program exec()s with the same
  * arguments: mailoauth-net (talks to the identity provider) and
  * mailoauth-connect (talks to mail servers).

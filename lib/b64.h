@@ -9,7 +9,7 @@
 /*
  * Base64 (RFC 4648 §4, with padding) through OpenSSL.  Lives in the
  * libmocrypto convenience library, not in the core: the process that serves
- * a cached token must not load libcrypto (DESIGN.md, "Start-up cost").
+ * a cached token must not load libcrypto (doc/internals.md, start-up cost).
  */
 
 /* Appends the base64 of len bytes at data to out.  Returns MO_OK,

@@ -132,7 +132,8 @@ mo_conf_cloud(const struct mo_provider *p, const char *cloud,
 }
 
 /* Google: one scope for all three protocols; the refresh token comes with
- * access_type=offline rather than a scope; no device flow for mail scopes.  The templates are absolute: an account's
+ * access_type=offline rather than a scope; no device flow for mail scopes
+ * (doc/protocol.md, Google).  The templates are absolute: an account's
  * authority replaces their scheme://host part. */
 static const struct mo_provider builtin_google = {
 	.name = S("google"),

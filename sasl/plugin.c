@@ -26,7 +26,7 @@
 #include "secret.h"
 
 /*
- * Security flags and features -- chosen deliberately (issue 5); the same
+ * Security flags and features -- chosen deliberately; the same
  * reasoning is in doc/sasl-plugin.md.
  *
  * What libsasl does with them (lib/client.c, 2.1.28):

@@ -142,7 +142,8 @@ void mo_sasl_prompts_free(struct mo_sasl_ctx *ctx, const sasl_utils_t *utils);
 void mo_sasl_value_clear(const sasl_utils_t *utils, struct mo_sasl_value *v);
 
 /*
- * token.c: which access token to send (issue 5, "Token resolution"):
+ * token.c: which access token to send (doc/sasl-plugin.md, "Which token
+ * is sent"):
  *   (1) the account named by the password, else the account whose user is
  *       the authentication name (two such accounts: an error naming both):
  *       its token from the store when fresh, else what the helper prints;

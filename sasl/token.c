@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Which access token the plugin sends (issue 5, "Token resolution"):
+ * Which access token the plugin sends (doc/sasl-plugin.md, "Which token
+ * is sent"):
  *
  *   (1) the account named by the password, or else the account whose `user`
  *       is the authentication name (two such accounts is an error naming

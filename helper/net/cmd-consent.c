@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * `mailoauth consent-url ACCOUNT`: the tenant admin-consent URL (Microsoft
- * identity platform v2.0, protocol-facts §1.1):
+ * identity platform v2.0, doc/protocol.md, endpoints):
  *
  *   {authority}/{tenant}/v2.0/adminconsent?client_id=...&scope=...&redirect_uri=...
  *

@@ -26,7 +26,8 @@
 
 /* The permission part of a scope, lowercased: ".../IMAP.AccessAsUser.All"
  * and "IMAP.AccessAsUser.All" and "https%3A%2F%2F...%2Fimap.accessasuser.all"
- * all give "imap.accessasuser.all" (protocol-facts §2.2: compare loosely). */
+ * all give "imap.accessasuser.all" (doc/protocol.md, scopes: compare
+ * loosely). */
 static void
 scope_perm(const char *s, size_t n, char *out, size_t outlen)
 {

@@ -32,7 +32,7 @@ int mo_cmd_status(struct mo_net_ctx *ctx, int argc, char **argv);	/* cmd-status.
 int mo_cmd_logout(struct mo_net_ctx *ctx, int argc, char **argv);	/* cmd-status.c */
 int mo_cmd_import(struct mo_net_ctx *ctx, int argc, char **argv);	/* cmd-import.c */
 int mo_cmd_consent_url(struct mo_net_ctx *ctx, int argc, char **argv);	/* cmd-consent.c */
-/* `authorize` (issue 4): helper/net/signin-main.c. */
+/* `authorize`: helper/net/signin-main.c. */
 int mo_cmd_authorize(struct mo_net_ctx *ctx, int argc, char **argv);
 
 #endif

@@ -11,7 +11,7 @@
  * HTTPS requests to the identity provider, over one libcurl multi handle so
  * that many requests run at once and share kept-alive connections.
  *
- * Policy, the same for every request (DESIGN.md "Rules of the house"):
+ * Policy, the same for every request (doc/internals.md, secrets):
  *   - https:// only, no redirects, TLS verification always on.  ca_file is
  *     ADDED to the system trust store (libcurl's CAINFO alone would replace
  *     it): with OpenSSL, CAINFO = ca_file plus CAPATH = the hashed system CA

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Microsoft's error replies -> a message that says what to do, and an error
- * code (idperrors.h).  The reply shape (protocol-facts §3.1, RFC 6749 §5.2):
+ * code (idperrors.h).  The reply shape (doc/protocol.md, error replies;
+ * RFC 6749 §5.2):
  *
  *   { "error": "invalid_grant",
  *     "error_description": "AADSTS70008: ...\r\nTrace ID: ...\r\n...",

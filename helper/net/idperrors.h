@@ -7,7 +7,7 @@
 #include "oauth.h"
 
 /*
- * Microsoft's error JSON (protocol-facts §3) -> what went wrong, what to do,
+ * Microsoft's error JSON (doc/protocol.md) -> what went wrong, what to do,
  * and an error code.  Decisions follow the AADSTS number when one is known
  * (error_codes, else the "AADSTSnnnn:" prefix of error_description), else
  * the RFC 6749 `error`.  The message always ends with the trace and

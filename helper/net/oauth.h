@@ -26,7 +26,7 @@
 #define MO_FORM_MAX (64 * 1024)
 
 /* An error reply of the identity provider (RFC 6749 §5.2 plus Microsoft's
- * members, protocol-facts §3.1).  All strings malloc'd or NULL. */
+ * members, doc/protocol.md, error replies).  All strings malloc'd or NULL. */
 #define MO_OAUTH_MAX_CODES 8
 struct mo_oauth_error {
 	long http_status;

@@ -11,7 +11,7 @@
 #include "store.h"
 
 /*
- * Single-flight refresh (issue 3): for each account, under its store lock,
+ * Single-flight refresh: for each account, under its store lock,
  * re-read the store; when the access token is (now) fresh enough, or
  * another process refreshed it while we waited for the lock, use it,
  * else ask the token endpoint (refresh_token grant, or client_credentials

@@ -2,7 +2,7 @@
 /*
  * The browser sign-in: authorization code grant with PKCE S256 (RFC 6749
  * §4.1, RFC 7636) on a loopback redirect (RFC 8252 §7.3), as Entra ID
- * implements it (protocol-facts §1.3).
+ * implements it (doc/protocol.md, browser sign-in).
  */
 #include "autoconfig.h"
 

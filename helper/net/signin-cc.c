@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * `flow = client_credentials` (RFC 6749 §4.4; protocol-facts §1.7): the app
+ * `flow = client_credentials` (RFC 6749 §4.4; doc/protocol.md): the app
  * signs in as itself with its secret, for POP/IMAP/SMTP access to mailboxes
  * of one tenant.  There is no refresh token: `mailoauth token` asks for a
  * new access token whenever the stored one runs out.  `authorize` proves

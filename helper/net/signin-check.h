@@ -14,7 +14,7 @@
 
 /*
  * True when granted (the `scope` member of a token reply) includes want
- * (a scope from the configuration).  protocol-facts §2.2: Microsoft's
+ * (a scope from the configuration).  doc/protocol.md, scopes: Microsoft's
  * replies are inconsistent, so we compare case-insensitively, accept the
  * short form ("IMAP.AccessAsUser.All" for
  * "https://outlook.office.com/IMAP.AccessAsUser.All"), either Exchange host

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The device sign-in: OAuth 2.0 Device Authorization Grant (RFC 8628) as
- * Microsoft implements it (protocol-facts §1.6, §6.6).
+ * Microsoft implements it (doc/protocol.md, device code flow).
  */
 #include "autoconfig.h"
 

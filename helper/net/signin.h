@@ -12,7 +12,7 @@
 #include "oauth.h"
 
 /*
- * `mailoauth authorize ACCOUNT` (issue 4): the sign-in flows.
+ * `mailoauth authorize ACCOUNT`: the sign-in flows.
  *
  *   signin-main.c     the command: options, choice of flow, Ctrl-C, and the
  *                     common end of every flow (mo_signin_finish)

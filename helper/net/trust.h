@@ -6,8 +6,8 @@
 
 /*
  * TLS trust anchors for a request: the system's, PLUS the account's ca_file
- * (DESIGN.md: "ca_file adds a trust anchor").  libcurl's CAINFO alone would
- * replace the system bundle, so:
+ * (mailoauth.conf(5), ca_file: it adds a trust anchor).  libcurl's CAINFO
+ * alone would replace the system bundle, so:
  *   - with OpenSSL and a hashed system CA directory (Debian's
  *     /etc/ssl/certs): CAINFO = ca_file and CAPATH = that directory.
  *     OpenSSL looks in both and reads the directory lazily;

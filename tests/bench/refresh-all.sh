@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 # Benchmark (not run by make check): `mailoauth refresh --all` of N accounts
 # (default 1000) against the mock identity platform, beside N separate
-# `mailoauth refresh ACCOUNT` processes, same run.  Target (issue 3): --all
+# `mailoauth refresh ACCOUNT` processes, same run.  Target: --all
 # at least 5 x faster.
 #
 #   cd BUILD && top_srcdir=SRC top_builddir=. sh SRC/tests/bench/refresh-all.sh

@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# Benchmark (issue 5): a complete IMAP login through libmailoauth.so with a
+# Benchmark: a complete IMAP login through libmailoauth.so with a
 # fresh token from the store (`imtest -m XOAUTH2 -w ACCOUNT`) against the
 # same client passing the raw token as the password (`-w TOKEN`, no
 # mailoauth configuration), in the same run, interleaved, against the test

@@ -3,7 +3,7 @@
 # Benchmark (not run by make check): `mailoauth token ACCOUNT` with a fresh
 # token in the store, beside `cat` of the same store file, interleaved,
 # median wall time of RUNS runs each (default 500), and peak RSS.
-# Target (issue 3): token <= 1.5 x cat.
+# Target (doc/internals.md, start-up cost): token <= 1.5 x cat.
 #
 #   cd BUILD && top_srcdir=SRC top_builddir=. MAILOAUTH_LIBEXECDIR=BUILD/tests/libexec \
 #       sh SRC/tests/bench/token-fastpath.sh

@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# Load (issue 8): LOAD_SESSIONS (default 200) concurrent `mailoauth connect`
+# Load: LOAD_SESSIONS (default 200) concurrent `mailoauth connect`
 # sessions against the real Dovecot of the test stand, half POP3
 # (USER/PASS/STAT/QUIT), half IMAP (LOGIN/SELECT INBOX/LOGOUT), each a
 # scripted client on the plugin's stdin/stdout, all started at once while

@@ -162,7 +162,7 @@ class State:
 
     def app_for(self, client_id, tenant):
         """Look the app up and apply the audience x tenant-path matrix of
-        protocol-facts.md section 1.2."""
+        doc/protocol.md, "Tenants and the app's audience"."""
         app = self.apps.get(client_id)
         if app is None:
             raise aad(700016, client_id=client_id, tenant=tenant)

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: MIT
 """Microsoft identity platform error replies, as the mock sends them.
 
-Shape (protocol-facts.md section 3.1):
+Shape (doc/protocol.md, "Error replies"):
 
     HTTP/1.1 400 Bad Request
     { "error": "invalid_grant",

@@ -72,7 +72,8 @@ APP_DEFAULTS = {
 AUDIENCES = ("AzureADMyOrg", "AzureADMultipleOrgs",
              "AzureADandPersonalMicrosoftAccount", "PersonalMicrosoftAccount")
 
-# Characters of opaque access tokens (the brief's base64url-ish alphabet).
+# Characters of opaque access tokens (base64url-like, within RFC 6750 §2.1
+# b64token).
 TOKEN_ALPHABET = ("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
                   "0123456789-._~+/")
 B64URL_ALPHABET = ("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
@@ -170,7 +171,7 @@ def is_guid(s):
 
 
 def redirect_matches(registered, requested):
-    """Entra's redirect-URI rule (protocol-facts.md section 1.3): scheme,
+    """Entra's redirect-URI rule (doc/protocol.md, "Browser sign-in"): scheme,
     host, path (case-sensitive) and query must match exactly; the port is
     ignored for localhost/127.0.0.1; an empty path equals '/'; IPv6 loopback
     is refused."""

@@ -13,7 +13,7 @@ poll for DIR/port).  Requests are logged to DIR/mock.log without secrets
 Python 3 standard library only.  SIGTERM/SIGINT stop it.
 
 Microsoft endpoints ({tenant} = GUID, domain, common, organizations,
-consumers; shapes from shared/reference/protocol-facts.md sections 1-3):
+consumers; shapes from doc/protocol.md, section 1):
   GET  /{tenant}/oauth2/v2.0/authorize      signed-in user consents -> 302
   POST /{tenant}/oauth2/v2.0/token          authorization_code, refresh_token,
                                             device_code, client_credentials

@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# Single-flight refresh and crash safety (issue 3):
+# Single-flight refresh and crash safety (doc/internals.md, the token store):
 #  - 64 parallel `mailoauth token` on an expired token -> exactly one refresh
 #    at the identity provider and 64 identical valid tokens;
 #  - a refresh killed with SIGKILL at random moments, many rounds, never
@@ -129,7 +129,7 @@ tap_diag "temporary files left by killed writers: $leftovers"
 # A refresh killed after the identity provider answered but before the save
 # loses that reply: the stored (previous) refresh token must still be the
 # one to use.  Microsoft does not revoke a refresh token when it rotates it
-# (protocol-facts §1.5), which is the mock's default (old_rt_valid).
+# (doc/protocol.md, refresh tokens), which is the mock's default (old_rt_valid).
 mo refresh work
 rc=$?
 tap_ok $rc "after the killing the stored refresh token works"

@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# Crash consistency at scale (issue 8): every way mailoauth writes the
+# Crash consistency at scale: every way mailoauth writes the
 # token store, killed with SIGKILL at random moments, many times:
 #   - refresh:   `mailoauth refresh ACCOUNT` (rotates the refresh token);
 #   - import:    `mailoauth import ACCOUNT --file RT` with a new grant each
@@ -15,7 +15,7 @@
 # ("signed_in": true); every CRASH_CHECK_EVERY rounds, and at the end, an
 # unkilled `mailoauth refresh` must succeed: the identity provider still
 # accepts the stored refresh token.  (The mock keeps a rotated refresh
-# token valid, as Microsoft does: protocol-facts §1.5.)
+# token valid, as Microsoft does: doc/protocol.md, refresh tokens.)
 #
 # make check runs a short version: 40 refresh, 40 import and 8 sign-in
 # rounds (~20 s; tests/net/concurrency.sh has its own 60 refresh rounds).

@@ -1,8 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # Retries, backoff, Retry-After and timeouts of mailoauth-net against the
-# mock identity platform (issue 3).  The stored tokens must survive every
-# failure untouched.
+# mock identity platform (doc/protocol.md, error replies).  The stored
+# tokens must survive every failure untouched.
 . "${top_srcdir:-.}/tests/lib/tap.sh"
 . "${top_srcdir:-.}/tests/net/netstand.sh"
 

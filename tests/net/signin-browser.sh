@@ -5,7 +5,7 @@
 # loopback redirect (favicon noise, wrong or missing state, garbage), public
 # and confidential apps, error redirects, consent, timeout, identity
 # warnings, and the rule that a failed sign-in leaves the stored tokens
-# alone (issue 4).
+# alone.
 . "${top_srcdir:-.}/tests/lib/tap.sh"
 . "${top_srcdir:-.}/tests/net/netstand.sh"
 . "${top_srcdir:-.}/tests/net/signin.sh"

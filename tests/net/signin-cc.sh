@@ -4,7 +4,7 @@
 # identity platform: the app's credentials proven and the first app-only
 # token stored (no refresh token), the Exchange steps explained, a wrong
 # secret named AADSTS7000215 with its cure, and the configuration mistakes
-# refused (issue 4).
+# refused.
 . "${top_srcdir:-.}/tests/lib/tap.sh"
 . "${top_srcdir:-.}/tests/net/netstand.sh"
 . "${top_srcdir:-.}/tests/net/signin.sh"

@@ -4,7 +4,7 @@
 # platform polling every second: pending -> slow_down -> success, expired,
 # declined, a device code the server does not know, Ctrl-C, the default
 # flow without a display, the QR code on a terminal, and the identity and
-# missing-scope warnings (issue 4).
+# missing-scope warnings.
 . "${top_srcdir:-.}/tests/lib/tap.sh"
 . "${top_srcdir:-.}/tests/net/netstand.sh"
 . "${top_srcdir:-.}/tests/net/signin.sh"

@@ -3,7 +3,7 @@
 # mailoauth token / refresh / import against the mock identity platform:
 # import then token, rotation persisted, revoked grant, malformed and huge
 # replies, expires_in as a string, unsafe store permissions, and no secret
-# in any -v output (issue 3).
+# in any -v output.
 . "${top_srcdir:-.}/tests/lib/tap.sh"
 . "${top_srcdir:-.}/tests/net/netstand.sh"
 

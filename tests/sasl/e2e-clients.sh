@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# libmailoauth.so end to end (issue 5): real Cyrus SASL clients -- cyrus
+# libmailoauth.so end to end: real Cyrus SASL clients -- cyrus
 # pop3test and imtest, isync's mbsync -- log in to a real Dovecot whose
 # oauth2 passdb checks tokens at the mock identity platform.  POP3 two-step,
 # IMAP initial response, XOAUTH2 and OAUTHBEARER, an mbsync pull into a

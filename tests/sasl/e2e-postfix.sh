@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# libmailoauth.so in Postfix (issue 5): a private Postfix instance (own config
+# libmailoauth.so in Postfix: a private Postfix instance (own config
 # directory, queue, maillog; `postfix -c DIR start`, `sendmail -C DIR`)
 # relays through Dovecot's submission service, which checks the XOAUTH2
 # token at the mock identity platform -- under Postfix's default

@@ -93,7 +93,7 @@ disable_plaintext_auth = no
 
 auth_mechanisms = plain login xoauth2 oauthbearer
 auth_verbose = yes
-# No delay after a failed login, and no anvil penalty (local-test-facts.md).
+# No delay after a failed login, no anvil penalty (doc/protocol.md, Dovecot).
 auth_failure_delay = 0
 service anvil {
   $_chroot

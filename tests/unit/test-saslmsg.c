@@ -11,7 +11,7 @@
 #include "tap.h"
 
 /* Microsoft, "Authenticate an IMAP, POP or SMTP connection using OAuth",
- * SASL XOAUTH2 example (protocol-facts.md §4.2). */
+ * SASL XOAUTH2 example (doc/protocol.md, the XOAUTH2 string). */
 #define MS_USER "test@contoso.onmicrosoft.com"
 #define MS_TOKEN "EwBAAl3BAAUFFpUAo7J3Ve0bjLBWZWCclRC3EoAA"
 #define MS_B64 "dXNlcj10ZXN0QGNvbnRvc28ub25taWNyb3NvZnQuY29tAWF1dGg9QmVhcmVy" \

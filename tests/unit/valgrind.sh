@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# Valgrind memcheck over every C test program (issue 8): the unit tests
+# Valgrind memcheck over every C test program: the unit tests
 # (tests/unit/test-*), the connection plugin's (tests/connect/test-*), the
 # SASL plugin's through real libsasl and the out-of-memory test
 # (tests/sasl/test-*), and the fuzz corpora (tests/fuzz/regress-*).

@@ -4,7 +4,11 @@
 #  - no strcpy, strcat, sprintf, vsprintf, gets or atoi anywhere;
 #  - no stdio printing, exit() or abort() in the SASL plugin (it lives in
 #    someone else's process);
-#  - an SPDX line near the top of every source file.
+#  - an SPDX line near the top of every source file;
+#  - the tree explains itself: no file refers to an issue number or to a
+#    file outside the repository (facts go into doc/protocol.md with their
+#    public source), and every relative link of a Markdown file points at
+#    a file that exists.
 . "${top_srcdir:-.}/tests/lib/tap.sh"
 cd "${top_srcdir:-.}" || exit 1
 
@@ -35,5 +39,58 @@ done
 [ -z "$missing" ]
 tap_ok $? "every source file carries an SPDX line"
 [ -z "$missing" ] || tap_diag "missing SPDX:$missing"
+
+# The files of the tree: what git tracks, or (an unpacked tarball, make
+# distcheck) the files of the folders and top-level files we write.
+if git -C . rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+	tree=$(git -C . ls-files | sort)
+else
+	tree=$( (find lib helper sasl plugin tests doc contrib debian packaging tools .ci \
+		-type f ! -name '*.log' ! -name '*.trs' ! -name '*.o' ! -name '*.lo' \
+		! -path '*/.deps/*' ! -path '*/.libs/*' 2>/dev/null
+		ls README.md HACKING.md configure.ac Makefile.am 2>/dev/null) | sort)
+fi
+[ -n "$tree" ]
+tap_ok $? "found the files of the tree"
+
+# References a reader of the repository cannot follow: issue numbers of the
+# tracker ("issue 3", "issues 3 and 4", "(#12)"), and notes kept outside
+# the repository.  RFC sections ("RFC 7628 §3.1") and public issue threads
+# (owner/name#N, URLs) are fine.  This script names the patterns, so it is
+# not searched itself.
+self=tests/unit/style-check.sh
+refs_re='(^|[^A-Za-z0-9_/-])[Ii]ssues? #?[0-9]|\(#[0-9]+\)|protocol-facts|cyrus-sasl-facts|local-test-facts|DESIGN\.md|STYLE\.md|\.\./shared|shared/reference|(^|[^A-Za-z0-9_./-])reference/[a-z-]+\.md|/work/(shared|main|wt)([^A-Za-z0-9_]|$)'
+refs=$(for f in $tree; do
+	[ "$f" = "$self" ] && continue
+	[ -f "$f" ] || continue
+	grep -InE "$refs_re" "$f" /dev/null
+done)
+[ -z "$refs" ]
+tap_ok $? "no file refers to an issue number or to a file outside the repository"
+[ -z "$refs" ] || tap_diag "point at the repository's own doc (doc/protocol.md, doc/internals.md) or a public source instead:" "$refs"
+
+# Relative links of the Markdown files: inline [text](target) and reference
+# definitions [key]: target.  URLs (scheme:) and same-file anchors are not
+# checked here; a #fragment is dropped before the file is looked up.
+broken=""
+for f in $tree; do
+	case $f in *.md) ;; *) continue ;; esac
+	[ -f "$f" ] || continue
+	dir=$(dirname "$f")
+	targets=$( { grep -oE '\]\([^) ]+\)' "$f" | sed 's/^](//; s/)$//'
+		grep -oE '^ {0,3}\[[^]]+\]: *[^ ]+' "$f" | sed 's/^[^]]*\]: *//'; } 2>/dev/null)
+	for t in $targets; do
+		case $t in
+		'#'* | *:*) continue ;;
+		esac
+		path=${t%%#*}
+		[ -n "$path" ] || continue
+		[ -e "$dir/$path" ] || broken="$broken
+$f: $t"
+	done
+done
+[ -z "$broken" ]
+tap_ok $? "every relative link in a Markdown file points at a file that exists"
+[ -z "$broken" ] || tap_diag "broken links:$broken"
 
 tap_done

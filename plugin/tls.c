@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
@@ -102,6 +103,30 @@ mo_tls_add_ca(SSL_CTX *ctx, const char *ca_file, char **error_r)
 	return *error_r != NULL ? MO_ERR_CONFIG : MO_ERR_NOMEM;
 }
 
+/*
+ * The system's trust anchors, looked up when a chain needs them: the
+ * hashed certificate directory (OpenSSL's default, /usr/lib/ssl/certs ->
+ * /etc/ssl/certs on Debian; $SSL_CERT_DIR overrides it), whose files are
+ * named after the subject hash, so that verifying a chain reads the one or
+ * two certificates it needs instead of parsing the whole bundle for every
+ * session (as the helper does for libcurl, helper/net/trust.c).  Without a
+ * hashed directory (some minimal containers) OpenSSL's default paths,
+ * bundle included; without any system store ca_file may still do.
+ */
+static void
+system_trust(SSL_CTX *ctx)
+{
+	const char *dir = getenv(X509_get_default_cert_dir_env());
+	struct stat st;
+
+	if (dir == NULL || dir[0] == '\0')
+		dir = X509_get_default_cert_dir();
+	if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode) &&
+	    SSL_CTX_load_verify_dir(ctx, dir) == 1)
+		return;
+	(void)SSL_CTX_set_default_verify_paths(ctx);
+}
+
 int
 mo_tls_context(const char *ca_file, SSL_CTX **ctx_r, char **error_r)
 {
@@ -121,8 +146,7 @@ mo_tls_context(const char *ca_file, SSL_CTX **ctx_r, char **error_r)
 		goto out;
 	}
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
-	/* Without a system store (minimal containers) ca_file may still do. */
-	(void)SSL_CTX_set_default_verify_paths(ctx);
+	system_trust(ctx);
 	ERR_clear_error();
 	if (ca_file != NULL && (ret = mo_tls_add_ca(ctx, ca_file, error_r)) != MO_OK)
 		goto out;

@@ -325,6 +325,24 @@ mo_conn_readline(struct mo_conn *c, struct mo_buf *line, size_t max,
 }
 
 int
+mo_conn_peek(struct mo_conn *c, size_t n, const unsigned char **data_r,
+	     size_t *len_r, const char **error_r)
+{
+	long long deadline = mo_deadline(c->timeout_ms);
+	int rc;
+
+	if (n > sizeof(c->rbuf))
+		n = sizeof(c->rbuf);
+	while (c->rend - c->rstart < n &&
+	       memchr(c->rbuf + c->rstart, '\n', c->rend - c->rstart) == NULL)
+		if ((rc = conn_fill(c, deadline, error_r)) != MO_OK)
+			return rc;
+	*data_r = c->rbuf + c->rstart;
+	*len_r = c->rend - c->rstart;
+	return MO_OK;
+}
+
+int
 mo_conn_readn(struct mo_conn *c, struct mo_buf *out, size_t n,
 	      const char **error_r)
 {

@@ -64,6 +64,12 @@ int mo_tcp_connect(const char *host, unsigned int port, int timeout_ms,
 int mo_conn_readline(struct mo_conn *c, struct mo_buf *line, size_t max,
 		     bool *had_nul, const char **error_r);
 
+/* Waits until at least n bytes, or a whole line, are in the read-ahead
+ * buffer, and shows them (*data_r, *len_r) without consuming them: the
+ * next read returns them again.  Same results as mo_conn_readline(). */
+int mo_conn_peek(struct mo_conn *c, size_t n, const unsigned char **data_r,
+		 size_t *len_r, const char **error_r);
+
 /* Reads exactly n bytes and appends them to out (for IMAP literals).
  * Same results as mo_conn_readline(); out's bound applies. */
 int mo_conn_readn(struct mo_conn *c, struct mo_buf *out, size_t n,

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <openssl/ssl.h>
@@ -147,6 +148,34 @@ load_config(const struct args *a, struct mo_config **cfg, struct mo_fail *f)
 	return rc;
 }
 
+/* The protocol of the account's pop3 or imap key that names host:port
+ * (the forced account's, else any account's), -1 when none or both do. */
+static int
+proto_of_server(const struct mo_config *cfg, const struct mo_account *forced,
+		const char *host, unsigned int port)
+{
+	static const enum mo_proto protos[] = { MO_PROTO_POP3, MO_PROTO_IMAP };
+	size_t i, j, n = cfg != NULL ? cfg->n_accounts : 0;
+	int found = -1;
+
+	for (i = 0; i < n; i++) {
+		const struct mo_account *acct = &cfg->accounts[i];
+
+		if (forced != NULL && acct != forced)
+			continue;
+		for (j = 0; j < sizeof(protos) / sizeof(protos[0]); j++) {
+			const struct mo_server *sv = &acct->server[protos[j]];
+
+			if (sv->port != port || strcasecmp(sv->host, host) != 0)
+				continue;
+			if (found >= 0 && found != (int)protos[j])
+				return -1;
+			found = (int)protos[j];
+		}
+	}
+	return found;
+}
+
 static int
 run_connect(const struct args *a)
 {
@@ -169,16 +198,13 @@ run_connect(const struct args *a)
 			a->pos[0], a->pos[1]);
 		return MO_EXIT_USAGE;
 	}
-	proto = a->proto >= 0 ? a->proto : mo_proto_for_port((unsigned int)port);
-	if (proto != MO_PROTO_POP3 && proto != MO_PROTO_IMAP) {
-		fprintf(stderr, "mailoauth: %s; say --protocol pop3 or --protocol imap\n",
-			proto == MO_PROTO_SMTP ? "connect serves POP3 and IMAP clients, not SMTP"
-					       : "the port does not tell the protocol");
+	if (a->proto == MO_PROTO_SMTP) {
+		fprintf(stderr, "mailoauth: connect serves POP3 and IMAP clients, not SMTP; "
+			"say --protocol pop3 or --protocol imap\n");
 		return MO_EXIT_USAGE;
 	}
 	fr.target.host = a->pos[0];
 	fr.target.port = (unsigned int)port;
-	fr.target.proto = (enum mo_proto)proto;
 	fr.target.tls = a->tls != MO_TLS_DEFAULT ? a->tls : mo_tls_mode_for_port((unsigned int)port);
 	fr.target.tls_guessed = a->tls == MO_TLS_DEFAULT && !mo_tls_port_known((unsigned int)port);
 
@@ -204,9 +230,38 @@ run_connect(const struct args *a)
 					    a->account, cfg->path);
 		}
 	}
+	/* The protocol: --protocol, else the account's pop3/imap key that
+	 * names this host and port, else the port, else the greeting. */
+	proto = a->proto;
+	if (proto < 0)
+		proto = proto_of_server(cfg, fr.forced, fr.target.host, fr.target.port);
+	if (proto < 0)
+		proto = mo_proto_for_port(fr.target.port);
+	if (proto == MO_PROTO_SMTP) {
+		fprintf(stderr, "mailoauth: connect serves POP3 and IMAP clients, and %u is an "
+			"SMTP port; say --protocol pop3 or --protocol imap\n", fr.target.port);
+		code = MO_EXIT_USAGE;
+		goto out;
+	}
+	fr.target.proto = proto >= 0 ? (enum mo_proto)proto : MO_PROTO_COUNT;
 	if (fr.setup.err == MO_OK)
-		(void)mo_login_tls_context(cfg, fr.forced, fr.target.proto, fr.target.host,
-					   &fr.ctx, &fr.setup);
+		(void)mo_login_tls_context(cfg, fr.forced,
+					   proto >= 0 ? fr.target.proto : MO_PROTO_POP3,
+					   fr.target.host, &fr.ctx, &fr.setup);
+	if (proto < 0) {
+		/* Without a protocol there is no way to tell the client what
+		 * failed in its own terms: stderr and the exit status say it. */
+		if (fr.setup.err == MO_OK &&
+		    mo_upstream_probe(server, fr.ctx, &fr.target, &fr.setup) == MO_OK)
+			/* A guessed TLS that fell back to STARTTLS left its
+			 * failure here. */
+			memset(&fr.setup, 0, sizeof(fr.setup));
+		if (fr.setup.err != MO_OK) {
+			mo_fail_print(&fr.setup);
+			code = mo_exit_code(fr.setup.err);
+			goto out;
+		}
+	}
 	if (fr.target.proto == MO_PROTO_POP3)
 		code = mo_pop3_serve(&fr);
 	else

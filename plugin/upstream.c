@@ -33,7 +33,8 @@ mo_upstream_connect(struct mo_conn *c, SSL_CTX *ctx, struct mo_target *t,
 	int rc;
 
 	mo_log(1, "connecting to %s:%u (%s, %s%s)", t->host, t->port,
-	       mo_proto_name(t->proto), mo_tls_mode_name(t->tls),
+	       (unsigned int)t->proto < MO_PROTO_COUNT ? mo_proto_name(t->proto) :
+	       "protocol from the greeting", mo_tls_mode_name(t->tls),
 	       t->tls_guessed ? " guessed" : "");
 	if ((rc = tcp(c, t, f)) != MO_OK || t->tls != MO_TLS_IMPLICIT)
 		return rc;
@@ -142,13 +143,47 @@ mo_upstream_free(struct mo_upstream *up)
 		up->ops->free(up);
 }
 
+/*
+ * The greetings (RFC 1939 §4: "+OK"; RFC 9051 §7.1: "* OK", "* PREAUTH",
+ * "* BYE"); a POP3 server that refuses says "-ERR".
+ */
+int
+mo_upstream_probe(struct mo_conn *c, SSL_CTX *ctx, struct mo_target *t,
+		  struct mo_fail *f)
+{
+	const unsigned char *g;
+	const char *why = NULL;
+	size_t n;
+	int rc;
+
+	if ((rc = mo_upstream_connect(c, ctx, t, f)) != MO_OK)
+		return rc;
+	rc = mo_conn_peek(c, 4, &g, &n, &why);
+	if (rc != MO_OK)
+		return mo_upstream_io_fail(f, "mail", rc, why, "before its greeting");
+	if ((n >= 3 && memcmp(g, "+OK", 3) == 0) || (n >= 4 && memcmp(g, "-ERR", 4) == 0)) {
+		t->proto = MO_PROTO_POP3;
+	} else if (n >= 2 && memcmp(g, "* ", 2) == 0) {
+		t->proto = MO_PROTO_IMAP;
+	} else {
+		mo_fail_set(f, MO_ERR_PROTO, "the greeting of %s:%u is neither POP3's "
+			    "(+OK) nor IMAP's (* OK); say --protocol pop3 or --protocol imap",
+			    t->host, t->port);
+		return MO_ERR_PROTO;
+	}
+	mo_log(1, "%s:%u greets as a%s %s server", t->host, t->port,
+	       t->proto == MO_PROTO_IMAP ? "n" : "", mo_proto_label(t->proto));
+	return MO_OK;
+}
+
 int
 mo_upstream_open(struct mo_upstream *up, SSL_CTX *ctx, struct mo_fail *f)
 {
 	const struct mo_upstream_ops *ops = up->ops;
 	int rc;
 
-	if ((rc = mo_upstream_connect(up->c, ctx, up->t, f)) != MO_OK ||
+	/* Already connected when mo_upstream_probe() found the protocol. */
+	if ((up->c->rfd < 0 && (rc = mo_upstream_connect(up->c, ctx, up->t, f)) != MO_OK) ||
 	    (rc = ops->greet(up, f)) != MO_OK ||
 	    (rc = ops->capabilities(up, f)) != MO_OK)
 		return rc;

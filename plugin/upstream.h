@@ -184,8 +184,17 @@ const char *mo_proto_label(enum mo_proto p);
 void mo_upstream_init(struct mo_upstream *up, struct mo_conn *c, struct mo_target *t);
 void mo_upstream_free(struct mo_upstream *up);
 
-/* Connects (mo_upstream_connect()), greets, learns the capabilities, and
- * upgrades with the protocol's STARTTLS when t->tls says so. */
+/* For a port that does not tell the protocol: connects (TLS as
+ * mo_upstream_connect() does), waits for the greeting without taking it,
+ * and sets t->proto to POP3 or IMAP by what it starts with.  MO_ERR_PROTO
+ * (f says to give --protocol) when it is neither; connection failures as
+ * mo_upstream_connect().  c stays connected for mo_upstream_open(). */
+int mo_upstream_probe(struct mo_conn *c, SSL_CTX *ctx, struct mo_target *t,
+		      struct mo_fail *f);
+
+/* Connects (mo_upstream_connect(); not when c is connected already),
+ * greets, learns the capabilities, and upgrades with the protocol's
+ * STARTTLS when t->tls says so. */
 int mo_upstream_open(struct mo_upstream *up, SSL_CTX *ctx, struct mo_fail *f);
 
 /* Fills f for a server that does not offer STARTTLS (STLS) and returns

@@ -252,7 +252,7 @@ mo_imap_up_simple(struct mo_upstream *u, const char *cmd, mo_imap_untagged_fn *c
 	return MO_ERR_AUTH;
 }
 
-/* greeting = "*" SP (resp-cond-auth / resp-cond-bye) CRLF (RFC 9051 §7.1);
+/* RFC 9051 §9: greeting = "*" SP (resp-cond-auth / resp-cond-bye) CRLF;
  * its response code may carry the capabilities. */
 static int
 imap_greet(struct mo_upstream *u, struct mo_fail *f)
@@ -429,7 +429,7 @@ imap_reply_words(const char *s)
 	return s;
 }
 
-/* "* N EXISTS" (RFC 9051 §7.4.1) in the SELECT/EXAMINE reply. */
+/* The untagged "* N EXISTS" of the EXAMINE reply (RFC 9051 §6.3.3). */
 static int
 count_exists(void *arg, const char *line, size_t len)
 {

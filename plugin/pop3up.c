@@ -187,7 +187,8 @@ pop3_starttls(struct mo_upstream *u, struct mo_fail *f)
 		mo_oneline(said, sizeof(said), line.data, line.len);
 		mo_fail_set(f, MO_ERR_PROTO, "%s:%u refused STLS (%s), and mailoauth never "
 			    "sends a token without TLS; use the server's TLS port "
-			    "(995, --tls implicit)", u->t->host, u->t->port, said);
+			    "(%u, --tls implicit)", u->t->host, u->t->port, said,
+			    u->ops->port_implicit);
 		rc = MO_ERR_PROTO;
 	}
 out:

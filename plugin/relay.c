@@ -80,255 +80,343 @@ ssl_eof(SSL *ssl, int r)
 	return false;
 }
 
+/* Everything one relay holds. */
+struct relay {
+	struct pipe up, down;		/* client->server, server->client */
+	SSL *ssl;			/* the server's TLS, NULL: plain */
+	int cin, cout, sfd;
+	int fl_in, fl_out;		/* flags to restore, -1: untouched */
+	short sev, cinev, coutev;	/* what blocked each descriptor */
+	bool client_done;		/* the client stopped, all it sent is out */
+	bool client_gone;		/* the client can no longer be written to */
+	long long drain_deadline;	/* -1 until client_done */
+	int err;			/* the result of an end: MO_OK or MO_ERR_IO */
+	const char *why;		/* static, for *error_r */
+	struct mo_relay_stats *stats;
+};
+
+/* A step's verdict besides MO_OK (go on) and the errors: the
+ * conversation is over and r->err is the result. */
+#define RELAY_OVER 1
+
+/* Takes what the login phase read ahead: it goes first. */
+static void
+take_pending(struct mo_conn *c, struct pipe *p)
+{
+	const unsigned char *pend;
+	size_t n = mo_conn_pending(c, &pend);
+
+	memcpy(p->buf, pend, n);
+	p->end = n;
+	mo_conn_consume(c, n);
+	p->eof = c->eof;
+}
+
+/* MO_OK or MO_ERR_NOMEM; relay_finish() undoes it in either case. */
+static int
+relay_start(struct relay *r, struct mo_conn *client, struct mo_conn *server,
+	    struct mo_relay_stats *stats)
+{
+	memset(r, 0, sizeof(*r));
+	r->ssl = server->ssl;
+	r->cin = client->rfd;
+	r->cout = client->wfd;
+	r->sfd = server->rfd;
+	r->fl_in = r->fl_out = -1;
+	r->drain_deadline = -1;
+	r->err = MO_OK;
+	r->stats = stats;
+	if (stats != NULL)
+		stats->to_server = stats->to_client = 0;
+	r->up.buf = malloc(MO_RELAY_BUF);
+	r->down.buf = malloc(MO_RELAY_BUF);
+	if (r->up.buf == NULL || r->down.buf == NULL) {
+		r->why = "out of memory";
+		return MO_ERR_NOMEM;
+	}
+	if (r->ssl != NULL)
+		SSL_set_mode(r->ssl, SSL_MODE_ENABLE_PARTIAL_WRITE |
+				     SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+	take_pending(client, &r->up);
+	take_pending(server, &r->down);
+	r->fl_in = make_nonblocking(r->cin);
+	if (r->cout != r->cin)
+		r->fl_out = make_nonblocking(r->cout);
+	return MO_OK;
+}
+
+/* The server is finished: let the client see the end of the stream at
+ * once (shutdown reaches every copy of a socket descriptor). */
+static void
+relay_finish(struct relay *r)
+{
+	shutdown(r->cout, SHUT_WR);
+	if (r->fl_in >= 0)
+		(void)fcntl(r->cin, F_SETFL, r->fl_in);
+	if (r->fl_out >= 0)
+		(void)fcntl(r->cout, F_SETFL, r->fl_out);
+	if (r->up.buf != NULL)
+		mo_freezero(r->up.buf, MO_RELAY_BUF);
+	if (r->down.buf != NULL)
+		mo_freezero(r->down.buf, MO_RELAY_BUF);
+}
+
+/* client -> up.  True when something happened. */
+static bool
+read_client(struct relay *r)
+{
+	struct pipe *p = &r->up;
+	ssize_t n;
+
+	if (p->eof || space(p) == 0)
+		return false;
+	n = read(r->cin, p->buf + p->end, space(p));
+	if (n > 0) {
+		p->end += (size_t)n;
+		return true;
+	}
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+		r->cinev |= POLLIN;
+		return false;
+	}
+	if (n < 0 && errno == EINTR)
+		return true;
+	p->eof = true;		/* closed or failed: same end */
+	return true;
+}
+
+/* up -> server.  MO_OK (*progress set when bytes went) or MO_ERR_IO. */
+static int
+write_server(struct relay *r, bool *progress)
+{
+	struct pipe *p = &r->up;
+	size_t done = 0;
+	int ok;
+
+	if (p->end == p->start)
+		return MO_OK;
+	ERR_clear_error();
+	if (r->ssl != NULL) {
+		ok = SSL_write_ex(r->ssl, p->buf + p->start, p->end - p->start, &done);
+	} else {
+		ssize_t w = write(r->sfd, p->buf + p->start, p->end - p->start);
+
+		ok = w > 0;
+		done = w > 0 ? (size_t)w : 0;
+		if (w < 0 && errno != EAGAIN && errno != EINTR) {
+			r->why = "write to the server failed";
+			return MO_ERR_IO;
+		}
+		if (w < 0)
+			r->sev |= POLLOUT;
+	}
+	if (ok == 1) {
+		p->start += done;
+		if (r->stats != NULL)
+			r->stats->to_server += done;
+		compact(p);
+		*progress = true;
+	} else if (r->ssl != NULL) {
+		int e = SSL_get_error(r->ssl, ok);
+
+		if (e == SSL_ERROR_WANT_WRITE) {
+			r->sev |= POLLOUT;
+		} else if (e == SSL_ERROR_WANT_READ) {
+			r->sev |= POLLIN;
+		} else {
+			r->why = "TLS error while writing to the server";
+			return MO_ERR_IO;
+		}
+	}
+	return MO_OK;
+}
+
+/* The client is done sending and everything it sent is out.  Many servers
+ * drop pipelined commands when the input ends, so no close_notify yet: let
+ * the server answer as long as it keeps talking. */
+static void
+note_client_done(struct relay *r)
+{
+	if (r->up.eof && r->up.end == r->up.start && !r->client_done) {
+		r->client_done = true;
+		r->drain_deadline = mo_deadline(MO_RELAY_DRAIN_MS);
+	}
+}
+
+/* server -> down, also draining what OpenSSL holds; records are batched
+ * so that the client gets large writes.  A TLS error ends the server's
+ * side with r->err = MO_ERR_IO (what it sent before still goes out).
+ * True when something happened. */
+static bool
+read_server(struct relay *r)
+{
+	struct pipe *p = &r->down;
+	bool progress = false;
+
+	while (!p->eof && space(p) > 0) {
+		size_t got = 0;
+		int ok;
+
+		ERR_clear_error();
+		errno = 0;
+		if (r->ssl != NULL) {
+			ok = SSL_read_ex(r->ssl, p->buf + p->end, space(p), &got);
+		} else {
+			ssize_t n = read(r->sfd, p->buf + p->end, space(p));
+
+			ok = n > 0;
+			got = n > 0 ? (size_t)n : 0;
+			if (n == 0)
+				p->eof = true;
+			else if (n < 0 && (errno == EAGAIN || errno == EINTR))
+				r->sev |= POLLIN;
+			else if (n < 0)
+				p->eof = true;
+		}
+		if (ok == 1) {
+			p->end += got;
+			progress = true;
+			if (r->client_done)	/* still talking */
+				r->drain_deadline = mo_deadline(MO_RELAY_DRAIN_MS);
+			continue;
+		}
+		if (r->ssl != NULL) {
+			int e = SSL_get_error(r->ssl, ok);
+
+			if (e == SSL_ERROR_WANT_READ) {
+				r->sev |= POLLIN;
+			} else if (e == SSL_ERROR_WANT_WRITE) {
+				r->sev |= POLLOUT;
+			} else if (ssl_eof(r->ssl, ok)) {
+				p->eof = true;
+				progress = true;
+			} else {
+				r->why = "TLS error while reading from the server";
+				p->eof = true;
+				r->err = MO_ERR_IO;
+				progress = true;
+			}
+		} else if (p->eof) {
+			progress = true;
+		}
+		break;
+	}
+	return progress;
+}
+
+/* down -> client.  True when something happened. */
+static bool
+write_client(struct relay *r)
+{
+	struct pipe *p = &r->down;
+	ssize_t w;
+
+	if (p->end == p->start || r->client_gone)
+		return false;
+	w = write(r->cout, p->buf + p->start, p->end - p->start);
+	if (w > 0) {
+		p->start += (size_t)w;
+		if (r->stats != NULL)
+			r->stats->to_client += (unsigned long long)w;
+		compact(p);
+		return true;
+	}
+	if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+		r->coutev |= POLLOUT;
+		return false;
+	}
+	if (w < 0 && errno == EINTR)
+		return true;
+	r->client_gone = true;	/* EPIPE: nobody to tell */
+	return true;
+}
+
+/* Moves bytes both ways until nothing moves.  MO_OK: wait for the
+ * descriptors; RELAY_OVER: nothing more can reach the client, or the
+ * server closed and all it sent is delivered; MO_ERR_IO. */
+static int
+relay_pump(struct relay *r)
+{
+	bool progress;
+	int rc;
+
+	r->sev = r->cinev = r->coutev = 0;
+	do {
+		progress = read_client(r);
+		if ((rc = write_server(r, &progress)) != MO_OK)
+			return rc;
+		note_client_done(r);
+		if (read_server(r))
+			progress = true;
+		if (write_client(r))
+			progress = true;
+		if (r->client_gone || (r->down.eof && r->down.end == r->down.start))
+			return RELAY_OVER;
+	} while (progress);
+	return MO_OK;
+}
+
+/* Waits for whatever blocked the pump.  MO_OK: go on; RELAY_OVER: the
+ * client left and the server lingered past MO_RELAY_DRAIN_MS (a clean
+ * end); MO_ERR_IO (poll failed); MO_ERR_INTERNAL (nothing to wait for). */
+static int
+relay_wait(struct relay *r)
+{
+	struct pollfd pfd[3];
+	nfds_t np = 0;
+	int wait = -1;
+
+	if (r->sev != 0) {
+		pfd[np].fd = r->sfd;
+		pfd[np].events = r->sev;
+		np++;
+	}
+	if (r->cinev != 0) {
+		pfd[np].fd = r->cin;
+		pfd[np].events = r->cinev;
+		np++;
+	}
+	if (r->coutev != 0) {
+		pfd[np].fd = r->cout;
+		pfd[np].events = r->coutev;
+		np++;
+	}
+	if (np == 0) {
+		r->why = "relay stalled";
+		return MO_ERR_INTERNAL;
+	}
+	if (r->drain_deadline >= 0) {
+		long long left = r->drain_deadline - mo_now_ms();
+
+		if (left <= 0) {
+			r->err = MO_OK;
+			return RELAY_OVER;
+		}
+		wait = (int)left;
+	}
+	if (poll(pfd, np, wait) < 0 && errno != EINTR) {
+		r->why = "poll failed";
+		return MO_ERR_IO;
+	}
+	return MO_OK;
+}
+
 int
 mo_relay(struct mo_conn *client, struct mo_conn *server,
 	 struct mo_relay_stats *stats, const char **error_r)
 {
-	struct pipe up = { 0 }, down = { 0 };	/* client->server, server->client */
-	SSL *ssl = server->ssl;
-	const unsigned char *pend;
-	size_t n;
-	int cin = client->rfd, cout = client->wfd, sfd = server->rfd;
-	int fl_in = -1, fl_out = -1, ret = MO_ERR_NOMEM;
-	bool client_done = false, client_gone = false;
-	long long drain_deadline = -1;
+	struct relay r;
+	int rc;
 
-	*error_r = NULL;
-	if (stats != NULL)
-		stats->to_server = stats->to_client = 0;
-	up.buf = malloc(MO_RELAY_BUF);
-	down.buf = malloc(MO_RELAY_BUF);
-	if (up.buf == NULL || down.buf == NULL) {
-		*error_r = "out of memory";
-		goto out;
+	rc = relay_start(&r, client, server, stats);
+	while (rc == MO_OK) {
+		rc = relay_pump(&r);
+		if (rc == MO_OK)
+			rc = relay_wait(&r);
 	}
-	if (ssl != NULL)
-		SSL_set_mode(ssl, SSL_MODE_ENABLE_PARTIAL_WRITE |
-				  SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
-
-	/* What the login phase read ahead goes first. */
-	n = mo_conn_pending(client, &pend);
-	memcpy(up.buf, pend, n);
-	up.end = n;
-	mo_conn_consume(client, n);
-	n = mo_conn_pending(server, &pend);
-	memcpy(down.buf, pend, n);
-	down.end = n;
-	mo_conn_consume(server, n);
-	up.eof = client->eof;
-	down.eof = server->eof;
-
-	fl_in = make_nonblocking(cin);
-	if (cout != cin)
-		fl_out = make_nonblocking(cout);
-
-	for (;;) {
-		short sev = 0, cinev = 0, coutev = 0;
-		struct pollfd pfd[3];
-		nfds_t np = 0;
-		bool progress;
-		int wait, pr;
-
-		do {
-			progress = false;
-
-			/* client -> up */
-			if (!up.eof && space(&up) > 0) {
-				ssize_t r = read(cin, up.buf + up.end, space(&up));
-
-				if (r > 0) {
-					up.end += (size_t)r;
-					progress = true;
-				} else if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-					cinev |= POLLIN;
-				} else if (r < 0 && errno == EINTR) {
-					progress = true;
-				} else {
-					up.eof = true;	/* closed or failed: same end */
-					progress = true;
-				}
-			}
-			/* up -> server */
-			if (up.end > up.start) {
-				size_t done = 0;
-				int r;
-
-				ERR_clear_error();
-				if (ssl != NULL) {
-					r = SSL_write_ex(ssl, up.buf + up.start, up.end - up.start, &done);
-				} else {
-					ssize_t w = write(sfd, up.buf + up.start, up.end - up.start);
-
-					r = w > 0;
-					done = w > 0 ? (size_t)w : 0;
-					if (w < 0 && errno != EAGAIN && errno != EINTR) {
-						*error_r = "write to the server failed";
-						ret = MO_ERR_IO;
-						goto out;
-					}
-					if (w < 0)
-						sev |= POLLOUT;
-				}
-				if (r == 1) {
-					up.start += done;
-					if (stats != NULL)
-						stats->to_server += done;
-					compact(&up);
-					progress = true;
-				} else if (ssl != NULL) {
-					int e = SSL_get_error(ssl, r);
-
-					if (e == SSL_ERROR_WANT_WRITE)
-						sev |= POLLOUT;
-					else if (e == SSL_ERROR_WANT_READ)
-						sev |= POLLIN;
-					else {
-						*error_r = "TLS error while writing to the server";
-						ret = MO_ERR_IO;
-						goto out;
-					}
-				}
-			}
-			/* The client is done sending and everything it sent
-			 * is out.  Many servers drop pipelined commands when
-			 * the input ends, so no close_notify yet: let the
-			 * server answer as long as it keeps talking. */
-			if (up.eof && up.end == up.start && !client_done) {
-				client_done = true;
-				drain_deadline = mo_deadline(MO_RELAY_DRAIN_MS);
-			}
-			/* server -> down (also drains what OpenSSL holds);
-			 * batch records so that the client gets large writes */
-			while (!down.eof && space(&down) > 0) {
-				size_t got = 0;
-				int r;
-
-				ERR_clear_error();
-				errno = 0;
-				if (ssl != NULL) {
-					r = SSL_read_ex(ssl, down.buf + down.end, space(&down), &got);
-				} else {
-					ssize_t rr = read(sfd, down.buf + down.end, space(&down));
-
-					r = rr > 0;
-					got = rr > 0 ? (size_t)rr : 0;
-					if (rr == 0)
-						down.eof = true;
-					else if (rr < 0 && (errno == EAGAIN || errno == EINTR))
-						sev |= POLLIN;
-					else if (rr < 0)
-						down.eof = true;
-				}
-				if (r == 1) {
-					down.end += got;
-					progress = true;
-					if (client_done)	/* still talking */
-						drain_deadline = mo_deadline(MO_RELAY_DRAIN_MS);
-					continue;
-				} else if (ssl != NULL) {
-					int e = SSL_get_error(ssl, r);
-
-					if (e == SSL_ERROR_WANT_READ) {
-						sev |= POLLIN;
-					} else if (e == SSL_ERROR_WANT_WRITE) {
-						sev |= POLLOUT;
-					} else if (ssl_eof(ssl, r)) {
-						down.eof = true;
-						progress = true;
-					} else {
-						*error_r = "TLS error while reading from the server";
-						down.eof = true;
-						ret = MO_ERR_IO;
-						progress = true;
-					}
-				} else if (down.eof) {
-					progress = true;
-				}
-				break;
-			}
-			/* down -> client */
-			if (down.end > down.start && !client_gone) {
-				ssize_t w = write(cout, down.buf + down.start, down.end - down.start);
-
-				if (w > 0) {
-					down.start += (size_t)w;
-					if (stats != NULL)
-						stats->to_client += (unsigned long long)w;
-					compact(&down);
-					progress = true;
-				} else if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-					coutev |= POLLOUT;
-				} else if (w < 0 && errno == EINTR) {
-					progress = true;
-				} else {
-					client_gone = true;	/* EPIPE: nobody to tell */
-					progress = true;
-				}
-			}
-			if (client_gone) {
-				/* Nothing more can reach the client. */
-				if (ret == MO_ERR_NOMEM)
-					ret = MO_OK;
-				goto out;
-			}
-			if (down.eof && down.end == down.start) {
-				if (ret == MO_ERR_NOMEM)
-					ret = MO_OK;
-				goto out;
-			}
-		} while (progress);
-
-		/* Wait for whatever blocked us. */
-		if (sev != 0) {
-			pfd[np].fd = sfd;
-			pfd[np].events = sev;
-			np++;
-		}
-		if (cinev != 0) {
-			pfd[np].fd = cin;
-			pfd[np].events = cinev;
-			np++;
-		}
-		if (coutev != 0) {
-			pfd[np].fd = cout;
-			pfd[np].events = coutev;
-			np++;
-		}
-		if (np == 0) {
-			*error_r = "relay stalled";
-			ret = MO_ERR_INTERNAL;
-			goto out;
-		}
-		wait = -1;
-		if (drain_deadline >= 0) {
-			long long left = drain_deadline - mo_now_ms();
-
-			if (left <= 0) {
-				ret = MO_OK;	/* the client left; the server lingered */
-				goto out;
-			}
-			wait = (int)left;
-		}
-		pr = poll(pfd, np, wait);
-		if (pr < 0 && errno != EINTR) {
-			*error_r = "poll failed";
-			ret = MO_ERR_IO;
-			goto out;
-		}
-	}
-out:
-	/* The server is finished: let the client see the end of the stream
-	 * at once (shutdown reaches every copy of a socket descriptor). */
-	shutdown(cout, SHUT_WR);
-	if (fl_in >= 0)
-		(void)fcntl(cin, F_SETFL, fl_in);
-	if (fl_out >= 0)
-		(void)fcntl(cout, F_SETFL, fl_out);
-	if (up.buf != NULL)
-		mo_freezero(up.buf, MO_RELAY_BUF);
-	if (down.buf != NULL)
-		mo_freezero(down.buf, MO_RELAY_BUF);
-	return ret;
+	relay_finish(&r);
+	*error_r = r.why;
+	return rc == RELAY_OVER ? r.err : rc;
 }
 
 int

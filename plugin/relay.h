@@ -27,11 +27,19 @@ struct mo_relay_stats {
  * been quiet for MO_RELAY_DRAIN_MS (answers to the client's last commands
  * still reach it: a client may close its sending side right after QUIT),
  * when the client can no longer be written to, or on an error.  The
- * caller closes the server connection (TLS close_notify).  Client descriptors are switched to
- * non-blocking for the duration (never a terminal) and restored.
+ * caller closes the server connection (TLS close_notify).  Client
+ * descriptors are switched to non-blocking for the duration (never a
+ * terminal) and restored; at the end the descriptor toward the client is
+ * shut for writing, so that the client sees the end of the stream.
  *
- * Returns MO_OK (clean end), MO_ERR_IO (a read/write/TLS error; *error_r
- * static) or MO_ERR_NOMEM.  stats may be NULL.
+ * Returns MO_OK (a clean end: the server closed, the client can no longer
+ * be written to, or the server lingered past MO_RELAY_DRAIN_MS),
+ * MO_ERR_IO (writing to the server failed, a TLS error either way, or
+ * poll failed; what the server sent before a TLS error on its side is
+ * still delivered first), MO_ERR_NOMEM (the buffers), or MO_ERR_INTERNAL
+ * (nothing left to wait for: a bug).  *error_r (static) says why for an
+ * error; it may be set after MO_OK too.  stats (may be NULL) is zeroed
+ * first, then counts the bytes moved.
  */
 int mo_relay(struct mo_conn *client, struct mo_conn *server,
 	     struct mo_relay_stats *stats, const char **error_r);

@@ -27,6 +27,7 @@ lib_libmocore_la_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(INIH_CFLAGS)
 lib_libmocore_la_LIBADD = $(JANSSON_LIBS) $(INIH_LIBS)
 
 lib_libmocrypto_la_SOURCES = \
-	lib/b64.c lib/b64.h
-lib_libmocrypto_la_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS)
-lib_libmocrypto_la_LIBADD = $(CRYPTO_LIBS)
+	lib/b64.c lib/b64.h \
+	lib/storecrypt.c lib/storecrypt.h
+lib_libmocrypto_la_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS) $(JANSSON_CFLAGS)
+lib_libmocrypto_la_LIBADD = $(CRYPTO_LIBS) $(JANSSON_LIBS)

@@ -25,6 +25,12 @@
  *     "identity": "user@contoso.example", "tenant_id": "...",
  *     "object_id": "..." }
  * Every member but "version" is optional.  Times are 64-bit Unix seconds.
+ *
+ * Version 2 is the same object with the refresh token encrypted: no
+ * "refresh_token" member but "sealed", an opaque base64url string that only
+ * mailoauth-net opens (lib/storecrypt.h, mailoauth.conf(5) "STORE
+ * ENCRYPTION").  This loader does not decrypt: the access token stays
+ * readable for the fast path, which must not load OpenSSL.
  */
 struct mo_token {
 	char *refresh_token;
@@ -35,6 +41,8 @@ struct mo_token {
 	char *identity;		/* preferred_username of the signed-in user */
 	char *tenant_id;
 	char *object_id;
+	char *sealed;		/* version 2: the encrypted long-lived members
+				   (storecrypt.h); NULL in a plain store */
 	int64_t expires_at;	/* 0: unknown */
 	int64_t obtained_at;
 	int64_t refresh_obtained_at;

@@ -14,7 +14,8 @@
 #include "storefmt.h"
 #include "validate.h"
 
-#define STORE_VERSION 1
+#define STORE_VERSION 1		/* plain */
+#define STORE_VERSION_SEALED 2	/* the refresh token in "sealed" */
 
 enum member_kind {
 	MEMBER_TOKEN,	/* a bearer or refresh token: mo_valid_token() */
@@ -43,6 +44,8 @@ static const struct {
 	  "\"tenant_id\" is not a string without control characters" },
 	{ "object_id", offsetof(struct mo_token, object_id), MEMBER_TEXT,
 	  "\"object_id\" is not a string without control characters" },
+	{ "sealed", offsetof(struct mo_token, sealed), MEMBER_TOKEN,
+	  "\"sealed\" is not a token string" },
 };
 
 static const struct {
@@ -129,19 +132,21 @@ wipe_json_strings(json_t *obj)
 /*
  * The store file is a JSON text (RFC 8259) holding one object:
  *
- *   store   = "{" "\"version\"" ":" 1 *( "," member ) "}"
+ *   store   = "{" "\"version\"" ":" ( 1 / 2 ) *( "," member ) "}"
  *   member  = string-member / time-member / other
  *   string-member = ( "\"refresh_token\"" / "\"access_token\"" /
  *                     "\"token_type\"" / "\"scope\"" / "\"client_id\"" /
  *                     "\"identity\"" / "\"tenant_id\"" / "\"object_id\"" /
- *                     "\"account\"" ) ":" ( string / null )
+ *                     "\"account\"" / "\"sealed\"" ) ":" ( string / null )
  *   time-member   = ( "\"expires_at\"" / "\"obtained_at\"" /
  *                     "\"refresh_obtained_at\"" ) ":" ( int / null )
  *
  * Members may come in any order; a member given twice, a string holding a
  * control character (tokens: anything outside 0x21-0x7e), a negative or
  * fractional time, or any other type is refused.  Unknown members are
- * ignored (a later version may add some).  null means absent.
+ * ignored (a later version may add some).  null means absent.  Version 1
+ * has no "sealed"; version 2 has "sealed" and no "refresh_token" (the
+ * refresh token is inside "sealed", opened by lib/storecrypt.c).
  */
 int
 mo_store_parse(const char *text, size_t len, struct mo_token *t,
@@ -152,6 +157,7 @@ mo_store_parse(const char *text, size_t len, struct mo_token *t,
 	const char *err = NULL;
 	size_t i;
 	int ret = MO_ERR_PARSE;
+	bool sealed = false;
 
 	memset(t, 0, sizeof(*t));
 	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
@@ -170,12 +176,14 @@ mo_store_parse(const char *text, size_t len, struct mo_token *t,
 		err = "\"version\" is missing or not an integer";
 		goto out;
 	}
-	if (json_integer_value(v) != STORE_VERSION) {
-		err = json_integer_value(v) > STORE_VERSION ?
-			"written by a newer version of mailoauth (\"version\" > 1)" :
+	if (json_integer_value(v) != STORE_VERSION &&
+	    json_integer_value(v) != STORE_VERSION_SEALED) {
+		err = json_integer_value(v) > STORE_VERSION_SEALED ?
+			"written by a newer version of mailoauth (\"version\" > 2)" :
 			"unknown \"version\"";
 		goto out;
 	}
+	sealed = json_integer_value(v) == STORE_VERSION_SEALED;
 	v = json_object_get(root, "account");
 	if (v != NULL && !json_is_null(v) &&
 	    !(json_is_string(v) && member_ok(MEMBER_TEXT, json_string_value(v),
@@ -212,6 +220,14 @@ mo_store_parse(const char *text, size_t len, struct mo_token *t,
 			goto out;
 		}
 		*TIME_AT(t, time_members[i].off) = (int64_t)json_integer_value(v);
+	}
+	if (sealed && (t->sealed == NULL || t->refresh_token != NULL)) {
+		err = "a version 2 file needs \"sealed\" and no plain \"refresh_token\"";
+		goto out;
+	}
+	if (!sealed && t->sealed != NULL) {
+		err = "\"sealed\" in a version 1 file";
+		goto out;
 	}
 	ret = MO_OK;
 out:
@@ -252,10 +268,12 @@ mo_store_serialise(const char *account, const struct mo_token *t)
 
 	if (o == NULL)
 		return NULL;
-	bad |= json_object_set_new(o, "version", json_integer(STORE_VERSION));
+	bad |= json_object_set_new(o, "version", json_integer(t->sealed != NULL ?
+			STORE_VERSION_SEALED : STORE_VERSION));
 	bad |= set_string(o, "account", account);
 	bad |= set_string(o, "client_id", t->client_id);
 	bad |= set_string(o, "refresh_token", t->refresh_token);
+	bad |= set_string(o, "sealed", t->sealed);
 	bad |= set_time(o, "refresh_obtained_at", t->refresh_obtained_at);
 	bad |= set_string(o, "access_token", t->access_token);
 	bad |= set_string(o, "token_type", t->token_type);
@@ -290,6 +308,10 @@ mo_store_check(const struct mo_token *t, const char **error_r)
 			*error_r = time_members[i].bad;
 			return MO_ERR_INVAL;
 		}
+	}
+	if (t->sealed != NULL && t->refresh_token != NULL) {
+		*error_r = "a plain refresh token beside an encrypted one";
+		return MO_ERR_INVAL;
 	}
 	return MO_OK;
 }

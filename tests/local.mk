@@ -62,7 +62,8 @@ unit_tests = \
 	tests/unit/test-saslmsg \
 	tests/unit/test-challenge \
 	tests/unit/test-config \
-	tests/unit/test-store
+	tests/unit/test-store \
+	tests/unit/test-storecrypt
 check_PROGRAMS += $(unit_tests)
 TESTS += $(unit_tests)
 
@@ -81,6 +82,9 @@ tests_unit_test_config_LDADD = $(UNIT_LDADD)
 tests_unit_test_store_SOURCES = tests/unit/test-store.c
 tests_unit_test_store_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_test_store_LDADD = $(UNIT_LDADD)
+tests_unit_test_storecrypt_SOURCES = tests/unit/test-storecrypt.c
+tests_unit_test_storecrypt_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_test_storecrypt_LDADD = $(UNIT_LDADD)
 
 # The sources' style (banned functions, a silent SASL plugin, SPDX lines)
 # and the front end's command line.

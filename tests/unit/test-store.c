@@ -251,7 +251,7 @@ static const struct {
 	{ "not an object", "[1]", "not a JSON object" },
 	{ "no version", "{}", "\"version\"" },
 	{ "version as a string", "{\"version\": \"1\"}", "\"version\"" },
-	{ "newer version", "{\"version\": 2}", "newer version" },
+	{ "newer version", "{\"version\": 3}", "newer version" },
 	{ "version 0", "{\"version\": 0}", "unknown \"version\"" },
 	{ "duplicate member", "{\"version\": 1, \"scope\": \"a\", \"scope\": \"b\"}",
 	  "not valid JSON" },

@@ -25,6 +25,7 @@ helper_net_libmonet_la_SOURCES = \
 	helper/net/clientsecret.c \
 	helper/net/idperrors.c helper/net/idperrors.h \
 	helper/net/refresh.c helper/net/refresh.h \
+	helper/net/storekey.c helper/net/storekey.h \
 	helper/net/cmd-token.c \
 	helper/net/cmd-refresh.c \
 	helper/net/cmd-status.c \

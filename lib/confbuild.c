@@ -324,7 +324,7 @@ static int
 build_account(struct conf_build *b, struct mo_account *a)
 {
 	const struct conf_section *s = b->sec;
-	const struct conf_kv *kv;
+	const struct conf_kv *kv, *sf, *sc;
 	const char *verr = NULL;
 	size_t i;
 	long n;
@@ -401,6 +401,20 @@ build_account(struct conf_build *b, struct mo_account *a)
 		if (mo_valid_user(kv->value, &verr) != MO_OK)
 			return CONF_FAIL(b, kv->line, "client_secret_command: %s", verr);
 		if ((ret = dup_into(&a->client_secret_command, kv->value)) != MO_OK)
+			return ret;
+	}
+	sf = mo_conf_get(s, "store_key_file");
+	sc = mo_conf_get(s, "store_key_command");
+	if (sf != NULL && sc != NULL)
+		return CONF_FAIL(b, sf->line > sc->line ? sf->line : sc->line, "%s",
+			    "store_key_file and store_key_command are both set; "
+			    "keep one");
+	if (sf != NULL && (ret = get_path(b, sf, true, &a->store_key_file)) != MO_OK)
+		return ret;
+	if (sc != NULL) {
+		if (mo_valid_user(sc->value, &verr) != MO_OK)
+			return CONF_FAIL(b, sc->line, "store_key_command: %s", verr);
+		if ((ret = dup_into(&a->store_key_command, sc->value)) != MO_OK)
 			return ret;
 	}
 

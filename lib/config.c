@@ -179,6 +179,8 @@ account_free(struct mo_account *a)
 	free(a->client_id);
 	free(a->client_secret_file);
 	free(a->client_secret_command);
+	free(a->store_key_file);
+	free(a->store_key_command);
 	free(a->user);
 	free(a->login_hint);
 	free(a->scopes);

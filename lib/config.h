@@ -15,8 +15,8 @@
  *   [account NAME]      provider, tenant, client_id, client_secret_file,
  *                       client_secret_command, user, login_hint, scopes,
  *                       flow, authority, cloud, ca_file, refresh_margin,
- *                       state_dir,
- *                       redirect_port, pop3, imap, smtp
+ *                       state_dir, redirect_port, store_key_file,
+ *                       store_key_command, pop3, imap, smtp
  *   [provider NAME]     authorize_url, token_url, device_url, scope_pop,
  *                       scope_imap, scope_smtp, rotates_refresh_tokens,
  *                       device_flow
@@ -72,6 +72,8 @@ struct mo_account {
 	char *client_id;
 	char *client_secret_file;	/* NULL: none */
 	char *client_secret_command;	/* NULL: none */
+	char *store_key_file;		/* NULL: none (the refresh token is */
+	char *store_key_command;	/* stored plain unless one is set) */
 	char *user;			/* mailbox: XOAUTH2 user= */
 	char *login_hint;		/* who signs in; defaults to user */
 	char *scopes;			/* expanded, space separated, as sent to

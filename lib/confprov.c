@@ -167,7 +167,8 @@ static const char *const account_keys[] = {
 	"provider", "tenant", "client_id", "client_secret_file",
 	"client_secret_command", "user", "login_hint", "scopes", "flow",
 	"authority", "cloud", "ca_file", "refresh_margin", "state_dir",
-	"redirect_port", "pop3", "imap", "smtp",
+	"redirect_port", "store_key_file", "store_key_command", "pop3", "imap",
+	"smtp",
 };
 
 static const char *const provider_keys[] = {
@@ -196,7 +197,8 @@ mo_conf_keys(enum conf_kind kind)
 		return "provider, tenant, client_id, client_secret_file, "
 			"client_secret_command, user, login_hint, scopes, flow, "
 			"authority, cloud, ca_file, refresh_margin, state_dir, "
-			"redirect_port, pop3, imap, smtp";
+			"redirect_port, store_key_file, store_key_command, "
+			"pop3, imap, smtp";
 	return "authorize_url, token_url, device_url, consent_url, authority, "
 		"scope_pop, scope_imap, scope_smtp, app_scope, extra_scopes, "
 		"rotates_refresh_tokens, device_flow, pop3, imap, smtp";

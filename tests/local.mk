@@ -124,7 +124,7 @@ tests_unit_test_signin_callback_LDADD = $(NET_UNIT_LDADD)
 net_tests = tests/net/token.sh tests/net/retry.sh tests/net/concurrency.sh \
 	tests/net/commands.sh \
 	tests/net/signin-browser.sh tests/net/signin-device.sh tests/net/signin-cc.sh \
-	tests/net/cloud.sh
+	tests/net/cloud.sh tests/net/store-encryption.sh
 TESTS += $(net_tests)
 EXTRA_DIST += $(net_tests) tests/net/netstand.sh tests/net/signin.sh \
 	tests/net/signin-browser.py
@@ -132,10 +132,12 @@ EXTRA_DIST += $(net_tests) tests/net/netstand.sh tests/net/signin.sh \
 # Crash consistency: SIGKILL during refresh, import and device sign-in.
 # make check runs it short (40 + 40 + 8 rounds); `make check-crash` runs
 # 500 + 500 + 500 rounds (about 2 minutes).
-TESTS += tests/net/crash-consistency.sh
-EXTRA_DIST += tests/net/crash-consistency.sh
+# crash-consistency-sealed.sh: the same with the refresh tokens encrypted.
+TESTS += tests/net/crash-consistency.sh tests/net/crash-consistency-sealed.sh
+EXTRA_DIST += tests/net/crash-consistency.sh tests/net/crash-consistency-sealed.sh
 check-crash: all $(check_DATA)
 	$(AM_V_at)$(AM_TESTS_ENVIRONMENT) CRASH_FULL=1 $(SHELL) $(top_srcdir)/tests/net/crash-consistency.sh
+	$(AM_V_at)$(AM_TESTS_ENVIRONMENT) CRASH_FULL=1 $(SHELL) $(top_srcdir)/tests/net/crash-consistency-sealed.sh
 .PHONY: check-crash
 
 # ---- sasl: the SASL plugin (sasl/) -------------------------------------

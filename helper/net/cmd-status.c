@@ -5,7 +5,8 @@
  * status reads the store without locking (a rename is atomic) and never
  * talks to the network.  Exit status: 0 when every listed account is
  * signed in, 77 when one is not, 78 when a store file is unsafe (its mode or
- * owner), 65 when one is corrupt (mo_exit_code() of the load error).
+ * owner) or its encrypted refresh token does not open with the configured
+ * store key, 65 when one is corrupt (mo_exit_code() of the load error).
  */
 #include "autoconfig.h"
 
@@ -23,6 +24,7 @@
 #include "log.h"
 #include "secret.h"
 #include "store.h"
+#include "storekey.h"
 
 /* The permission part of a scope, lowercased: ".../IMAP.AccessAsUser.All"
  * and "IMAP.AccessAsUser.All" and "https%3A%2F%2F...%2Fimap.accessasuser.all"
@@ -104,9 +106,9 @@ status_one(const struct mo_account *a, json_t *arr)
 	char *error = NULL;
 	char age[64], when[64];
 	json_t *o, *missing;
-	char next[512];
-	int p, ret, code = MO_EXIT_OK;
-	bool signed_in, app_only = a->flow == MO_FLOW_CLIENT_CREDENTIALS;
+	char next[512], enc[256];
+	int p, ret, code = MO_EXIT_OK, key_code = MO_EXIT_OK;
+	bool signed_in, sealed, app_only = a->flow == MO_FLOW_CLIENT_CREDENTIALS;
 
 	ret = mo_store_load(a->state_dir, a->name, &t, &error);
 	if (ret != MO_OK && ret != MO_ERR_NOENT) {
@@ -114,7 +116,33 @@ status_one(const struct mo_account *a, json_t *arr)
 		code = mo_exit_code(ret);
 		goto out;
 	}
-	signed_in = ret == MO_OK && (t.refresh_token != NULL || app_only);
+	sealed = t.sealed != NULL;
+	signed_in = ret == MO_OK && (t.refresh_token != NULL || sealed || app_only);
+	if (sealed) {
+		/* Prove that the configured key opens it: status is where a
+		 * wrong key should show up, not the next refresh. */
+		mo_token_clear(&t);
+		free(error);
+		error = NULL;
+		ret = mo_net_store_load(a, &t, &error);
+		if (ret != MO_OK) {
+			mo_net_err("%s", error ? error : mo_strerror(ret));
+			key_code = mo_exit_code(ret);
+			mo_token_clear(&t);
+			(void)mo_store_load(a->state_dir, a->name, &t, NULL);
+			ret = MO_OK;
+		}
+		snprintf(enc, sizeof(enc), "yes (AES-256-GCM with the store key%s)",
+			 key_code == MO_EXIT_OK ? ", which opens it" :
+			 "; the configured key does NOT open it");
+	} else if (mo_net_store_key_configured(a) && t.refresh_token != NULL) {
+		snprintf(enc, sizeof(enc), "no (a store key is set: encrypted at the "
+			 "next save, e.g. mailoauth refresh %s)", a->name);
+	} else if (mo_net_store_key_configured(a)) {
+		snprintf(enc, sizeof(enc), "no refresh token to encrypt (store key set)");
+	} else {
+		snprintf(enc, sizeof(enc), "no (no store_key_file or store_key_command)");
+	}
 	missing = json_array();
 	for (p = 0; p < MO_PROTO_COUNT && ret == MO_OK && t.scope != NULL; p++) {
 		const char *want = mo_account_scope_for(a, (enum mo_proto)p);
@@ -143,12 +171,13 @@ status_one(const struct mo_account *a, json_t *arr)
 		if (t.scope)
 			json_object_set_new(o, "scope", json_string(t.scope));
 		json_object_set(o, "missing_scopes", missing);
+		json_object_set_new(o, "encrypted", json_boolean(sealed));
 		if (t.access_token) {
 			json_object_set_new(o, "access_token_expires_at", json_integer(t.expires_at));
 			json_object_set_new(o, "access_token_fresh",
 					    json_boolean(mo_token_fresh(&t, now, a->refresh_margin)));
 		}
-		if (t.refresh_token && t.refresh_obtained_at > 0)
+		if ((t.refresh_token || t.sealed) && t.refresh_obtained_at > 0)
 			json_object_set_new(o, "refresh_token_obtained_at",
 					    json_integer(t.refresh_obtained_at));
 		json_object_set_new(o, "next", json_string(next));
@@ -182,7 +211,7 @@ status_one(const struct mo_account *a, json_t *arr)
 			       t.expires_at > now ? "valid for" : "expired", age,
 			       t.expires_at > now ? "until " : "at ", when);
 		}
-		if (t.refresh_token) {
+		if (t.refresh_token || t.sealed) {
 			if (t.refresh_obtained_at > 0) {
 				say_age(age, sizeof(age), now - t.refresh_obtained_at);
 				printf("  refresh token:  obtained %s ago%s\n", age,
@@ -192,11 +221,14 @@ status_one(const struct mo_account *a, json_t *arr)
 				printf("  refresh token:  stored\n");
 			}
 		}
+		printf("  encrypted:      %s\n", enc);
 		printf("  next step:      %s\n", next);
 	}
 	json_decref(missing);
 	if (!signed_in)
 		code = MO_EXIT_NOPERM;
+	else if (key_code != MO_EXIT_OK)
+		code = key_code;
 out:
 	free(error);
 	mo_token_clear(&t);

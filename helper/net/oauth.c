@@ -20,6 +20,7 @@
 #include "log.h"
 #include "oauth.h"
 #include "secret.h"
+#include "storekey.h"
 #include "validate.h"
 
 #define TOKEN_MAX (64 * 1024)
@@ -128,6 +129,16 @@ mo_oauth_form_grant(struct mo_buf *form, const struct mo_account *a,
 	int ret;
 
 	*error_r = NULL;
+	/* With a store key, the new tokens can only be saved sealed: obtain
+	 * the key before asking, so that a missing or unusable key costs no
+	 * request (and no rotated refresh token that could not be stored). */
+	if (mo_net_store_key_configured(a)) {
+		const struct mo_store_key *k;
+
+		ret = mo_net_store_key(a, &k, error_r);
+		if (ret != MO_OK)
+			return ret;
+	}
 	ret = mo_form_add(form, "grant_type", grant_type);
 	if (ret == MO_OK)
 		ret = mo_form_add(form, "client_id", a->client_id);

@@ -20,6 +20,7 @@
 #include "refresh.h"
 #include "secret.h"
 #include "store.h"
+#include "storekey.h"
 
 static int64_t
 wall_now(void)
@@ -88,7 +89,7 @@ on_reply(void *arg, int result, struct mo_token_reply *reply,
 	}
 	/* The rotated refresh token is saved before anyone sees the new access
 	 * token: the old one may already be invalid at the provider. */
-	ret = mo_store_save(a->state_dir, a->name, &job->tok, &serr);
+	ret = mo_net_store_save(a, &job->tok, &serr);
 	if (ret != MO_OK) {
 		job_end(job, ret, mo_strdup_printf("account %s: cannot save the new tokens: %s",
 						   a->name, serr ? serr : mo_strerror(ret)));
@@ -132,7 +133,7 @@ mo_refresh_job_start(struct mo_http *h, struct mo_refresh_job *job, int lock_wai
 	}
 	/* Re-read under the lock: another process may have refreshed already. */
 	mo_token_clear(&job->tok);
-	ret = mo_store_load(a->state_dir, a->name, &job->tok, &error);
+	ret = mo_net_store_load(a, &job->tok, &error);
 	if (ret == MO_ERR_NOENT && !app_only) {
 		free(error);
 		job_end(job, MO_ERR_REAUTH,
@@ -231,7 +232,7 @@ mo_refresh_store_reply(const struct mo_account *a, struct mo_token_reply *reply,
 	/* Keep what the reply does not replace (a refresh token when the
 	 * reply has none, the identity ...) only when it belongs to the same
 	 * app; a sign-in otherwise starts from nothing. */
-	ret = mo_store_load(a->state_dir, a->name, &t, &err);
+	ret = mo_net_store_load(a, &t, &err);
 	free(err);
 	err = NULL;
 	if (ret != MO_OK || t.client_id == NULL || a->client_id == NULL ||
@@ -240,7 +241,7 @@ mo_refresh_store_reply(const struct mo_account *a, struct mo_token_reply *reply,
 	ret = mo_token_apply_reply(&t, a, reply, wall_now());
 	if (ret != MO_OK)
 		goto out;
-	ret = mo_store_save(a->state_dir, a->name, &t, error_r);
+	ret = mo_net_store_save(a, &t, error_r);
 	if (ret == MO_OK && tok != NULL) {
 		*tok = t;
 		memset(&t, 0, sizeof(t));

@@ -84,6 +84,10 @@ class State:
         with self.lock:
             return list(self.secrets)
 
+    def get_refresh_tokens(self):
+        with self.lock:
+            return list(self.refresh)
+
     # -- configuration ---------------------------------------------------
 
     def set_config(self, obj):

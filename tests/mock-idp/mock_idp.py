@@ -58,6 +58,7 @@ Test-control API (JSON in, JSON out; tests only):
                      approve|deny|expire, "user"}.  GET lists pending codes.
   GET  /mock/stats   counters and last_token_request.
   GET  /mock/secrets every secret ever issued or configured (JSON list).
+  GET  /mock/refresh_tokens  every refresh token ever issued (JSON list).
   POST /mock/reset   back to defaults (secrets list is kept).
 See README.md beside this file for the details and the default apps.
 """
@@ -630,6 +631,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.send_body(200, state.snapshot_stats())
         if what == "secrets":
             return self.send_body(200, state.get_secrets())
+        if what == "refresh_tokens":
+            return self.send_body(200, state.get_refresh_tokens())
         if what == "reset" and m == "POST":
             state.reset()
             return self.send_body(200, {"reset": True})

@@ -23,6 +23,10 @@
 # (about 1.1 s each) spread over 6 accounts (about 3 minutes in all).  Override with
 # CRASH_REFRESH_ROUNDS, CRASH_IMPORT_ROUNDS, CRASH_DEVICE_ROUNDS,
 # CRASH_LANES, CRASH_CHECK_EVERY (25).
+# With CRASH_STORE_KEY=1 (tests/net/crash-consistency-sealed.sh) every
+# account has a store_key_file: the same rounds on the encrypted store, and
+# at the end no refresh token of the mock in any file of the state
+# directory, the killed writers' temporary files included.
 . "${top_srcdir:-.}/tests/lib/tap.sh"
 . "${top_srcdir:-.}/tests/net/netstand.sh"
 
@@ -41,6 +45,14 @@ e2e_setup --no-dovecot
 mock_ctl POST /mock/config '{"device_interval": 1}' > /dev/null
 W=$STAND_DIR/crash
 mkdir -p "$W"
+KEYARG=
+if [ "${CRASH_STORE_KEY:-0}" = 1 ]; then
+	openssl rand -base64 32 > "$W/store.key" && chmod 600 "$W/store.key"
+	KEYARG=store_key_file=$W/store.key
+fi
+crash_account() {
+	e2e_account "$1" ${KEYARG:+"$KEYARG"}
+}
 
 py() {
 	STAND_SRC=$STAND_SRC python3 - "$@"
@@ -130,7 +142,7 @@ report() {	# report NAME WHAT
 }
 
 # --- refresh ------------------------------------------------------------------
-e2e_account work
+crash_account work
 e2e_import work > /dev/null
 t_refresh=$(measure 5 "$MAILOAUTH_HELPER" refresh work)
 tap_ok $? "an unkilled refresh works (${t_refresh} ms each)"
@@ -142,7 +154,7 @@ report refresh "refresh killed at random (0-$((t_refresh * 13 / 10 + 5)) ms, ${t
 
 # --- import -------------------------------------------------------------------
 # A new grant for every round, minted up front (one file each).
-e2e_account imp
+crash_account imp
 e2e_import imp > /dev/null
 py "$W/rts" "$IMPORT_ROUNDS" <<'EOF'
 import os, sys
@@ -197,7 +209,7 @@ EOF
 approver=$!
 lane=1
 while [ $lane -le "$LANES" ]; do
-	e2e_account "dev$lane"
+	crash_account "dev$lane"
 	e2e_import "dev$lane" > /dev/null
 	lane=$((lane + 1))
 done
@@ -257,4 +269,20 @@ tap_ok $? "the access token it serves is valid at the identity provider"
 tap_diag "temporary files of killed writers not yet swept: $(leftovers) (removed after 60 s by the next save)"
 e2e_no_secrets "$VLOG" > /dev/null
 tap_ok $? "no secret of the mock in the verbose output of the final commands"
+if [ -n "$KEYARG" ]; then
+	mock_ctl GET /mock/refresh_tokens > "$W/rts.json"
+	py "$W/rts.json" "$STATE" <<'EOF'
+import json, os, sys
+rts = [rt.encode() for rt in json.load(open(sys.argv[1]))]
+hits = files = sealed = 0
+for name in os.listdir(sys.argv[2]):
+    data = open(os.path.join(sys.argv[2], name), "rb").read()
+    files += 1
+    sealed += b'"sealed"' in data
+    hits += sum(rt in data for rt in rts)
+print("# %d refresh tokens, %d files (%d sealed), %d found" % (len(rts), files, sealed, hits))
+sys.exit(1 if hits or not rts or not sealed else 0)
+EOF
+	tap_ok $? "encrypted store: no refresh token of the mock in any file of the state directory"
+fi
 tap_done

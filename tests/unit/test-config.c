@@ -165,6 +165,11 @@ static const struct {
 	{ "both secret sources", MS_ACC "client_secret_command = pass show x\n"
 	  "client_secret_file = ~/secret\n", 7,
 	  "client_secret_file and client_secret_command are both set; keep one" },
+	{ "both store key sources", MS_ACC "store_key_command = cat /k\n"
+	  "store_key_file = /etc/k\n", 7,
+	  "store_key_file and store_key_command are both set; keep one" },
+	{ "relative store_key_file", MS_ACC "store_key_file = k.key\n", 6,
+	  "store_key_file = \"k.key\" is not an absolute path" },
 	{ "client_credentials with google", "[account g]\nprovider = google\n"
 	  "client_id = x\nuser = u@gmail.com\nflow = client_credentials\n", 5,
 	  "does not support flow = client_credentials" },

@@ -31,7 +31,8 @@ static const char *const proto_names[MO_PROTO_COUNT] = { "pop3", "imap", "smtp" 
 /* Finding and reading the file                                        */
 
 /* Reads path into a buffer of at most CONFIG_MAX + 1 bytes.  MO_ERR_NOENT
- * without a message when the file does not exist. */
+ * without a message when the file does not exist, MO_ERR_PERM when this
+ * process may not read it (the SASL plugin then stays out of the way). */
 static int
 read_file(const char *path, struct mo_buf *b, char **error_r)
 {
@@ -42,6 +43,11 @@ read_file(const char *path, struct mo_buf *b, char **error_r)
 	if (fd < 0) {
 		if (errno == ENOENT)
 			return MO_ERR_NOENT;
+		if (errno == EACCES || errno == EPERM)
+			return mo_errorf(error_r, MO_ERR_PERM, "%s: %s: the "
+					 "configuration must be readable by the "
+					 "user that runs mailoauth", path,
+					 strerror(errno));
 		return mo_errorf(error_r, MO_ERR_IO, "%s: %s", path,
 				 strerror(errno));
 	}

@@ -75,3 +75,27 @@ mo_valid_token(const char *token, size_t len, const char **error_r)
 		return fail(error_r, "the access token contains a space, a control character (NUL, 0x01, CR, LF) or a non-ASCII byte");
 	return MO_OK;
 }
+
+bool
+mo_token_shaped(const char *s, size_t len)
+{
+	size_t i = 0;
+
+	if (s == NULL || len < MO_TOKEN_SHAPE_MIN || len > MAX_TOKEN_LEN)
+		return false;
+	for (; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		      (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+		      c == '_' || c == '~' || c == '+' || c == '/'))
+			break;
+	}
+	if (i == 0)
+		return false;
+	for (; i < len; i++) {
+		if (s[i] != '=')
+			return false;
+	}
+	return true;
+}

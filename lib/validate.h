@@ -27,6 +27,15 @@ int mo_valid_host(const char *host, const char **error_r);
  * value grammar, and refuse NUL, 0x01, CR, LF and everything else. */
 int mo_valid_token(const char *token, size_t len, const char **error_r);
 
+/* True when s (len bytes) has the shape of an OAuth 2.0 access token as the
+ * identity platforms issue them: RFC 6750 §2.1's b64token (letters, digits,
+ * "-._~+/", then "=" padding only) and at least MO_TOKEN_SHAPE_MIN bytes.
+ * Entra ID's tokens (JWTs, or "EwB..." for personal accounts) are 1000 bytes
+ * and more, Google's about 200; a password that looks like this is rare and
+ * would still only go to the servers of the account whose user it names. */
+#define MO_TOKEN_SHAPE_MIN 32
+bool mo_token_shaped(const char *s, size_t len);
+
 /* True when all len bytes of s are printable ASCII other than space
  * (0x21-0x7e). */
 bool mo_is_printable_ascii(const char *s, size_t len);

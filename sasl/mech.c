@@ -209,6 +209,7 @@ step_start(struct mo_sasl_ctx *ctx, sasl_client_params_t *params,
 	const char *authid, *mailbox, *why = NULL;
 	char *token = NULL;
 	unsigned want = 0;
+	bool by_name = false, password_token = false;
 	int ret;
 
 	if ((ret = mo_sasl_creds_take_prompts(ctx, utils, prompt_need)) != SASL_OK ||
@@ -219,20 +220,27 @@ step_start(struct mo_sasl_ctx *ctx, sasl_client_params_t *params,
 		goto out;
 	}
 	ret = mo_sasl_find_account(ctx->glob, utils, ctx->password.s,
-				   ctx->authid.s, &acct);
+				   ctx->authid.s, &acct, &by_name);
 	if (ret != SASL_OK)
 		goto out;
 	if (acct == NULL && ctx->password.deferred && !ctx->password.asked) {
-		/* Only now do we know that the password is needed. */
+		/* Only now do we know that the password is needed: it may
+		 * name the account. */
 		ret = mo_sasl_creds_prompt(ctx, utils, prompt_need, MO_WANT_PASS);
+		goto out;
+	}
+	if (acct == NULL) {
+		/* Not a mailoauth login: the password is somebody's password,
+		 * never a token. */
+		ret = mo_sasl_no_account(ctx->glob, utils, ctx->mech,
+					 ctx->authid.s);
 		goto out;
 	}
 
 	/* Who signs in, and which mailbox: the authorization name when given
 	 * (a shared mailbox), else the authentication name, else the
 	 * account's user. */
-	authid = nonempty(&ctx->authid) ? ctx->authid.s :
-		 acct != NULL ? acct->user : NULL;
+	authid = nonempty(&ctx->authid) ? ctx->authid.s : acct->user;
 	mailbox = nonempty(&ctx->authzid) ? ctx->authzid.s : authid;
 	if (authid == NULL || authid[0] == '\0') {
 		mo_sasl_error(utils, 0, "no authentication name: the application "
@@ -249,26 +257,28 @@ step_start(struct mo_sasl_ctx *ctx, sasl_client_params_t *params,
 	if ((ret = canon(params, authid, mailbox, oparams)) != SASL_OK)
 		goto out;
 
-	ret = mo_sasl_token(ctx->glob, utils, acct, ctx->password.s,
-			    ctx->password.len, &token);
+	ret = mo_sasl_token(ctx->glob, utils, acct, by_name, ctx->password.s,
+			    ctx->password.len, &token, &password_token);
 	if (ret != SASL_OK)
 		goto out;
 	if ((ret = build(ctx, params, oparams->user, token)) != SASL_OK)
 		goto out;
 	ctx->acct = acct;
+	ctx->password_token = password_token;
 	ctx->state = MO_STATE_SENT;
 	/* If the server fails us without an error challenge (Office 365 just
 	 * says -ERR/NO/535), an application that shows sasl_errdetail() shows
 	 * this, not libsasl's "Unable to find a callback: 32775" left over
 	 * from canon_user. */
-	if (acct != NULL)
+	if (!password_token)
 		mo_sasl_error(utils, SASL_NOLOG, "the server did not accept the %s "
 			      "token of account %s for %s",
 			      mo_sasl_mech_name(ctx->mech), acct->name, oparams->user);
 	else
 		mo_sasl_error(utils, SASL_NOLOG, "the server did not accept the %s "
-			      "access token given as the password for %s",
-			      mo_sasl_mech_name(ctx->mech), oparams->user);
+			      "access token given as the password for %s "
+			      "(account %s)", mo_sasl_mech_name(ctx->mech),
+			      oparams->user, acct->name);
 	*clientout = ctx->out;
 	*clientoutlen = (unsigned)ctx->out_len;
 	ret = SASL_CONTINUE;

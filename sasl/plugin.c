@@ -4,15 +4,19 @@
  *
  * sasl_client_plug_init() is the only exported symbol.  It runs once per
  * sasl_client_init() in every program that uses Cyrus SASL as a client, so
- * it stays quiet and cheap: it reads the mailoauth configuration (if there
- * is one) and opens each account's state directory, and never fails because
- * of them -- a broken configuration is reported when a login needs it.
+ * it stays quiet and cheap, and it leaves no trace where mailoauth is not
+ * used: without a mailoauth configuration that this process can read it
+ * registers no mechanism at all, so every program chooses exactly the
+ * mechanism it chose before the plugin was installed.
  *
- * Why at init: Postfix loads SASL plugins as root before smtp(8) chroots
- * into its queue directory and drops to user postfix.  Inside the chroot
- * neither the configuration file nor the token store is reachable by path,
- * so we keep the parsed configuration and a directory descriptor per
- * account; token.c reads the token file with openat() relative to it.
+ * With a configuration it keeps the parsed configuration (a broken one is
+ * reported when a login needs it, never at load time) and notes which
+ * directory each account's state_dir is (device, inode, owner).  It keeps
+ * no descriptor: Postfix loads SASL plugins as root before smtp(8) chroots
+ * into its queue directory, and a directory descriptor kept from then on
+ * would lead out of the chroot (openat(fd, "../..")).  token.c finds the
+ * token store again at each login, inside the chroot by the tail of its
+ * path (doc/postfix.md puts it inside the queue directory).
  */
 #include <fcntl.h>
 #include <pwd.h>
@@ -26,54 +30,36 @@
 #include "secret.h"
 
 /*
- * Security flags and features -- chosen deliberately; the same
- * reasoning is in doc/sasl-plugin.md.
+ * Security flags and features; the reasoning is also in mailoauth-sasl(7).
  *
  * What libsasl does with them (lib/client.c, 2.1.28):
  *   - eligibility: a mechanism must claim every flag the application asks
  *     for; Postfix asks for NOPLAINTEXT|NOANONYMOUS by default
- *     (smtp_sasl_security_options = noplaintext, noanonymous, also inherited
- *     by smtp_sasl_tls_security_options), and NOPLAINTEXT is waived only
- *     with an external SSF > 1, which Postfix never sets;
+ *     (smtp_sasl_security_options = noplaintext, noanonymous, inherited by
+ *     smtp_sasl_tls_security_options), and NOPLAINTEXT is waived when the
+ *     application reports an external SSF > 1 (a TLS layer);
  *   - preference: plugins are sorted by NOANONYMOUS, then NOPLAINTEXT, then
  *     MUTUAL_AUTH, NOACTIVE, NODICTIONARY, FORWARD_SECRECY, channel binding,
- *     max_ssf; equal ones go by load order (readdir order: luck).
+ *     max_ssf; equal ones go by load order.
  *
- * We claim:
+ * We claim exactly what PLAIN claims:
  *   SASL_SEC_NOANONYMOUS      true: the token names a user.
- *   SASL_SEC_NOPLAINTEXT      Cyrus defines it as "not susceptible to simple
- *                             passive attack (e.g. PLAIN, LOGIN)", i.e. an
- *                             eavesdropper does not learn the user's
- *                             reusable password.  With a bearer token the
- *                             long-term secrets (password, refresh token,
- *                             client secret) never leave this host; what
- *                             crosses the wire is a short-lived token
- *                             (about an hour at Entra ID), limited to mail
- *                             scopes.  That is the same class as Cyrus's own
- *                             OTP plugin, which claims NOPLAINTEXT although
- *                             its response is sent in clear.  It is *not* a
- *                             claim that the token is safe to send without
- *                             TLS: a captured token is replayable until it
- *                             expires, which is why servers (Dovecot,
- *                             Exchange Online) only offer the mechanisms
- *                             over TLS; the documentation says to require
- *                             TLS (Postfix: smtp_tls_security_level =
- *                             encrypt).
- *   SASL_SEC_PASS_CREDENTIALS true and honest: the server receives a
- *                             credential it could use on our behalf until
- *                             it expires (PLAIN claims it for the same
- *                             reason).  No selection effect.
- * We do not claim NOACTIVE, MUTUAL_AUTH (nothing authenticates the server
- * but TLS), NODICTIONARY or FORWARD_SECRECY: they would be false.
- *
- * Consequences: the plugin is selectable under Postfix's defaults, and it
- * ranks above KDE's libkdexoauth2.so (NOANONYMOUS|PASS_CREDENTIALS) for the
- * name XOAUTH2 whatever the load order, because NOPLAINTEXT is compared
- * before load order.  It also ranks above PLAIN and LOGIN, so an
- * application that lets libsasl choose among several offered mechanisms
- * picks XOAUTH2/OAUTHBEARER when the server offers them; the documentation
- * tells how to restrict mechanisms per application (Postfix:
- * smtp_sasl_mechanism_filter, mbsync: AuthMechs).
+ *   SASL_SEC_PASS_CREDENTIALS true: the server receives a credential it
+ *                             could use on our behalf until it expires.
+ * and not SASL_SEC_NOPLAINTEXT ("not susceptible to simple passive
+ * attack"): whoever reads an XOAUTH2 or OAUTHBEARER message can replay the
+ * bearer token until it expires, which is why RFC 7628 §5 requires TLS
+ * and Dovecot classes both mechanisms as plaintext.  Consequences:
+ *   - an application that refuses plaintext mechanisms on a connection
+ *     without TLS (Postfix's default, e.g. with smtp_tls_security_level =
+ *     may after STARTTLS was stripped) never sends a token there;
+ *   - over TLS the application allows plaintext mechanisms as it does for
+ *     PLAIN (external SSF, or Postfix's smtp_sasl_tls_security_options =
+ *     noanonymous);
+ *   - XOAUTH2/OAUTHBEARER no longer outrank PLAIN and LOGIN, so offering
+ *     them does not take over a password login; where the plugin is
+ *     chosen for a login it cannot serve, the error names the filter.
+ * NOACTIVE, MUTUAL_AUTH, NODICTIONARY and FORWARD_SECRECY would be false.
  *
  * Features:
  *   SASL_FEAT_WANT_CLIENT_FIRST  both mechanisms are client-first: when the
@@ -91,7 +77,7 @@
  * account matches the authentication name.  max_ssf is 0: no security layer.
  */
 #define MO_SASL_SECURITY_FLAGS \
-	(SASL_SEC_NOANONYMOUS | SASL_SEC_NOPLAINTEXT | SASL_SEC_PASS_CREDENTIALS)
+	(SASL_SEC_NOANONYMOUS | SASL_SEC_PASS_CREDENTIALS)
 #define MO_SASL_FEATURES (SASL_FEAT_WANT_CLIENT_FIRST | SASL_FEAT_ALLOWS_PROXY)
 
 static const unsigned long required_prompts[] = {
@@ -113,14 +99,8 @@ mo_sasl_mech_name(enum mo_sasl_mech mech)
 static void
 glob_free(struct mo_sasl_glob *g, const sasl_utils_t *utils)
 {
-	size_t i;
-
 	if (g == NULL)
 		return;
-	for (i = 0; i < g->n_dirs; i++) {
-		if (g->dirs[i].fd >= 0)
-			close(g->dirs[i].fd);
-	}
 	if (g->dirs != NULL)
 		utils->free(g->dirs);
 	if (g->cfg != NULL)
@@ -144,10 +124,10 @@ owner_name(uid_t uid, char *buf, size_t n)
 		memcpy(buf, res->pw_name, strlen(res->pw_name) + 1);
 }
 
-/* Opens every account's state directory (see the top of this file).  A
- * directory that cannot be opened now is looked up by path later. */
+/* Notes which directory every account's state directory is (see the top of
+ * this file).  One that does not exist now is looked up by path later. */
 static int
-open_dirs(struct mo_sasl_glob *g, const sasl_utils_t *utils)
+record_dirs(struct mo_sasl_glob *g, const sasl_utils_t *utils)
 {
 	struct stat st;
 	size_t i, n = g->cfg->n_accounts;
@@ -162,22 +142,12 @@ open_dirs(struct mo_sasl_glob *g, const sasl_utils_t *utils)
 		struct mo_sasl_dir *d = &g->dirs[i];
 		const char *path = g->cfg->accounts[i].state_dir;
 
-		d->fd = -1;
-		d->dev = 0;
-		d->ino = 0;
+		memset(d, 0, sizeof(*d));
 		d->owner = (uid_t)-1;
-		d->owner_name[0] = '\0';
 		g->n_dirs = i + 1;
-		if (path == NULL)
+		if (path == NULL || stat(path, &st) != 0 || !S_ISDIR(st.st_mode))
 			continue;
-		d->fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (d->fd < 0)
-			continue;
-		if (fstat(d->fd, &st) != 0) {
-			close(d->fd);
-			d->fd = -1;
-			continue;
-		}
+		d->seen = true;
 		d->dev = st.st_dev;
 		d->ino = st.st_ino;
 		d->owner = st.st_uid;
@@ -186,19 +156,30 @@ open_dirs(struct mo_sasl_glob *g, const sasl_utils_t *utils)
 	return SASL_OK;
 }
 
+/* Reads the configuration.  *offer_r is false when there is none this
+ * process can read: then the plugin offers nothing. */
 static int
-load_config(struct mo_sasl_glob *g, const sasl_utils_t *utils)
+load_config(struct mo_sasl_glob *g, const sasl_utils_t *utils, bool *offer_r)
 {
 	char *error = NULL;
 	int ret;
 
+	*offer_r = true;
 	g->cfg_err = mo_config_load(NULL, &g->cfg, &error);
 	if (g->cfg_err == MO_OK) {
-		ret = open_dirs(g, utils);
+		ret = record_dirs(g, utils);
+	} else if (g->cfg_err == MO_ERR_NOENT || g->cfg_err == MO_ERR_PERM) {
+		/* Not a mailoauth user: no effect.  Said only to those who
+		 * ask for debug output (Postfix: smtp -v). */
+		g->cfg = NULL;
+		*offer_r = false;
+		utils->log(NULL, SASL_LOG_DEBUG, "mailoauth: %s: XOAUTH2 and "
+			   "OAUTHBEARER not offered", error != NULL ? error :
+			   "no configuration");
+		ret = SASL_OK;
 	} else {
 		/* Kept for the first login that needs it; not logged now (every
-		 * Cyrus SASL client on the host runs this).  MO_ERR_NOENT (no
-		 * file) is not an error: the password may be the token. */
+		 * Cyrus SASL client on the host runs this). */
 		g->cfg = NULL;
 		ret = SASL_OK;
 		if (error != NULL) {
@@ -221,6 +202,7 @@ sasl_client_plug_init(const sasl_utils_t *utils, int max_version,
 		      int *plugcount)
 {
 	struct mo_sasl_glob *g = NULL;
+	bool offer = true;
 	int ret, i;
 
 	if (max_version < SASL_CLIENT_PLUG_VERSION) {
@@ -235,8 +217,15 @@ sasl_client_plug_init(const sasl_utils_t *utils, int max_version,
 		goto out;
 	}
 	memset(g, 0, sizeof(*g));
-	if ((ret = load_config(g, utils)) != SASL_OK)
+	if ((ret = load_config(g, utils, &offer)) != SASL_OK)
 		goto out;
+	if (!offer) {
+		/* libsasl accepts a plugin with no mechanism, silently. */
+		*out_version = SASL_CLIENT_PLUG_VERSION;
+		*pluglist = NULL;
+		*plugcount = 0;
+		goto out;
+	}
 
 	for (i = 0; i < MO_SASL_NMECHS; i++) {
 		sasl_client_plug_t *p = &g->plugs[i];

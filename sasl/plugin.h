@@ -38,22 +38,25 @@ enum mo_sasl_mech {
 	MO_SASL_NMECHS
 };
 
-/* One account's state directory, opened by sasl_client_plug_init (as root,
- * before Postfix's smtp(8) chroots) so that the token file can be read with
- * openat() from inside the chroot. */
+/* What sasl_client_plug_init (as root, before Postfix's smtp(8) chroots)
+ * saw of one account's state directory.  No descriptor is kept: a process
+ * that chroots must not hold a directory outside its new root.  token.c
+ * opens the directory at each login, by its configured path or, inside a
+ * chroot, by a tail of that path, accepting a tail only when it is this
+ * very directory (device and inode). */
 struct mo_sasl_dir {
-	int fd;			/* -1: not opened (missing, not a directory) */
-	dev_t dev;		/* identity of what we opened: a host that */
-	ino_t ino;		/* closes and reuses the fd is detected */
+	bool seen;		/* it existed at init: dev/ino/owner valid */
+	dev_t dev;
+	ino_t ino;
 	uid_t owner;		/* who owns it: the user that must refresh */
 	char owner_name[64];	/* looked up at init ("" if unknown): the
 				   user database may be out of reach later */
 };
 
 struct mo_sasl_glob {
-	/* The configuration read at init: NULL when none was found (cfg_err
-	 * MO_ERR_NOENT) or it is broken (another code).  cfg_error is the
-	 * message, reported when a login needs it. */
+	/* The configuration read at init: NULL when it is broken (cfg_err;
+	 * without a readable configuration the plugin offers no mechanism at
+	 * all).  cfg_error is the message, reported when a login needs it. */
 	struct mo_config *cfg;
 	int cfg_err;
 	char *cfg_error;		/* utils->malloc'd, or NULL */
@@ -87,8 +90,8 @@ struct mo_sasl_ctx {
 	struct mo_sasl_value authid;	/* SASL_CB_AUTHNAME: who signs in */
 	struct mo_sasl_value authzid;	/* SASL_CB_USER: the mailbox, optional */
 	struct mo_sasl_value password;	/* SASL_CB_PASS: account name or token */
-	const struct mo_account *acct;	/* where the token came from; NULL:
-					   the password was the token */
+	const struct mo_account *acct;	/* the account of the login */
+	bool password_token;		/* the password was sent as the token */
 	char *out;			/* last client response (utils->malloc'd) */
 	size_t out_len;
 	char *failure;			/* the error reported for the challenge */
@@ -142,29 +145,38 @@ void mo_sasl_prompts_free(struct mo_sasl_ctx *ctx, const sasl_utils_t *utils);
 void mo_sasl_value_clear(const sasl_utils_t *utils, struct mo_sasl_value *v);
 
 /*
- * token.c: which access token to send (doc/sasl-plugin.md, "Which token
- * is sent"):
+ * token.c: which access token to send (see the top of token.c):
  *   (1) the account named by the password, else the account whose user is
- *       the authentication name (two such accounts: an error naming both):
- *       its token from the store when fresh, else what the helper prints;
- *   (2) otherwise the password itself is the access token.
+ *       the authentication name (two such accounts: an error naming both);
+ *   (2) no account: nothing is sent; the error says how to keep the login
+ *       away from these mechanisms.
  *
- * mo_sasl_find_account() does the first half of (1): *acct_r is NULL when
- * no account applies.  password may be NULL (not known yet).  Returns
- * SASL_OK or a SASL error after seterror.
+ * mo_sasl_find_account() finds the account: *acct_r is NULL when none
+ * applies, *by_name_r tells whether the password named it.  password may be
+ * NULL (not known yet).  Returns SASL_OK or a SASL error after seterror.
  */
 int mo_sasl_find_account(const struct mo_sasl_glob *g,
 			 const sasl_utils_t *utils, const char *password,
-			 const char *authid, const struct mo_account **acct_r);
+			 const char *authid, const struct mo_account **acct_r,
+			 bool *by_name_r);
+
+/* The error for a login no account applies to (after the password was
+ * asked for, if it could be); returns the SASL code. */
+int mo_sasl_no_account(const struct mo_sasl_glob *g, const sasl_utils_t *utils,
+		       enum mo_sasl_mech mech, const char *authid);
 
 /*
- * Resolves the token.  acct is what mo_sasl_find_account() found (NULL:
- * the password is the token).  On SASL_OK *token_r is a malloc'd string
- * (free it with mo_free_secret()).  Otherwise the error is set.
+ * Resolves the token of acct.  When the account was found by its user
+ * (by_name false) and the password is an access token (mo_token_shaped(),
+ * as `PassCmd "mailoauth token NAME"` gives it), that token is sent and
+ * *password_token_r set; otherwise the account's token (store, helper).
+ * On SASL_OK *token_r is a malloc'd string (free it with
+ * mo_free_secret()).  Otherwise the error is set.
  */
 int mo_sasl_token(const struct mo_sasl_glob *g, const sasl_utils_t *utils,
-		  const struct mo_account *acct, const char *password,
-		  size_t password_len, char **token_r);
+		  const struct mo_account *acct, bool by_name,
+		  const char *password, size_t password_len, char **token_r,
+		  bool *password_token_r);
 
 /* Reports a message through seterror with control characters replaced,
  * "mailoauth: " in front, and no more than ~1 KiB.  flags as for

@@ -1,23 +1,28 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Which access token the plugin sends (doc/sasl-plugin.md, "Which token
- * is sent"):
+ * Which access token the plugin sends:
  *
  *   (1) the account named by the password, or else the account whose `user`
  *       is the authentication name (two such accounts is an error naming
  *       both): its access token from the store when it is fresh; when it is
  *       stale or missing, whatever `mailoauth token ACCOUNT` prints
  *       (lib/tokenget.c runs it: absolute path, posix_spawn, no shell, fds
- *       closed, stdin /dev/null, bounded output, timeout);
- *   (2) otherwise the password itself is the access token (mbsync with
- *       PassCmd "mailoauth token work").
+ *       closed, stdin /dev/null, bounded output, timeout).  An account found
+ *       by its user whose password is an access token (mo_token_shaped():
+ *       mbsync with PassCmd "mailoauth token work") sends that token.
+ *   (2) no account: nothing is sent.  The password of a login that is not a
+ *       mailoauth account is somebody's password, never a token; the error
+ *       says how to keep such logins away from XOAUTH2 and OAUTHBEARER.
  *
- * The store is read through the directory descriptor opened at plugin init
- * when there is one: inside Postfix's chroot the state directory has no
- * path.  There the helper cannot run either; the message says so and what
- * to do instead.
+ * The store is opened at each login by the state directory's path.  Inside
+ * a chroot (Postfix's smtp(8)) that path does not exist; then the tails of
+ * the path are tried ("/var/spool/postfix/mailoauth" -> "/spool/postfix/
+ * mailoauth" -> "/postfix/mailoauth" -> "/mailoauth"), and a tail is used
+ * only when it is the directory plugin init saw (device and inode).  There
+ * the helper cannot run either; the message says so and what to do instead.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -67,26 +72,26 @@ mo_sasl_error(const sasl_utils_t *utils, unsigned flags, const char *fmt, ...)
 int
 mo_sasl_find_account(const struct mo_sasl_glob *g, const sasl_utils_t *utils,
 		     const char *password, const char *authid,
-		     const struct mo_account **acct_r)
+		     const struct mo_account **acct_r, bool *by_name_r)
 {
 	char *error = NULL;
 	int ret;
 
 	*acct_r = NULL;
+	*by_name_r = false;
 	if (g->cfg == NULL) {
-		if (g->cfg_err != MO_ERR_NOENT) {
-			/* The user meant to configure accounts; sending the
-			 * password as a token would only confuse. */
-			mo_sasl_error(utils, 0, "%s", g->cfg_error != NULL ?
-				      g->cfg_error : mo_strerror(g->cfg_err));
-			return g->cfg_err == MO_ERR_NOMEM ? SASL_NOMEM : SASL_FAIL;
-		}
-		return SASL_OK;	/* no configuration: (2) */
+		/* A broken configuration: the user meant to configure
+		 * accounts. */
+		mo_sasl_error(utils, 0, "%s", g->cfg_error != NULL ?
+			      g->cfg_error : mo_strerror(g->cfg_err));
+		return g->cfg_err == MO_ERR_NOMEM ? SASL_NOMEM : SASL_FAIL;
 	}
 	if (password != NULL && password[0] != '\0') {
 		*acct_r = mo_config_account(g->cfg, password);
-		if (*acct_r != NULL)
+		if (*acct_r != NULL) {
+			*by_name_r = true;
 			return SASL_OK;
+		}
 	}
 	if (authid == NULL || authid[0] == '\0')
 		return SASL_OK;
@@ -115,6 +120,24 @@ mo_sasl_find_account(const struct mo_sasl_glob *g, const sasl_utils_t *utils,
 	return ret;
 }
 
+int
+mo_sasl_no_account(const struct mo_sasl_glob *g, const sasl_utils_t *utils,
+		   enum mo_sasl_mech mech, const char *authid)
+{
+	mo_sasl_error(utils, 0,
+		      "%s was chosen for \"%s\", but that is not the user of any "
+		      "account in %s and the password is not an account name, so "
+		      "nothing was sent (a password is never sent as a token).  "
+		      "If this login is not meant for mailoauth, keep it off %s "
+		      "(Postfix: smtp_sasl_mechanism_filter = plain, login; "
+		      "mbsync: AuthMechs PLAIN LOGIN); otherwise give the account "
+		      "name as the password or set the account's user",
+		      mo_sasl_mech_name(mech),
+		      authid != NULL && authid[0] != '\0' ? authid : "(no name)",
+		      g->cfg->path, mo_sasl_mech_name(mech));
+	return SASL_BADAUTH;
+}
+
 /* What plugin init recorded about acct's state directory, or NULL. */
 static const struct mo_sasl_dir *
 account_dir(const struct mo_sasl_glob *g, const struct mo_account *acct)
@@ -127,18 +150,48 @@ account_dir(const struct mo_sasl_glob *g, const struct mo_account *acct)
 	return i < g->n_dirs ? &g->dirs[i] : NULL;
 }
 
-/* The state directory opened at init, when it is still the directory we
- * opened (a host may close descriptors it did not open). */
+static bool
+same_dir(int fd, const struct mo_sasl_dir *d)
+{
+	struct stat st;
+
+	return fstat(fd, &st) == 0 && S_ISDIR(st.st_mode) &&
+	       st.st_dev == d->dev && st.st_ino == d->ino;
+}
+
+/* Opens acct's state directory for this login (see the top of this file):
+ * a descriptor the caller closes, or -1 (then the path is used as it is,
+ * and the store says what is missing). */
 static int
 account_dirfd(const struct mo_sasl_glob *g, const struct mo_account *acct)
 {
 	const struct mo_sasl_dir *d = account_dir(g, acct);
-	struct stat st;
+	const char *path = acct->state_dir, *tail;
+	int fd;
 
-	if (d == NULL || d->fd < 0 || fstat(d->fd, &st) != 0 ||
-	    !S_ISDIR(st.st_mode) || st.st_dev != d->dev || st.st_ino != d->ino)
+	if (path == NULL || path[0] != '/')
 		return -1;
-	return d->fd;
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (d == NULL || !d->seen || (fd >= 0 && same_dir(fd, d)))
+		return fd;
+	/* Not the directory init saw, or gone: chrooted? */
+	for (tail = strchr(path + 1, '/'); tail != NULL;
+	     tail = strchr(tail + 1, '/')) {
+		int tfd;
+
+		if (tail[1] == '\0')
+			break;
+		tfd = open(tail, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (tfd < 0)
+			continue;
+		if (same_dir(tfd, d)) {
+			if (fd >= 0)
+				close(fd);
+			return tfd;
+		}
+		close(tfd);
+	}
+	return fd;
 }
 
 /* "user postfix (uid 107)" for the message about refreshing from a timer.
@@ -146,62 +199,27 @@ account_dirfd(const struct mo_sasl_glob *g, const struct mo_account *acct)
  * of the state directory's owner, looked up at init, tells it. */
 static void
 describe_euid(const struct mo_sasl_glob *g, const struct mo_account *acct,
-	      char *buf, size_t n)
+	      char *buf, size_t n, char *name, size_t name_n)
 {
 	struct passwd pw, *res = NULL;
 	char tmp[1024];
 	uid_t uid = geteuid();
 	const struct mo_sasl_dir *d = account_dir(g, acct);
+	const char *found = NULL;
 
 	if (getpwuid_r(uid, &pw, tmp, sizeof(tmp), &res) == 0 && res != NULL &&
 	    res->pw_name != NULL && res->pw_name[0] != '\0')
-		snprintf(buf, n, "user %s (uid %lu)", res->pw_name, (unsigned long)uid);
-	else if (d != NULL && d->owner == uid && d->owner_name[0] != '\0')
-		snprintf(buf, n, "user %s (uid %lu)", d->owner_name, (unsigned long)uid);
+		found = res->pw_name;
+	else if (d != NULL && d->seen && d->owner == uid && d->owner_name[0] != '\0')
+		found = d->owner_name;
+	if (found != NULL)
+		snprintf(buf, n, "user %s (uid %lu)", found, (unsigned long)uid);
 	else
 		snprintf(buf, n, "uid %lu", (unsigned long)uid);
-}
-
-static int
-password_token(const struct mo_sasl_glob *g, const sasl_utils_t *utils,
-	       const char *password, size_t len, char **token_r)
-{
-	const char *why = NULL;
-
-	if (password == NULL || len == 0) {
-		if (g->cfg == NULL)
-			mo_sasl_error(utils, 0,
-				      "no access token: the application gave no password "
-				      "(give the access token as the password) and there "
-				      "is no account to take it from: %s",
-				      g->cfg_error != NULL ? g->cfg_error :
-				      "no configuration file");
-		else
-			mo_sasl_error(utils, 0,
-				      "no access token: no account in %s has this user "
-				      "name, and the application gave no password (give "
-				      "an account name or an access token as the password)",
-				      g->cfg->path);
-		return SASL_BADPARAM;
-	}
-	if (mo_valid_token(password, len, &why) != MO_OK) {
-		if (g->cfg == NULL)
-			mo_sasl_error(utils, 0,
-				      "the password is not an access token (%s), and no "
-				      "mailoauth configuration was found to look it up "
-				      "as an account name", why);
-		else
-			mo_sasl_error(utils, 0,
-				      "the password is neither an account name in %s nor "
-				      "an access token (%s)", g->cfg->path, why);
-		return SASL_BADPARAM;
-	}
-	*token_r = mo_strndup(password, len);
-	if (*token_r == NULL) {
-		mo_sasl_error(utils, 0, "out of memory");
-		return SASL_NOMEM;
-	}
-	return SASL_OK;
+	if (found != NULL && strlen(found) < name_n)
+		memcpy(name, found, strlen(found) + 1);
+	else
+		name[0] = '\0';
 }
 
 /* Maps a lib/ error to a SASL result. */
@@ -247,17 +265,19 @@ account_token(const struct mo_sasl_glob *g, const sasl_utils_t *utils,
 	      const struct mo_account *acct, char **token_r)
 {
 	struct mo_token t;
-	char who[128];
+	char who[128], name[64];
 	char *error = NULL;
 	int dirfd, ret, err;
 	bool stale;
 
 	memset(&t, 0, sizeof(t));
 	dirfd = account_dirfd(g, acct);
-	if (dirfd >= 0)
+	if (dirfd >= 0) {
 		err = mo_store_load_at(dirfd, acct->state_dir, acct->name, &t, &error);
-	else
+		close(dirfd);
+	} else {
 		err = mo_store_load(acct->state_dir, acct->name, &t, &error);
+	}
 	if (err == MO_OK &&
 	    mo_token_fresh(&t, (int64_t)time(NULL), acct->refresh_margin)) {
 		/* The fast path: no process, no network. */
@@ -285,16 +305,18 @@ account_token(const struct mo_sasl_glob *g, const sasl_utils_t *utils,
 	if (err == MO_OK) {
 		ret = SASL_OK;
 	} else if (err == MO_ERR_NOENT) {
-		describe_euid(g, acct, who, sizeof(who));
+		describe_euid(g, acct, who, sizeof(who), name, sizeof(name));
 		mo_sasl_error(utils, 0,
 			      "%s for account %s%s and the helper %s cannot run here "
 			      "(chroot?): run `mailoauth refresh %s` from a timer as "
 			      "%s outside the chroot so that the stored token stays "
-			      "fresh, or run this service unchrooted (Postfix: "
-			      "chroot n in master.cf)",
+			      "fresh (systemctl enable --now mailoauth-refresh@%s.timer), "
+			      "or run this service unchrooted (Postfix: chroot n in "
+			      "master.cf)",
 			      stale ? "the token" : "no token is stored",
 			      acct->name, stale ? " is stale" : "",
-			      mo_helper_path(), acct->name, who);
+			      mo_helper_path(), acct->name, who,
+			      name[0] != '\0' ? name : "USER");
 		ret = SASL_FAIL;
 	} else {
 		report_helper(utils, acct, error, err);
@@ -308,11 +330,21 @@ out:
 
 int
 mo_sasl_token(const struct mo_sasl_glob *g, const sasl_utils_t *utils,
-	      const struct mo_account *acct, const char *password,
-	      size_t password_len, char **token_r)
+	      const struct mo_account *acct, bool by_name, const char *password,
+	      size_t password_len, char **token_r, bool *password_token_r)
 {
 	*token_r = NULL;
-	if (acct == NULL)
-		return password_token(g, utils, password, password_len, token_r);
+	*password_token_r = false;
+	if (!by_name && mo_token_shaped(password, password_len)) {
+		/* The account's user, with an access token as the password
+		 * (PassCmd "mailoauth token work"). */
+		*token_r = mo_strndup(password, password_len);
+		if (*token_r == NULL) {
+			mo_sasl_error(utils, 0, "out of memory");
+			return SASL_NOMEM;
+		}
+		*password_token_r = true;
+		return SASL_OK;
+	}
 	return account_token(g, utils, acct, token_r);
 }

@@ -152,6 +152,27 @@ tests_sasl_test_sasl_plugin_CFLAGS = $(EXE_CFLAGS) $(SASL_CFLAGS)
 tests_sasl_test_sasl_plugin_LDFLAGS = $(EXE_LDFLAGS)
 tests_sasl_test_sasl_plugin_LDADD = $(UNIT_LDADD) $(SASL_LIBS) -lpthread
 
+# No effect without a configuration: the mechanism choices of a libsasl
+# client with and without the plugin (SASL_PATH), compared.
+check_PROGRAMS += tests/sasl/test-sasl-choice
+TESTS += tests/sasl/test-sasl-choice
+tests_sasl_test_sasl_choice_SOURCES = tests/sasl/test-sasl-choice.c
+tests_sasl_test_sasl_choice_CPPFLAGS = $(UNIT_CPPFLAGS) \
+	-DSASL_SYSTEM_PLUGINDIR='"$(saslplugindir)"'
+tests_sasl_test_sasl_choice_CFLAGS = $(EXE_CFLAGS) $(SASL_CFLAGS)
+tests_sasl_test_sasl_choice_LDFLAGS = $(EXE_LDFLAGS)
+tests_sasl_test_sasl_choice_LDADD = $(UNIT_LDADD) $(SASL_LIBS)
+
+# No escape from a chroot: load the plugin as root, chroot, drop to nobody,
+# then no directory descriptor outside the root and the store inside found.
+check_PROGRAMS += tests/sasl/test-sasl-chroot
+TESTS += tests/sasl/test-sasl-chroot
+tests_sasl_test_sasl_chroot_SOURCES = tests/sasl/test-sasl-chroot.c
+tests_sasl_test_sasl_chroot_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_sasl_test_sasl_chroot_CFLAGS = $(EXE_CFLAGS) $(SASL_CFLAGS)
+tests_sasl_test_sasl_chroot_LDFLAGS = $(EXE_LDFLAGS)
+tests_sasl_test_sasl_chroot_LDADD = $(UNIT_LDADD) $(SASL_LIBS)
+
 # When memory runs out: the plugin's sources linked into the test, driven
 # through sasl_client_plug_init with a hand-made sasl_utils_t, every
 # allocation (utils, libc through --wrap, jansson) made to fail in turn.

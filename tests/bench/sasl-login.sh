@@ -40,7 +40,9 @@ if os.environ.get("SASL_PRELOAD"):
 user = os.environ["STAND_USER"]
 port = os.environ["DOVECOT_IMAP_PORT"]
 store_env = dict(base)
-raw_env = dict(base, MAILOAUTH_CONFIG=os.path.join(os.environ["W"], "no-config"))
+# The raw token as the password of the account's user (as PassCmd "mailoauth
+# token work" gives it): sent as it is, no store read.
+raw_env = store_env
 variants = {
     "store": (["-w", "work"], store_env),
     "raw": (["-w", os.environ["TOKEN"]], raw_env),

@@ -4,8 +4,9 @@
 # pop3test and imtest, isync's mbsync -- log in to a real Dovecot whose
 # oauth2 passdb checks tokens at the mock identity platform.  POP3 two-step,
 # IMAP initial response, XOAUTH2 and OAUTHBEARER, an mbsync pull into a
-# Maildir (no password, and PassCmd token-as-password), the plugin chosen
-# over KDE's libkdexoauth2.so, a stale token refreshed by the helper, a
+# Maildir (no password, and PassCmd token-as-password for the account's
+# user; no mechanism at all without a configuration), the plugin chosen over
+# KDE's libkdexoauth2.so loaded before it, a stale token refreshed by the helper, a
 # revoked grant, and a token Dovecot refuses (error challenge acknowledged).
 . "${top_srcdir:-.}/tests/lib/tap.sh"
 . "${top_srcdir:-.}/tests/sasl/e2e-lib.sh"
@@ -85,11 +86,13 @@ if [ -f "$SYS_SASL/libkdexoauth2.so" ]; then
 	# libmailoauth.so).
 	mkdir -p "$W/kde-only"
 	ln -sf "$SYS_SASL/libkdexoauth2.so" "$W/kde-only/libkdexoauth2.so"
+	# Both claim the same security flags for XOAUTH2, so the load order
+	# decides which one libsasl uses; OAUTHBEARER is ours alone.
 	for order in "$PLUGIN_DIR:$W/kde-only" "$W/kde-only:$PLUGIN_DIR"; do
-		run env SASL_PATH="$order" "$IMTEST" -m XOAUTH2 -a "$STAND_USER" -w work \
+		run env SASL_PATH="$order" "$IMTEST" -m OAUTHBEARER -a "$STAND_USER" -w work \
 			-p "$DOVECOT_IMAP_PORT" 127.0.0.1
 		grep -q '^Authenticated\.' "$OUT"
-		tap_check "with libkdexoauth2.so in SASL_PATH ($order): ours is used"
+		tap_check "with libkdexoauth2.so in SASL_PATH ($order): OAUTHBEARER logs in"
 	done
 	# The check above means something: KDE's plugin alone sends the
 	# password ("work") as the token and fails.
@@ -164,15 +167,31 @@ grep -qi 'wants more steps\|SASL reported failure' "$OUT"
 [ $? -ne 0 ]
 tap_ok $? "mbsync: no SASL step warnings"
 
-# PassCmd prints a token: the password is the token (no account for the user).
+# PassCmd for the user of account gone: mbsync asks for the password only
+# through a prompt, which the plugin does not need (the account matches its
+# user), so the stored token is sent.
 stand_seed_token "$STAND_OTHER_USER" "$E2E_MAIL_SCOPES" > "$W/other.token"
 stand_seed_mail "$STAND_OTHER_USER" 2
 mkdir -p "$W/other"
-run env MAILOAUTH_CONFIG="$W/no-such-config" mbsync -c "$W/mbsyncrc" other
+run mbsync -c "$W/mbsyncrc" other
 rc=$?
 n=$(find "$W/other/INBOX/new" "$W/other/INBOX/cur" -type f 2>/dev/null | wc -l)
 [ $rc -eq 0 ] && [ "$n" -eq 2 ]
-tap_check "mbsync with PassCmd printing the token (password as token) pulls 2 (rc=$rc, got $n)"
+tap_check "mbsync with PassCmd for the account's user pulls 2 (rc=$rc, got $n)"
+# Without any configuration the plugin offers nothing: mbsync finds no
+# mechanism, and no token (nor password) reaches the server.
+before=$(dovecot_logins XOAUTH2)
+run env MAILOAUTH_CONFIG="$W/no-such-config" mbsync -c "$W/mbsyncrc" other
+rc=$?
+[ $rc -ne 0 ] && [ "$(dovecot_logins XOAUTH2)" -eq "$before" ] &&
+	! grep -q 'mailoauth:' "$OUT"
+tap_check "no configuration: mbsync finds no XOAUTH2 (rc=$rc), nothing is sent"
+# A login that is no account's: imtest with a token-shaped password.
+run "$IMTEST" -m XOAUTH2 -a stranger@fabrikam.example -w "$(cat "$W/other.token" | cut -c1-200)" \
+	-p "$DOVECOT_IMAP_PORT" 127.0.0.1
+! grep -q '^C: A01 AUTHENTICATE XOAUTH2 [A-Za-z0-9+/=]' "$OUT" &&
+	! grep -q '^Authenticated\.' "$OUT"
+tap_check "imtest for a user that is no account's: no XOAUTH2 message is sent"
 
 # --- a stale token: the helper refreshes it -----------------------------------
 old=$(store_get "$F" access_token)

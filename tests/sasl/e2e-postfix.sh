@@ -3,15 +3,21 @@
 # libmailoauth.so in Postfix: a private Postfix instance (own config
 # directory, queue, maillog; `postfix -c DIR start`, `sendmail -C DIR`)
 # relays through Dovecot's submission service, which checks the XOAUTH2
-# token at the mock identity platform -- under Postfix's default
-# smtp_sasl_security_options (noplaintext, noanonymous):
+# token at the mock identity platform -- with doc/postfix.md's settings
+# (smtp_tls_security_level = encrypt, smtp_sasl_tls_security_options =
+# noanonymous, smtp_sasl_security_options at its default) and the token
+# store inside the queue directory, owned by postfix:
 #   - smtp(8) unchrooted: fresh token; stale token refreshed by the helper
 #     (run by the plugin as user postfix, no HOME, no PATH); a token the
 #     server refuses (status in the maillog); a revoked grant (the helper's
 #     message in the maillog);
-#   - smtp(8) chrooted (Debian's default): token read through the state
-#     directory opened before the chroot; `mailoauth refresh` as user postfix
-#     from outside; a stale token defers with "cannot run here (chroot?)".
+#   - smtp(8) chrooted (Debian's default): the token read from the store
+#     inside the chroot; a stale token defers with "cannot run here
+#     (chroot?)"; the ExecStart of mailoauth-refresh@postfix.service, run as
+#     its User= (the instance, postfix) from outside, refreshes it and the
+#     deferred mail goes out;
+#   - Postfix's default security options on a connection without TLS: the
+#     plugin is not eligible, no token is sent.
 . "${top_srcdir:-.}/tests/lib/tap.sh"
 . "${top_srcdir:-.}/tests/sasl/e2e-lib.sh"
 
@@ -29,7 +35,8 @@ fi
 PF=$STAND_DIR/postfix
 mkdir -p "$PF/conf" "$PF/queue" "$PF/data"
 chown postfix "$PF/data"
-PSTATE=$W/postfix-state
+# doc/postfix.md: the store inside the queue directory (the chroot).
+PSTATE=$PF/queue/mailoauth
 install -d -o postfix -m 700 "$PSTATE"
 # The plugin runs the helper as user postfix: it must be able to reach it.
 # A build directory it cannot enter (under /root): use copies (the programs
@@ -78,6 +85,7 @@ smtp_sasl_auth_enable = yes
 smtp_sasl_password_maps = static:$STAND_USER:work
 smtp_tls_security_level = encrypt
 smtp_tls_CAfile = $STAND_CA
+smtp_sasl_tls_security_options = noanonymous
 # smtp_sasl_security_options: Postfix's default (noplaintext, noanonymous).
 import_environment = MAIL_CONFIG MAIL_DEBUG MAIL_LOGTAG TZ LANG=C
 	SASL_PATH=$PLUGIN_DIR MAILOAUTH_CONFIG=$CFG
@@ -171,7 +179,7 @@ tap_ok $? "private Postfix starts (smtp chroot n)" || sed 's/^/# /' "$W/postfix.
 logins=$(dovecot_logins XOAUTH2)
 pf_send "unchrooted fresh"
 case $STATUS in *status=sent*) sink_has "unchrooted fresh" ;; *) false ;; esac
-pf_check "unchrooted, fresh token: relayed with XOAUTH2 under the default security options"
+pf_check "unchrooted, fresh token: relayed with XOAUTH2 (smtp_sasl_tls_security_options = noanonymous)"
 [ "$(dovecot_logins XOAUTH2)" -gt "$logins" ] &&
 	grep -q 'submission-login: Info: Login: .*method=XOAUTH2.*TLS' "$DOVECOT_LOG"
 tap_ok $? "Dovecot submission logged an XOAUTH2 login over TLS"
@@ -202,22 +210,50 @@ tap_ok $? "private Postfix restarts with smtp chrooted (chroot y)" || sed 's/^/#
 
 pf_send "chrooted fresh"
 case $STATUS in *status=sent*) sink_has "chrooted fresh" ;; *) false ;; esac
-pf_check "chrooted: the token is read through the directory opened before the chroot"
+pf_check "chrooted: the token is read from the store inside the queue directory"
 
 store_edit "$F" stale
 pf_send "chrooted stale"
 case $STATUS in *status=deferred*) true ;; *) false ;; esac &&
 	printf '%s\n' "$LOGPART" | grep -q 'mailoauth: the token for account work is stale and the helper .* cannot run here (chroot?): run `mailoauth refresh work` from a timer as user postfix'
 pf_check "chrooted, stale token: deferred, saying to run mailoauth refresh as user postfix"
-runuser -u postfix -- "$MAILOAUTH_HELPER" --config "$CFG" refresh work \
-	2>> "$W/helper.log"
+# The timer's service, as systemd runs it: mailoauth-refresh@postfix.service
+# (ExecStart with bindir = where the test's helper is, as User=%i = postfix).
+# The system configuration would be /etc/mailoauth/config; here
+# MAILOAUTH_CONFIG names the test's.
+UNIT=$top_srcdir/contrib/systemd/mailoauth-refresh@.service.in
+unit_user=$(sed -n 's/^User=//p' "$UNIT" | sed 's/%i/postfix/')
+unit_exec=$(sed -n 's/^ExecStart=//p' "$UNIT" |
+	sed "s|@bindir@|$(dirname "$MAILOAUTH_HELPER")|")
+[ "$unit_user" = postfix ] && [ "$(basename "$MAILOAUTH_HELPER")" = mailoauth ]
+tap_ok $? "mailoauth-refresh@postfix.service runs as user postfix"
+# shellcheck disable=SC2086
+runuser -u "$unit_user" -- env -i PATH=/usr/bin:/bin MAILOAUTH_CONFIG="$CFG" \
+	MAILOAUTH_LIBEXECDIR="$MAILOAUTH_LIBEXECDIR" $unit_exec 2>> "$W/helper.log"
+tap_ok $? "the refresh service's ExecStart (as postfix, from outside) refreshes the store"
 _before=$(status_lines)
 _lines=$(wc -l < "$PF/maillog")
 postqueue -c "$PF/conf" -f
 wait_for 20 status_grew "$_before"
 LOGPART=$(tail -n +"$((_lines + 1))" "$PF/maillog")
 printf '%s\n' "$LOGPART" | grep -q 'status=sent' && sink_has "chrooted stale"
-pf_check "after mailoauth refresh from outside (as postfix) the deferred mail goes out"
+pf_check "after the refresh service ran the deferred mail goes out"
+
+# --- no TLS (smtp_tls_security_level = may with STARTTLS stripped) --------------
+# Postfix's default noplaintext applies: a bearer token can be replayed by
+# whoever reads it, so the plugin does not claim NOPLAINTEXT and is not
+# eligible; Dovecot offers XOAUTH2 without TLS here, and gets no token.
+postconf -c "$PF/conf" -e smtp_tls_security_level=none
+postfix -c "$PF/conf" reload > /dev/null 2>&1
+logins=$(dovecot_logins XOAUTH2)
+pf_send "cleartext"
+case $STATUS in *status=deferred*) true ;; *) false ;; esac &&
+	printf '%s\n' "$LOGPART" | grep -q 'no mechanism available'
+pf_check "without TLS, Postfix's default security options: no mechanism, deferred"
+[ "$(dovecot_logins XOAUTH2)" -eq "$logins" ] && ! sink_has "cleartext"
+tap_ok $? "without TLS: no XOAUTH2 login reached the server"
+postsuper -c "$PF/conf" -d ALL > /dev/null 2>&1
+postconf -c "$PF/conf" -e smtp_tls_security_level=encrypt
 
 # --- a revoked grant (unchrooted, where the helper runs) ------------------------
 pf_stop

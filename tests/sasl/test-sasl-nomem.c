@@ -47,7 +47,7 @@ int sasl_client_plug_init(const sasl_utils_t *utils, int max_version,
 			  int *plugcount);
 
 #define USER "user@contoso.example"
-#define TOKEN_PASS "EwPasswordToken.abc-123_XYZ~"
+#define TOKEN_PASS "EwBPasswordToken.abc-123_XYZ~0123456789abcdef"
 #define TOKEN_STORE "EwStoredToken.def-456"
 #define TOKEN_HELPER "EwFromHelper-work"
 
@@ -550,6 +550,10 @@ run(const struct scenario *s, unsigned long fail, bool onwards, struct outcome *
 		snprintf(o->error, sizeof(o->error), "%s", last_log);
 		goto out;
 	}
+	if (n <= s->mech) {
+		snprintf(o->error, sizeof(o->error), "the plugin offers %d mechanisms", n);
+		goto out;
+	}
 	plug = &plugs[s->mech];
 	o->stage = ST_NEW;
 	rc = plug->mech_new(plug->glob_context, &params, &ctx);
@@ -741,10 +745,10 @@ cleanup_files(void)
 /* ---- the scenarios -------------------------------------------------------- */
 
 static const struct scenario scenarios[] = {
-	{ "XOAUTH2, two-step, password is the token", 0, false, false, TOKEN_PASS,
-	  NULL, 0, NULL },
-	{ "OAUTHBEARER, initial response, password is the token", 1, true, false,
-	  TOKEN_PASS, NULL, 0, NULL },
+	{ "XOAUTH2, two-step, the account's user, password is the token", 0, false,
+	  false, TOKEN_PASS, "work", 1, NULL },
+	{ "OAUTHBEARER, initial response, the account's user, password is the token",
+	  1, true, false, TOKEN_PASS, "work", 1, NULL },
 	{ "XOAUTH2, initial response, account by user, fresh stored token", 0, true,
 	  false, NULL, "work", 1, NULL },
 	{ "OAUTHBEARER, two-step, prompts, account by user", 1, false,
@@ -753,8 +757,8 @@ static const struct scenario scenarios[] = {
 	  "work", 2, NULL },
 	{ "XOAUTH2, error challenge acknowledged", 0, true, false, NULL, "work", 1,
 	  "{\"status\":\"401\",\"schemes\":\"bearer\",\"scope\":\"https://mail.google.com/\"}" },
-	{ "OAUTHBEARER, error challenge acknowledged", 1, false, true, TOKEN_PASS, NULL,
-	  0, "{\"status\":\"invalid_token\",\"scope\":\"mail\","
+	{ "OAUTHBEARER, error challenge acknowledged", 1, false, true, TOKEN_PASS, "work",
+	  1, "{\"status\":\"invalid_token\",\"scope\":\"mail\","
 	  "\"openid-configuration\":\"https://idp.example/.well-known/openid-configuration\"}" },
 };
 
@@ -793,7 +797,10 @@ main(int argc, char **argv)
 		const struct scenario *s = &scenarios[i];
 		const char *want = s->mech == 0 ? "user=" USER "\x01" "auth=Bearer " :
 				   "n,a=" USER ",\x01";
-		const char *token = s->password != NULL && s->config == NULL ? TOKEN_PASS :
+		/* With prompts the password is not asked for: the account
+		 * matches its user. */
+		const char *token = s->password != NULL && !s->prompts &&
+				    strcmp(s->password, TOKEN_PASS) == 0 ? TOKEN_PASS :
 				    s->store == 2 ? TOKEN_HELPER : TOKEN_STORE;
 		unsigned long nomem, absorbed, json, bad;
 

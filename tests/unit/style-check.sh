@@ -40,10 +40,13 @@ done
 tap_ok $? "every source file carries an SPDX line"
 [ -z "$missing" ] || tap_diag "missing SPDX:$missing"
 
-# The files of the tree: what git tracks, or (an unpacked tarball, make
-# distcheck) the files of the folders and top-level files we write.
-if git -C . rev-parse --is-inside-work-tree >/dev/null 2>&1; then
-	tree=$(git -C . ls-files | sort)
+# The files of the tree: what git tracks when this is the top of a git
+# work tree, or else (an unpacked tarball, as make distcheck makes it, maybe
+# inside someone's checkout) the files of the folders and top-level files
+# we write.
+gittop=$(git rev-parse --show-toplevel 2>/dev/null) || gittop=""
+if [ -n "$gittop" ] && [ "$(cd "$gittop" && pwd -P)" = "$(pwd -P)" ]; then
+	tree=$(git ls-files | sort)
 else
 	tree=$( (find lib helper sasl plugin tests doc contrib debian packaging tools .ci \
 		-type f ! -name '*.log' ! -name '*.trs' ! -name '*.o' ! -name '*.lo' \

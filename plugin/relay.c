@@ -89,6 +89,11 @@ struct relay {
 	short sev, cinev, coutev;	/* what blocked each descriptor */
 	bool client_done;		/* the client stopped, all it sent is out */
 	bool client_gone;		/* the client can no longer be written to */
+	/* May the client's or the server's side have data?  Cleared when a
+	 * read comes back short (the pipe or socket is drained) or would
+	 * block, set again by poll: no read is made just to learn that
+	 * there is nothing (no EAGAIN round trip per chunk). */
+	bool cin_ready, srv_ready;
 	long long drain_deadline;	/* -1 until client_done */
 	int err;			/* the result of an end: MO_OK or MO_ERR_IO */
 	const char *why;		/* static, for *error_r */
@@ -124,6 +129,7 @@ relay_start(struct relay *r, struct mo_conn *client, struct mo_conn *server,
 	r->sfd = server->rfd;
 	r->fl_in = r->fl_out = -1;
 	r->drain_deadline = -1;
+	r->cin_ready = r->srv_ready = true;
 	r->err = MO_OK;
 	r->stats = stats;
 	if (stats != NULL)
@@ -166,17 +172,20 @@ static bool
 read_client(struct relay *r)
 {
 	struct pipe *p = &r->up;
+	size_t want = space(p);
 	ssize_t n;
 
-	if (p->eof || space(p) == 0)
+	if (p->eof || want == 0 || !r->cin_ready)
 		return false;
-	n = read(r->cin, p->buf + p->end, space(p));
+	n = read(r->cin, p->buf + p->end, want);
 	if (n > 0) {
 		p->end += (size_t)n;
+		if ((size_t)n < want)
+			r->cin_ready = false;
 		return true;
 	}
 	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-		r->cinev |= POLLIN;
+		r->cin_ready = false;
 		return false;
 	}
 	if (n < 0 && errno == EINTR)
@@ -253,23 +262,24 @@ read_server(struct relay *r)
 	struct pipe *p = &r->down;
 	bool progress = false;
 
-	while (!p->eof && space(p) > 0) {
-		size_t got = 0;
+	while (!p->eof && space(p) > 0 &&
+	       (r->srv_ready || (r->ssl != NULL && SSL_has_pending(r->ssl)))) {
+		size_t got = 0, want = space(p);
 		int ok;
 
 		ERR_clear_error();
 		errno = 0;
 		if (r->ssl != NULL) {
-			ok = SSL_read_ex(r->ssl, p->buf + p->end, space(p), &got);
+			ok = SSL_read_ex(r->ssl, p->buf + p->end, want, &got);
 		} else {
-			ssize_t n = read(r->sfd, p->buf + p->end, space(p));
+			ssize_t n = read(r->sfd, p->buf + p->end, want);
 
 			ok = n > 0;
 			got = n > 0 ? (size_t)n : 0;
 			if (n == 0)
 				p->eof = true;
 			else if (n < 0 && (errno == EAGAIN || errno == EINTR))
-				r->sev |= POLLIN;
+				r->srv_ready = false;
 			else if (n < 0)
 				p->eof = true;
 		}
@@ -278,13 +288,18 @@ read_server(struct relay *r)
 			progress = true;
 			if (r->client_done)	/* still talking */
 				r->drain_deadline = mo_deadline(MO_RELAY_DRAIN_MS);
+			/* Drained: OpenSSL holds nothing more (it reads ahead
+			 * whole socket buffers) or the socket gave less than
+			 * asked.  Poll before the next read. */
+			if (r->ssl != NULL ? !SSL_has_pending(r->ssl) : got < want)
+				r->srv_ready = false;
 			continue;
 		}
 		if (r->ssl != NULL) {
 			int e = SSL_get_error(r->ssl, ok);
 
 			if (e == SSL_ERROR_WANT_READ) {
-				r->sev |= POLLIN;
+				r->srv_ready = false;
 			} else if (e == SSL_ERROR_WANT_WRITE) {
 				r->sev |= POLLOUT;
 			} else if (ssl_eof(r->ssl, ok)) {
@@ -363,9 +378,14 @@ static int
 relay_wait(struct relay *r)
 {
 	struct pollfd pfd[3];
-	nfds_t np = 0;
-	int wait = -1;
+	nfds_t np = 0, i;
+	int wait = -1, pr;
 
+	/* And data where a read found none. */
+	if (!r->up.eof && space(&r->up) > 0 && !r->cin_ready)
+		r->cinev |= POLLIN;
+	if (!r->down.eof && space(&r->down) > 0 && !r->srv_ready)
+		r->sev |= POLLIN;
 	if (r->sev != 0) {
 		pfd[np].fd = r->sfd;
 		pfd[np].events = r->sev;
@@ -394,9 +414,19 @@ relay_wait(struct relay *r)
 		}
 		wait = (int)left;
 	}
-	if (poll(pfd, np, wait) < 0 && errno != EINTR) {
+	pr = poll(pfd, np, wait);
+	if (pr < 0 && errno != EINTR) {
 		r->why = "poll failed";
 		return MO_ERR_IO;
+	}
+	/* Readable, closed or failed: the next read tells which. */
+	for (i = 0; pr > 0 && i < np; i++) {
+		if ((pfd[i].revents & (POLLIN | POLLHUP | POLLERR | POLLNVAL)) == 0)
+			continue;
+		if (pfd[i].fd == r->cin && (pfd[i].events & POLLIN))
+			r->cin_ready = true;
+		if (pfd[i].fd == r->sfd)
+			r->srv_ready = true;
 	}
 	return MO_OK;
 }

@@ -4,10 +4,12 @@
 # (strace): the system's trust anchors come from the hashed certificate
 # directory, looked up for the chain at hand, never the whole bundle (not
 # even with $SSL_CERT_FILE naming it); a server whose CA is only in that
-# directory ($SSL_CERT_DIR, no ca_file) is verified.
+# directory ($SSL_CERT_DIR, no ca_file) is verified; and relaying a 20 MB
+# POP3 mailbox to fetchmail reads only what poll said was there: no read()
+# that returns EAGAIN.
 . "${top_srcdir:-.}/tests/lib/tap.sh"
 . "$top_srcdir/tests/connect/connect-lib.sh"
-tap_require strace openssl
+tap_require strace fetchmail openssl
 connect_setup
 N=200
 stand_seed_mail "$STAND_USER" $N 102400
@@ -49,5 +51,30 @@ env SSL_CERT_DIR="$W/empty" "$MAILOAUTH_HELPER" --config "$W/config-noca" connec
 	--protocol pop3 127.0.0.1 "$DOVECOT_POP3S_PORT" < "$W/script" > "$W/e.out" 2> "$W/e.err"
 grep -q '^-ERR .*certificate of 127.0.0.1 was refused' "$W/e.out"
 tap_ok $? "... and refused when that directory does not hold it"
+
+# --- no busy reads ----------------------------------------------------------
+d=$W/fm
+mkdir -p "$d"
+chmod 700 "$d"
+cat > "$d/.fetchmailrc" <<EOF
+set no syslog
+poll 127.0.0.1 protocol pop3 port $DOVECOT_POP3S_PORT
+  plugin "strace -f -e trace=read -o $d/read.trace $(connect_cmd --protocol pop3)"
+  user "$STAND_USER" password "dummy" is root here
+  sslproto ''
+  keep fetchall
+EOF
+chmod 600 "$d/.fetchmailrc"
+HOME=$d FETCHMAILHOME=$d timeout 300 fetchmail --nodetach --bsmtp /dev/null -f "$d/.fetchmailrc" \
+	> "$d/out" 2>&1
+st=$?
+[ $st -eq 0 ] && grep -q "$N messages" "$d/out"
+ok=$?
+tap_ok $ok "fetchmail through the plugin under strace: $N messages, 20 MB (status $st)"
+[ $ok -eq 0 ] || tap_diag "$(tail -n 5 "$d/out")"
+reads=$(grep -c ' read(' "$d/read.trace")
+again=$(grep -c 'EAGAIN' "$d/read.trace")
+[ "$reads" -gt 0 ] && [ "$again" -le 10 ]
+tap_ok $? "the relay reads only what poll reported: $again of $reads reads returned EAGAIN"
 
 tap_done

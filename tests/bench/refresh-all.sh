@@ -8,9 +8,7 @@
 #   cd BUILD && top_srcdir=SRC top_builddir=. sh SRC/tests/bench/refresh-all.sh
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 : "${top_builddir:=.}"
-: "${MAILOAUTH_HELPER:=$top_builddir/helper/mailoauth}"
-: "${MAILOAUTH_LIBEXECDIR:=$top_builddir/helper}"
-export top_srcdir top_builddir MAILOAUTH_HELPER MAILOAUTH_LIBEXECDIR
+export top_srcdir top_builddir
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/net/netstand.sh"
 N=${N:-1000}

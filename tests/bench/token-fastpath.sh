@@ -8,13 +8,11 @@
 # Target (doc/internals.md, start-up cost): token <= 1.5 x cat, with and
 # without encryption.
 #
-#   cd BUILD && top_srcdir=SRC top_builddir=. MAILOAUTH_LIBEXECDIR=BUILD/tests/libexec \
+#   cd BUILD && top_srcdir=SRC top_builddir=. \
 #       sh SRC/tests/bench/token-fastpath.sh
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 : "${top_builddir:=.}"
-: "${MAILOAUTH_HELPER:=$top_builddir/helper/mailoauth}"
-: "${MAILOAUTH_LIBEXECDIR:=$top_builddir/helper}"
-export top_srcdir top_builddir MAILOAUTH_HELPER MAILOAUTH_LIBEXECDIR
+export top_srcdir top_builddir
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/net/netstand.sh"
 RUNS=${RUNS:-500}

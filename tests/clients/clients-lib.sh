@@ -3,10 +3,12 @@
 # Building blocks of the per-client end-to-end tests (tests/clients/e2e-*.sh):
 # each test takes a client's configuration from doc/clients.md, points it at
 # the test stand and runs the real client as a user would.  The stand, the
-# accounts, store edits and mock_refreshes are tests/lib/e2e.sh's.
-# Source after tests/lib/tap.sh and tests/connect/connect-lib.sh.
+# accounts, store edits and mock_refreshes are tests/lib/e2e.sh's, the
+# account on the stand's Dovecot tests/connect/connect-lib.sh's (sourced
+# here).  Source after tests/lib/tap.sh.
 #
-#   clients_setup            connect_setup, then the user's home $H:
+#   clients_setup            connect_setup ($STORE: account work's store
+#                            file), then the user's home $H:
 #                            ~/.config/mailoauth/config (a copy of $CFG, so
 #                            the guide's plain `mailoauth token work` finds
 #                            it) and $H/bin/mailoauth, the built helper
@@ -46,19 +48,23 @@
 #                            processes (as_user_bg's), by pid (also on exit)
 
 : "${top_srcdir:=.}"
+# shellcheck source=tests/connect/connect-lib.sh disable=SC1091
+. "$top_srcdir/tests/connect/connect-lib.sh"
+
 CLIENTS_DOC=$top_srcdir/doc/clients.md
 CLIENTS_TMUX=''
 
 clients_setup() {
 	connect_setup
 	e2e_at_exit clients_cleanup
+	STORE=$(store_of work)
 	H=$W/home
 	OUT=$H/out
 	mkdir -p "$H/bin" "$H/.config/mailoauth" "$OUT"
 	ln -s "$MAILOAUTH_HELPER" "$H/bin/mailoauth"
 	cp "$CFG" "$H/.config/mailoauth/config"
 	CLIENTS_TMUX=$W/tmux.sock
-	export H OUT
+	export H OUT STORE
 }
 
 as_user() {

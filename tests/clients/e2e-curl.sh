@@ -10,13 +10,11 @@
 # A revoked sign-in stops the script before curl runs, with mailoauth's
 # message and its exit status 77.
 . "${top_srcdir:-.}/tests/lib/tap.sh"
-. "$top_srcdir/tests/connect/connect-lib.sh"
 . "$top_srcdir/tests/clients/clients-lib.sh"
 tap_require curl
 curl --version | grep -q '^Protocols:.* imaps .*pop3s .*smtp' ||
 	tap_skip_all "this curl has no IMAP, POP3 or SMTP"
 clients_setup
-STORE=$STATE/work.json
 N=3
 stand_seed_mail "$STAND_USER" $N 1500
 

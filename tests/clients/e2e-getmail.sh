@@ -10,11 +10,9 @@
 # `Accept=yes` (no systemd instance runs here), let the guide's POP3
 # getmailrc retrieve the messages.
 . "${top_srcdir:-.}/tests/lib/tap.sh"
-. "$top_srcdir/tests/connect/connect-lib.sh"
 . "$top_srcdir/tests/clients/clients-lib.sh"
 tap_require getmail systemd-analyze systemd-socket-activate
 clients_setup
-STORE=$STATE/work.json
 N=6
 stand_seed_mail "$STAND_USER" $N 2500
 MD=$H/Mail/work

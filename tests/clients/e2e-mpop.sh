@@ -8,11 +8,9 @@
 # AUTH XOAUTH2.  A revoked sign-in makes mpop fail, fetching nothing, with
 # mailoauth's message.  No token in mpop's files.
 . "${top_srcdir:-.}/tests/lib/tap.sh"
-. "$top_srcdir/tests/connect/connect-lib.sh"
 . "$top_srcdir/tests/clients/clients-lib.sh"
 tap_require mpop
 clients_setup
-STORE=$STATE/work.json
 N=4
 stand_seed_mail "$STAND_USER" $N 2000
 

@@ -8,11 +8,9 @@
 # a revoked sign-in makes msmtp fail, sending nothing, with mailoauth's
 # message.  Without --debug, msmtp writes no token anywhere.
 . "${top_srcdir:-.}/tests/lib/tap.sh"
-. "$top_srcdir/tests/connect/connect-lib.sh"
 . "$top_srcdir/tests/clients/clients-lib.sh"
 tap_require msmtp
 clients_setup
-STORE=$STATE/work.json
 
 # The guide's ~/.msmtprc, pointed at the stand (Dovecot's submission port
 # offers STARTTLS like smtp.office365.com:587); the stand's CA and a log

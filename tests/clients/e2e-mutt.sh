@@ -11,11 +11,9 @@
 # muttrc reads it through `mailoauth connect` and sends with msmtp.  A
 # revoked sign-in makes mutt fail with mailoauth's message.
 . "${top_srcdir:-.}/tests/lib/tap.sh"
-. "$top_srcdir/tests/connect/connect-lib.sh"
 . "$top_srcdir/tests/clients/clients-lib.sh"
 tap_require mutt tmux
 clients_setup
-STORE=$STATE/work.json
 N=5
 stand_seed_mail "$STAND_USER" $N 1500
 # mutt's default $folder; without it mutt asks whether to create it.

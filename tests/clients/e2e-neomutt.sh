@@ -8,11 +8,9 @@
 # warns against, neomutt does not log in; POP3 through the guide's `tunnel`
 # (a muttrc of its own, as for mutt) lists them too and sends with msmtp.
 . "${top_srcdir:-.}/tests/lib/tap.sh"
-. "$top_srcdir/tests/connect/connect-lib.sh"
 . "$top_srcdir/tests/clients/clients-lib.sh"
 tap_require neomutt tmux
 clients_setup
-STORE=$STATE/work.json
 N=4
 stand_seed_mail "$STAND_USER" $N 1500
 mkdir -p "$H/Mail"

@@ -7,11 +7,9 @@
 # token, and finds nothing new the second time; a revoked sign-in makes it
 # fail before logging in, with mailoauth's message.
 . "${top_srcdir:-.}/tests/lib/tap.sh"
-. "$top_srcdir/tests/connect/connect-lib.sh"
 . "$top_srcdir/tests/clients/clients-lib.sh"
 tap_require offlineimap
 clients_setup
-STORE=$STATE/work.json
 N=4
 stand_seed_mail "$STAND_USER" $N 1800
 

@@ -9,10 +9,8 @@
 # server refuses fails the login (the error challenge answered); a revoked
 # sign-in stops the script before any login, with mailoauth's message.
 . "${top_srcdir:-.}/tests/lib/tap.sh"
-. "$top_srcdir/tests/connect/connect-lib.sh"
 . "$top_srcdir/tests/clients/clients-lib.sh"
 clients_setup
-STORE=$STATE/work.json
 N=3
 stand_seed_mail "$STAND_USER" $N 1500
 

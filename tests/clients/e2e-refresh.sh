@@ -11,7 +11,6 @@
 # nothing to do; a revoked sign-in makes it exit 77 and say what to do.  The
 # guide's crontab line, run by sh -c in cron's environment, does the same.
 . "${top_srcdir:-.}/tests/lib/tap.sh"
-. "$top_srcdir/tests/connect/connect-lib.sh"
 . "$top_srcdir/tests/clients/clients-lib.sh"
 tap_require systemd-analyze
 clients_setup
@@ -19,7 +18,6 @@ clients_setup
 connect_account spare "$STAND_OTHER_USER"
 connect_import spare "$STAND_OTHER_USER" || tap_diag "cannot sign in the spare account"
 cp "$CFG" "$H/.config/mailoauth/config"
-STORE=$STATE/work.json
 SPARE=$STATE/spare.json
 
 # field FILE KEY — a top-level value of a token store file (never printed).

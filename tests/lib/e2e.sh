@@ -32,7 +32,9 @@
 #   e2e_libexec          point MAILOAUTH_LIBEXECDIR at the back ends of the
 #                        build tree: make check's tests/libexec, or else the
 #                        same symlinks made in $top_builddir/tests/libexec
-#                        (the demo and the benchmarks run outside make).
+#                        (the demo and the benchmarks run outside make);
+#                        it and MAILOAUTH_HELPER made absolute (the programs
+#                        ignore relative ones).
 #   e2e_account NAME [KEY=VALUE...]
 #                        append an [account NAME] to $CFG: provider
 #                        microsoft, the mock's tenant and public client id,
@@ -97,6 +99,15 @@ STAND_SRC=$top_srcdir/tests/stand
 . "$STAND_SRC/stand.sh"
 
 e2e_libexec() {
+	# The programs take these two from the environment only when absolute.
+	case $MAILOAUTH_HELPER in
+	/*) ;;
+	*) MAILOAUTH_HELPER=$(pwd)/$MAILOAUTH_HELPER ;;
+	esac
+	case $MAILOAUTH_LIBEXECDIR in
+	/*) ;;
+	*) MAILOAUTH_LIBEXECDIR=$(pwd)/$MAILOAUTH_LIBEXECDIR ;;
+	esac
 	if [ ! -x "$MAILOAUTH_LIBEXECDIR/mailoauth-net" ] ||
 		[ ! -x "$MAILOAUTH_LIBEXECDIR/mailoauth-connect" ]; then
 		# The same links as tests/local.mk makes for make check.
@@ -105,7 +116,7 @@ e2e_libexec() {
 			ln -sf ../../helper/mailoauth-net "$MAILOAUTH_LIBEXECDIR/mailoauth-net" &&
 			ln -sf ../../plugin/mailoauth-connect "$MAILOAUTH_LIBEXECDIR/mailoauth-connect"
 	fi
-	export MAILOAUTH_LIBEXECDIR
+	export MAILOAUTH_HELPER MAILOAUTH_LIBEXECDIR
 }
 
 e2e_setup() {

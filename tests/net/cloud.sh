@@ -6,7 +6,6 @@
 # (authority pointed at the mock) asks for the cloud's scopes and stores
 # them; authority still overrides the preset.
 . "${top_srcdir:-.}/tests/lib/tap.sh"
-. "${top_srcdir:-.}/tests/net/netstand.sh"
 . "${top_srcdir:-.}/tests/net/signin.sh"
 
 unset DISPLAY WAYLAND_DISPLAY

@@ -7,7 +7,6 @@
 # warnings, and the rule that a failed sign-in leaves the stored tokens
 # alone.
 . "${top_srcdir:-.}/tests/lib/tap.sh"
-. "${top_srcdir:-.}/tests/net/netstand.sh"
 . "${top_srcdir:-.}/tests/net/signin.sh"
 
 unset DISPLAY WAYLAND_DISPLAY

@@ -6,7 +6,6 @@
 # secret named AADSTS7000215 with its cure, and the configuration mistakes
 # refused.
 . "${top_srcdir:-.}/tests/lib/tap.sh"
-. "${top_srcdir:-.}/tests/net/netstand.sh"
 . "${top_srcdir:-.}/tests/net/signin.sh"
 
 unset DISPLAY WAYLAND_DISPLAY

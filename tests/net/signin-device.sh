@@ -6,7 +6,6 @@
 # flow without a display, the QR code on a terminal, and the identity and
 # missing-scope warnings.
 . "${top_srcdir:-.}/tests/lib/tap.sh"
-. "${top_srcdir:-.}/tests/net/netstand.sh"
 . "${top_srcdir:-.}/tests/net/signin.sh"
 
 unset DISPLAY WAYLAND_DISPLAY

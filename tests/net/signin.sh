@@ -1,8 +1,8 @@
 # SPDX-License-Identifier: MIT
 # shellcheck shell=sh
-# What the `mailoauth authorize` tests add to tests/net/netstand.sh (and
-# tests/lib/e2e.sh, whose mock_device_code waits for a device code).  Source
-# after tests/lib/tap.sh and tests/net/netstand.sh.
+# What the `mailoauth authorize` tests add to tests/net/netstand.sh (sourced
+# here) and tests/lib/e2e.sh (whose mock_device_code waits for a device
+# code).  Source after tests/lib/tap.sh.
 #
 #   si_start ACCOUNT [ARGS...]  run `mailoauth -v authorize ACCOUNT ARGS` in
 #                               the background; stdout -> $SI_OUT, stderr ->
@@ -12,6 +12,9 @@
 #                               stderr is appended to $VLOG
 #   si_browser ARGS...          tests/net/signin-browser.py --ca $STAND_CA ARGS
 #   si_write_secret FILE VALUE  a client secret file, mode 0600
+
+# shellcheck source=tests/net/netstand.sh disable=SC1091
+. "${top_srcdir:-.}/tests/net/netstand.sh"
 
 SI_N=0
 

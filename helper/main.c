@@ -39,6 +39,8 @@ static const struct command {
 			    "                                sign in and store the tokens" },
 	{ "import", NET, "import ACCOUNT [--file FILE]  take over an existing refresh token" },
 	{ "logout", NET, "logout ACCOUNT                remove the stored tokens" },
+	{ "reject", NET, "reject ACCOUNT EXPIRES_AT     the mail server refused the stored token:\n"
+			 "                                make the next use refresh it" },
 	{ "consent-url", NET, "consent-url ACCOUNT           print the tenant admin-consent URL" },
 	{ "connect", CONNECT, "connect [--account NAME] [--protocol pop3|imap]\n"
 			      "          [--tls implicit|starttls] HOST PORT\n"

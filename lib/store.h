@@ -23,8 +23,12 @@
  *     "expires_at": 1700003599, "obtained_at": 1700000000,
  *     "scope": "https://outlook.office.com/POP.AccessAsUser.All ...",
  *     "identity": "user@contoso.example", "tenant_id": "...",
- *     "object_id": "..." }
+ *     "object_id": "...", "refused_at": 1700000100 }
  * Every member but "version" is optional.  Times are 64-bit Unix seconds.
+ * "refused_at" is set when a mail server refused the stored access token
+ * although it had not expired (revoked early, or a copied store): such a
+ * token is never handed out again, the next user refreshes it, and a new
+ * access token clears the mark.
  *
  * Version 2 is the same object with the refresh token encrypted: no
  * "refresh_token" member but "sealed", an opaque base64url string that only
@@ -46,6 +50,7 @@ struct mo_token {
 	int64_t expires_at;	/* 0: unknown */
 	int64_t obtained_at;
 	int64_t refresh_obtained_at;
+	int64_t refused_at;	/* 0: not refused by a mail server */
 };
 
 /* Largest store file we read. */
@@ -54,8 +59,9 @@ struct mo_token {
 /* Wipes every secret and frees every member; t is zeroed. */
 void mo_token_clear(struct mo_token *t);
 
-/* True when the access token exists and is valid for more than margin
- * seconds after now. */
+/* True when the access token exists, no mail server refused it
+ * (refused_at is 0) and it is valid for more than margin seconds after
+ * now. */
 bool mo_token_fresh(const struct mo_token *t, int64_t now, long margin);
 
 /* Path of ACCOUNT's file in dir (malloc'd), or NULL when out of memory. */

@@ -59,6 +59,8 @@ static const struct {
 	  "\"expires_at\" is not a non-negative integer" },
 	{ "obtained_at", offsetof(struct mo_token, obtained_at),
 	  "\"obtained_at\" is not a non-negative integer" },
+	{ "refused_at", offsetof(struct mo_token, refused_at),
+	  "\"refused_at\" is not a non-negative integer" },
 };
 
 #define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
@@ -85,7 +87,8 @@ mo_token_fresh(const struct mo_token *t, int64_t now, long margin)
 {
 	int64_t limit;
 
-	if (t == NULL || t->access_token == NULL || t->access_token[0] == '\0')
+	if (t == NULL || t->access_token == NULL || t->access_token[0] == '\0' ||
+	    t->refused_at != 0)
 		return false;
 	if (margin < 0)
 		margin = 0;
@@ -139,7 +142,8 @@ wipe_json_strings(json_t *obj)
  *                     "\"identity\"" / "\"tenant_id\"" / "\"object_id\"" /
  *                     "\"account\"" / "\"sealed\"" ) ":" ( string / null )
  *   time-member   = ( "\"expires_at\"" / "\"obtained_at\"" /
- *                     "\"refresh_obtained_at\"" ) ":" ( int / null )
+ *                     "\"refresh_obtained_at\"" / "\"refused_at\"" ) ":"
+ *                   ( int / null )
  *
  * Members may come in any order; a member given twice, a string holding a
  * control character (tokens: anything outside 0x21-0x7e), a negative or
@@ -283,6 +287,7 @@ mo_store_serialise(const char *account, const struct mo_token *t)
 	bad |= set_string(o, "identity", t->identity);
 	bad |= set_string(o, "tenant_id", t->tenant_id);
 	bad |= set_string(o, "object_id", t->object_id);
+	bad |= set_time(o, "refused_at", t->refused_at);
 	if (bad == 0)
 		out = json_dumps(o, JSON_INDENT(2));
 	wipe_json_strings(o);

@@ -27,6 +27,8 @@ struct run {
 	const char *scope;	/* the protocol's scope */
 	char identity[256];	/* who signed in, from the store */
 	const char *failed;	/* the step that failed, for the result line */
+	int64_t stamp;		/* the token's expiry stamp (tokenreject.h) */
+	bool login_refused;	/* the server refused the token at login */
 };
 
 static void
@@ -60,7 +62,7 @@ check_token(struct run *r, struct mo_buf *b64)
 	char *err = NULL;
 	int rc;
 
-	rc = mo_login_xoauth2(r->cfg, r->acct, b64, &r->f);
+	rc = mo_login_xoauth2_stamped(r->cfg, r->acct, r->t.proto, b64, &r->stamp, &r->f);
 	if (rc != MO_OK) {
 		step_fail("token", &r->f);
 		r->failed = "no token";
@@ -156,6 +158,7 @@ check_login(struct run *r, struct mo_upstream *up, const char *b64)
 	if (rc != MO_OK) {
 		step_fail("login", &r->f);
 		r->failed = rc == MO_ERR_AUTH ? "login refused" : "login failed";
+		r->login_refused = rc == MO_ERR_AUTH;
 		if (rc == MO_ERR_AUTH && r->scope_missing)
 			printf("\nThe token lacks %s, the scope %s needs: that is the likely "
 			       "cause.\n", r->scope, up->ops->label);
@@ -219,6 +222,48 @@ check_server(struct run *r, SSL_CTX *ctx, const char *b64)
 	return rc;
 }
 
+/*
+ * The login was refused with a token that had not expired: say so, mark it
+ * (mo_login_renew: every other user of the store refreshes too), refresh
+ * once and log in once more.  A refusal of the new token is the server's
+ * last word.
+ */
+static int
+check_refused_valid(struct run *r, SSL_CTX *ctx, struct mo_buf *b64)
+{
+	char until[64] = "";
+	time_t e = (time_t)r->stamp;
+	struct tm tm;
+	int rc;
+
+	if (gmtime_r(&e, &tm) != NULL)
+		strftime(until, sizeof(until), " (valid until %Y-%m-%d %H:%M UTC)", &tm);
+	step("!", "token", "the server refused a token the identity platform still "
+	     "considers valid%s: it was revoked early (password change, \"revoke "
+	     "sessions\") or this token store is a copy used elsewhere; marking it "
+	     "refused and refreshing it once", until);
+	rc = mo_login_renew(r->cfg, r->acct, r->t.proto, &r->stamp, b64, &r->f);
+	if (rc == MO_ERR_AUTH) {
+		step("FAIL", "token", "the refused token could not be marked; run "
+		     "`mailoauth refresh %s` and check again", r->acct->name);
+		return MO_ERR_AUTH;
+	}
+	if (rc != MO_OK) {
+		step_fail("token", &r->f);
+		r->failed = "no new token";
+		return rc;
+	}
+	step("ok", "token", "a new access token from the identity platform; "
+	     "logging in once more");
+	r->failed = NULL;
+	r->login_refused = false;
+	rc = check_server(r, ctx, b64->data);
+	if (rc == MO_ERR_AUTH && r->login_refused)
+		printf("\nThe new token was refused too: the server refuses this account's "
+		       "tokens whatever their age; see the login step above.\n");
+	return rc;
+}
+
 static int
 check_one(const struct mo_config *cfg, const struct mo_account *acct,
 	  const struct mo_target *t)
@@ -250,6 +295,8 @@ check_one(const struct mo_config *cfg, const struct mo_account *acct,
 		goto out;
 	}
 	rc = check_server(r, ctx, b64.data);
+	if (rc == MO_ERR_AUTH && r->login_refused && r->stamp != 0)
+		rc = check_refused_valid(r, ctx, &b64);
 out:
 	if (rc == MO_OK)
 		printf("Result: the %s mailbox of %s works%s.\n\n", mo_proto_label(t->proto),

@@ -100,13 +100,14 @@ login(struct imap *s, const char *tag, const char *name)
 	struct mo_buf b64, tagged, out;
 	struct mo_fail f = { 0 };
 	const char *why;
+	int64_t stamp = 0;
 	int rc;
 
 	mo_buf_init(&b64, MO_XOAUTH2_B64_MAX);
 	mo_buf_init(&tagged, 256 * 1024);
 	mo_buf_init(&out, 256 * 1024);
 	if ((rc = mo_login_find_account(fr->cfg, fr->forced, name, &acct, &f)) != MO_OK ||
-	    (rc = mo_login_xoauth2(fr->cfg, acct, &b64, &f)) != MO_OK) {
+	    (rc = mo_login_xoauth2_stamped(fr->cfg, acct, MO_PROTO_IMAP, &b64, &stamp, &f)) != MO_OK) {
 		say_fail(s, tag, &f);
 		goto out;
 	}
@@ -114,6 +115,18 @@ login(struct imap *s, const char *tag, const char *name)
 	s->up.u.imap.untagged = forward_untagged;
 	s->up.u.imap.untagged_arg = s;
 	rc = s->up.ops->authenticate(&s->up, acct, b64.data, &tagged, &f);
+	/* Refused although it had not expired: one refresh, one more try on
+	 * the same connection, before the client hears anything. */
+	if (rc == MO_ERR_AUTH && !fr->server->eof) {
+		int again = mo_login_renew(fr->cfg, acct, MO_PROTO_IMAP, &stamp, &b64, &f);
+
+		if (again == MO_OK) {
+			mo_buf_reset(&tagged);
+			rc = s->up.ops->authenticate(&s->up, acct, b64.data, &tagged, &f);
+		} else if (again != MO_ERR_AUTH) {
+			rc = again;
+		}
+	}
 	mo_buf_free(&b64);
 	if (rc != MO_OK) {
 		say_fail(s, tag, &f);

@@ -13,6 +13,7 @@
 #include "secret.h"
 #include "tls.h"
 #include "tokenget.h"
+#include "tokenreject.h"
 #include "upstream.h"
 #include "validate.h"
 
@@ -117,6 +118,14 @@ int
 mo_login_xoauth2(const struct mo_config *cfg, const struct mo_account *acct,
 		 struct mo_buf *b64, struct mo_fail *f)
 {
+	return mo_login_xoauth2_stamped(cfg, acct, MO_PROTO_COUNT, b64, NULL, f);
+}
+
+int
+mo_login_xoauth2_stamped(const struct mo_config *cfg, const struct mo_account *acct,
+			 enum mo_proto proto, struct mo_buf *b64, int64_t *stamp_r,
+			 struct mo_fail *f)
+{
 	struct mo_buf raw;
 	char *token = NULL, *err = NULL;
 	const char *why = NULL;
@@ -148,6 +157,9 @@ mo_login_xoauth2(const struct mo_config *cfg, const struct mo_account *acct,
 		}
 		goto out;
 	}
+	if (stamp_r != NULL)
+		*stamp_r = mo_token_stamp_load(acct, token, proto < MO_PROTO_COUNT ?
+					       mo_account_scope_for(acct, proto) : NULL);
 	rc = mo_xoauth2_build(&raw, acct->user, token, &why);
 	if (rc == MO_OK)
 		rc = mo_base64_encode(b64, raw.data, raw.len);
@@ -158,6 +170,31 @@ out:
 	mo_free_secret(token);
 	free(err);
 	mo_buf_free(&raw);
+	return rc;
+}
+
+int
+mo_login_renew(const struct mo_config *cfg, const struct mo_account *acct,
+	       enum mo_proto proto, int64_t *stamp, struct mo_buf *b64,
+	       struct mo_fail *f)
+{
+	char *err = NULL;
+	int rc;
+
+	if (*stamp == 0)
+		return MO_ERR_AUTH;	/* not a token we believed valid */
+	rc = mo_token_reject(cfg->path, acct, *stamp, &err);
+	*stamp = 0;
+	if (rc != MO_OK) {
+		mo_log(1, "account %s: cannot mark the refused token: %s", acct->name,
+		       err != NULL ? err : mo_strerror(rc));
+		free(err);
+		return MO_ERR_AUTH;	/* keep the server's refusal in f */
+	}
+	mo_log(1, "account %s: the server refused a token that had not expired; "
+	       "refreshing it once", acct->name);
+	mo_buf_reset(b64);
+	rc = mo_login_xoauth2_stamped(cfg, acct, proto, b64, NULL, f);
 	return rc;
 }
 

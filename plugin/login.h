@@ -2,6 +2,8 @@
 #ifndef MAILOAUTH_PLUGIN_LOGIN_H
 #define MAILOAUTH_PLUGIN_LOGIN_H
 
+#include <stdint.h>
+
 #include <openssl/ssl.h>
 
 #include "buf.h"
@@ -51,6 +53,28 @@ int mo_login_find_account(const struct mo_config *cfg,
  */
 int mo_login_xoauth2(const struct mo_config *cfg, const struct mo_account *acct,
 		     struct mo_buf *b64, struct mo_fail *f);
+
+/* The same, and *stamp_r (may be NULL) names the token for mo_login_renew():
+ * its expiry stamp when it is the stored, unrefused access token carrying
+ * proto's scope (mo_token_stamp()), else 0. */
+int mo_login_xoauth2_stamped(const struct mo_config *cfg,
+			     const struct mo_account *acct, enum mo_proto proto,
+			     struct mo_buf *b64, int64_t *stamp_r,
+			     struct mo_fail *f);
+
+/*
+ * The server refused the token named by *stamp although it had not
+ * expired: marks it refused (mo_token_reject(), so that every other user
+ * refreshes too), then obtains a new one -- a refresh -- into b64 (reset
+ * first).  *stamp becomes 0, so a second call does nothing: one refresh per
+ * refusal.  Returns MO_OK when b64 holds a new message to try once more;
+ * MO_ERR_AUTH when there is nothing to retry (stamp 0, or the token could
+ * not be marked: f keeps the server's refusal); or the failure to get a
+ * new token, explained in f (sign in again, try later ...).
+ */
+int mo_login_renew(const struct mo_config *cfg, const struct mo_account *acct,
+		   enum mo_proto proto, int64_t *stamp, struct mo_buf *b64,
+		   struct mo_fail *f);
 
 /*
  * Decodes a server's error challenge (the base64 after "+ " / "334 ").

@@ -82,17 +82,30 @@ login(struct pop3 *s, const char *name)
 	const struct mo_account *acct = NULL;
 	struct mo_buf b64, reply;
 	struct mo_fail f = { 0 };
+	int64_t stamp = 0;
 	int rc;
 
 	mo_buf_init(&b64, MO_XOAUTH2_B64_MAX);
 	mo_buf_init(&reply, MO_UPSTREAM_LINE_MAX);
 	if ((rc = mo_login_find_account(fr->cfg, fr->forced, name, &acct, &f)) != MO_OK ||
-	    (rc = mo_login_xoauth2(fr->cfg, acct, &b64, &f)) != MO_OK) {
+	    (rc = mo_login_xoauth2_stamped(fr->cfg, acct, MO_PROTO_POP3, &b64, &stamp, &f)) != MO_OK) {
 		say_fail(s, &f);
 		goto out;
 	}
 	mo_log(1, "logging in to %s as %s (account %s)", fr->target.host, acct->user, acct->name);
 	rc = s->up.ops->authenticate(&s->up, acct, b64.data, &reply, &f);
+	/* Refused although it had not expired: one refresh, one more try on
+	 * the same connection, before the client hears anything. */
+	if (rc == MO_ERR_AUTH && !fr->server->eof) {
+		int again = mo_login_renew(fr->cfg, acct, MO_PROTO_POP3, &stamp, &b64, &f);
+
+		if (again == MO_OK) {
+			mo_buf_reset(&reply);
+			rc = s->up.ops->authenticate(&s->up, acct, b64.data, &reply, &f);
+		} else if (again != MO_ERR_AUTH) {
+			rc = again;
+		}
+	}
 	mo_buf_free(&b64);
 	if (rc != MO_OK) {
 		say_fail(s, &f);

@@ -26,6 +26,7 @@
  *   DONE   nothing more (libsasl refuses steps after doneflag anyway).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "buf.h"
@@ -34,6 +35,7 @@
 #include "plugin.h"
 #include "saslmsg.h"
 #include "secret.h"
+#include "tokenreject.h"
 #include "validate.h"
 
 static bool
@@ -265,6 +267,8 @@ step_start(struct mo_sasl_ctx *ctx, sasl_client_params_t *params,
 		goto out;
 	ctx->acct = acct;
 	ctx->password_token = password_token;
+	ctx->stamp = acct != NULL && !password_token ?
+		mo_sasl_token_stamp(ctx->glob, acct, params->service, token) : 0;
 	ctx->state = MO_STATE_SENT;
 	/* If the server fails us without an error challenge (Office 365 just
 	 * says -ERR/NO/535), an application that shows sasl_errdetail() shows
@@ -316,6 +320,33 @@ advice(const struct mo_challenge *ch, const struct mo_account *acct,
 	return buf;
 }
 
+/*
+ * The server refused a token of ours that had not expired: mark it refused
+ * in the store (`mailoauth reject`), so that the next login -- this
+ * process's or anyone's -- refreshes it; this login still fails.  Once per
+ * token: the stamp is spent.  What happened is appended to msg.
+ */
+static void
+mark_refused(struct mo_sasl_ctx *ctx, char *msg, size_t n)
+{
+	const struct mo_account *acct = ctx->acct;
+	size_t len = strlen(msg);
+	char *error = NULL;
+	int err;
+
+	err = mo_token_reject(ctx->glob->cfg->path, acct, ctx->stamp, &error);
+	ctx->stamp = 0;
+	if (err == MO_OK)
+		snprintf(msg + len, n - len, "; the token had not expired, so mailoauth "
+			 "marked it as refused: the next login gets a new one");
+	else
+		snprintf(msg + len, n - len, "; the token had not expired, but mailoauth "
+			 "could not mark it as refused (%s): run `mailoauth refresh %s` "
+			 "so that the next login gets a new one",
+			 error != NULL ? error : mo_strerror(err), acct->name);
+	free(error);
+}
+
 static int
 step_challenge(struct mo_sasl_ctx *ctx, const sasl_utils_t *utils,
 	       const char *serverin, unsigned serverinlen,
@@ -346,6 +377,8 @@ step_challenge(struct mo_sasl_ctx *ctx, const sasl_utils_t *utils,
 			 "challenge that is not an error report (%s)",
 			 mo_sasl_mech_name(ctx->mech), why != NULL ? why : "?");
 	mo_challenge_free(&ch);
+	if (ctx->acct != NULL && ctx->stamp != 0)
+		mark_refused(ctx, msg, sizeof(msg));
 
 	if (ctx->failure != NULL)
 		utils->free(ctx->failure);

@@ -24,6 +24,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include <sasl/sasl.h>
@@ -92,6 +93,9 @@ struct mo_sasl_ctx {
 	struct mo_sasl_value password;	/* SASL_CB_PASS: account name or token */
 	const struct mo_account *acct;	/* the account of the login */
 	bool password_token;		/* the password was sent as the token */
+	int64_t stamp;			/* the token's expiry stamp when it is
+					   acct's stored one (tokenreject.h),
+					   else 0 */
 	char *out;			/* last client response (utils->malloc'd) */
 	size_t out_len;
 	char *failure;			/* the error reported for the challenge */
@@ -177,6 +181,15 @@ int mo_sasl_token(const struct mo_sasl_glob *g, const sasl_utils_t *utils,
 		  const struct mo_account *acct, bool by_name,
 		  const char *password, size_t password_len, char **token_r,
 		  bool *password_token_r);
+
+/* The expiry stamp of token when it is acct's stored, unrefused access
+ * token carrying the scope of service ("imap", "pop", "smtp": what the
+ * application passed to sasl_client_new; any other name: no scope check),
+ * read like the token itself (through the directory opened at init);
+ * else 0 (mo_token_stamp()). */
+int64_t mo_sasl_token_stamp(const struct mo_sasl_glob *g,
+			    const struct mo_account *acct, const char *service,
+			    const char *token);
 
 /* Reports a message through seterror with control characters replaced,
  * "mailoauth: " in front, and no more than ~1 KiB.  flags as for

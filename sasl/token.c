@@ -28,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -37,6 +38,7 @@
 #include "secret.h"
 #include "store.h"
 #include "tokenget.h"
+#include "tokenreject.h"
 #include "validate.h"
 
 /* Longest message we hand to seterror. */
@@ -326,6 +328,37 @@ out:
 	mo_token_clear(&t);
 	free(error);
 	return ret;
+}
+
+int64_t
+mo_sasl_token_stamp(const struct mo_sasl_glob *g, const struct mo_account *acct,
+		    const char *service, const char *token)
+{
+	const char *scope = NULL;
+	struct mo_token t;
+	char *error = NULL;
+	int64_t stamp = 0;
+	int dirfd, err;
+
+	/* The service name the application gave sasl_client_new(). */
+	if (service != NULL && strncasecmp(service, "imap", 4) == 0)
+		scope = mo_account_scope_for(acct, MO_PROTO_IMAP);
+	else if (service != NULL && strncasecmp(service, "pop", 3) == 0)
+		scope = mo_account_scope_for(acct, MO_PROTO_POP3);
+	else if (service != NULL && (strcasecmp(service, "smtp") == 0 ||
+				     strcasecmp(service, "submission") == 0))
+		scope = mo_account_scope_for(acct, MO_PROTO_SMTP);
+	memset(&t, 0, sizeof(t));
+	dirfd = account_dirfd(g, acct);
+	if (dirfd >= 0)
+		err = mo_store_load_at(dirfd, acct->state_dir, acct->name, &t, &error);
+	else
+		err = mo_store_load(acct->state_dir, acct->name, &t, &error);
+	if (err == MO_OK)
+		stamp = mo_token_stamp(&t, token, scope);
+	mo_token_clear(&t);
+	free(error);
+	return stamp;
 }
 
 int

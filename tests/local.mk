@@ -188,7 +188,8 @@ tests_sasl_test_sasl_nomem_LDFLAGS = $(EXE_LDFLAGS) \
 tests_sasl_test_sasl_nomem_LDADD = $(UNIT_LDADD) $(JANSSON_LIBS)
 
 # End to end: pop3test, imtest, mbsync, Postfix.
-sasl_e2e_tests = tests/sasl/e2e-clients.sh tests/sasl/e2e-postfix.sh
+sasl_e2e_tests = tests/sasl/e2e-clients.sh tests/sasl/e2e-postfix.sh \
+	tests/sasl/e2e-refused.sh
 TESTS += $(sasl_e2e_tests)
 EXTRA_DIST += $(sasl_e2e_tests) tests/sasl/e2e-lib.sh
 
@@ -216,7 +217,8 @@ connect_e2e_tests = tests/connect/e2e-fetchmail.sh tests/connect/e2e-mbsync.sh \
 	tests/connect/e2e-tls.sh tests/connect/e2e-o365.sh \
 	tests/connect/e2e-errors.sh tests/connect/e2e-check.sh \
 	tests/connect/e2e-hostile.sh tests/connect/e2e-forms.sh \
-	tests/connect/e2e-infer.sh tests/connect/e2e-lean.sh tests/connect/load.sh
+	tests/connect/e2e-infer.sh tests/connect/e2e-lean.sh tests/connect/e2e-refused.sh \
+	tests/connect/load.sh
 TESTS += $(connect_e2e_tests)
 EXTRA_DIST += $(connect_e2e_tests) tests/connect/connect-lib.sh \
 	tests/connect/fake_server.py

@@ -176,6 +176,9 @@ status_one(const struct mo_account *a, json_t *arr)
 			json_object_set_new(o, "access_token_expires_at", json_integer(t.expires_at));
 			json_object_set_new(o, "access_token_fresh",
 					    json_boolean(mo_token_fresh(&t, now, a->refresh_margin)));
+			if (t.refused_at > 0)
+				json_object_set_new(o, "access_token_refused_at",
+						    json_integer(t.refused_at));
 		}
 		if ((t.refresh_token || t.sealed) && t.refresh_obtained_at > 0)
 			json_object_set_new(o, "refresh_token_obtained_at",
@@ -210,6 +213,11 @@ status_one(const struct mo_account *a, json_t *arr)
 			printf("  access token:   %s %s (%s%s)\n",
 			       t.expires_at > now ? "valid for" : "expired", age,
 			       t.expires_at > now ? "until " : "at ", when);
+			if (t.refused_at > 0) {
+				iso_time(when, sizeof(when), t.refused_at);
+				printf("                  refused by the mail server at %s although "
+				       "it had not expired; the next use refreshes it\n", when);
+			}
 		}
 		if (t.refresh_token || t.sealed) {
 			if (t.refresh_obtained_at > 0) {

@@ -33,6 +33,7 @@ static const struct {
 	{ "import", mo_cmd_import, true },
 	{ "consent-url", mo_cmd_consent_url, false },
 	{ "authorize", mo_cmd_authorize, true },
+	{ "reject", mo_cmd_reject, false },
 };
 
 int

@@ -388,6 +388,7 @@ mo_token_apply_reply(struct mo_token *t, const struct mo_account *a,
 	move_str(&t->object_id, &r->object_id, false);
 	t->expires_at = now + (r->expires_in >= 0 ? r->expires_in : 3600);
 	t->obtained_at = now;
+	t->refused_at = 0;	/* a new access token: nobody refused it yet */
 	if (a->client_id != NULL && (t->client_id == NULL || strcmp(t->client_id, a->client_id) != 0)) {
 		cid = strdup(a->client_id);
 		if (cid == NULL)

@@ -15,8 +15,14 @@ IMAP='a LOGIN user@contoso.example x\r\nb LOGOUT\r\n'
 pop() { printf "$POP" | session "$W/s.out" "$DOVECOT_POP3S_PORT" --protocol pop3 "$@"; }
 imap() { printf "$IMAP" | session "$W/s.out" "$DOVECOT_IMAPS_PORT" --protocol imap "$@"; }
 
-# A token the server rejects (fresh in the store, unknown to the IdP).
+# A token the server rejects (fresh in the store, unknown to the IdP), and
+# so is the one refresh that follows (tests/connect/e2e-refused.sh has the
+# refresh that works): Dovecot's introspection says inactive twice.
+refuse_twice() {
+	mock_ctl POST /mock/fault '{"endpoint": "introspect", "count": 2, "status": 200, "body": "{\"active\": false}"}' > /dev/null
+}
 store_edit "$STORE" token "bogus.$(date +%s).token"
+refuse_twice
 pop
 grep -q '^-ERR \[AUTH\] mailoauth: 127.0.0.1 refused the OAuth2 token of account work for user@contoso.example (server said: -ERR \[AUTH\] Authentication failed.)' "$W/s.out"
 tap_ok $? "rejected token, POP3: -ERR [AUTH] with the server's words"
@@ -26,6 +32,7 @@ tap_ok $? "rejected token, POP3: names the scope to check and the check command"
 tap_ok $? "rejected token: stderr says the same"
 [ "$(awk '/^-ERR/ { if (length($0) > 510) n++ } END { print n + 0 }' "$W/s.out")" -eq 0 ]
 tap_ok $? "rejected token: the -ERR line fits POP3's 512 octets"
+refuse_twice
 imap
 grep -q '^a NO \[AUTHENTICATIONFAILED\] mailoauth: 127.0.0.1 refused the OAuth2 token' "$W/s.out"
 tap_ok $? "rejected token, IMAP: a NO [AUTHENTICATIONFAILED] with the client's tag"

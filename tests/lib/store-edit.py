@@ -5,6 +5,7 @@ owner and mode 0600 and replacing it atomically (as the store itself does).
 
     store-edit.py FILE stale          the access token expired a minute ago
     store-edit.py FILE token TOKEN    this access token, valid for 50 min
+                                      (and not marked refused)
     store-edit.py FILE expire SECS    the access token expires in SECS
 """
 import json
@@ -23,6 +24,7 @@ def main():
     elif what == "token":
         d["access_token"] = sys.argv[3]
         d["expires_at"] = int(time.time()) + 3000
+        d.pop("refused_at", None)
     elif what == "expire":
         d["expires_at"] = int(time.time()) + int(sys.argv[3])
     else:

@@ -583,9 +583,25 @@ class State:
     def revoke(self, obj):
         code = int(obj.get("code", 70008))
         access = bool(obj.get("access", False))
+        refresh = bool(obj.get("refresh", True))
         n = 0
         with self.lock:
             families = set()
+            if not refresh:
+                # Access tokens only, revoked early (the grant stays good):
+                # what a mail server sees after "revoke sessions" before the
+                # refresh token is touched, or with a copied token store.
+                if not obj.get("user"):
+                    raise ValueError("refresh: false needs user")
+                u = obj["user"].lower()
+                na = 0
+                for rec in self.access.values():
+                    if rec["user"].lower() == u and not rec["app_only"] \
+                            and not rec["revoked"]:
+                        rec["revoked"] = True
+                        na += 1
+                return {"revoked_refresh_tokens": 0,
+                        "revoked_access_tokens": na}
             if obj.get("refresh_token"):
                 rec = self.refresh.get(obj["refresh_token"])
                 if rec is None:

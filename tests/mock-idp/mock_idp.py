@@ -48,6 +48,9 @@ Test-control API (JSON in, JSON out; tests only):
                      {"refresh_token", "code", "access"}: those refresh tokens
                      now fail with invalid_grant/AADSTS<code>; with "access"
                      their access tokens introspect as inactive too.
+                     {"user", "refresh": false}: only U's access tokens
+                     are revoked early (they introspect as inactive), the
+                     grant stays good.
   POST /mock/fault   {"endpoint": token|devicecode|authorize|introspect|
                      adminconsent, "count": N, "status": S, "retry_after": S,
                      "delay": SECONDS, "body": garbage|huge|empty|<literal>,

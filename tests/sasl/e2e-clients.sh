@@ -214,11 +214,15 @@ tap_check "XOAUTH2 refused: the error challenge is answered with an empty respon
 grep -q '^Authenticated\.' "$OUT"
 [ $? -ne 0 ]
 tap_ok $? "XOAUTH2 refused: not authenticated"
+# The refusal marked the token (tests/sasl/e2e-refused.sh): the next login
+# would refresh it.  Put a refused one back for the next two.
+store_edit "$F" token "EwRefusedByTheServer.0123456789"
 run "$IMTEST" -m OAUTHBEARER -a "$STAND_USER" -w work -p "$DOVECOT_IMAP_PORT" \
 	127.0.0.1
 grep -q '^S: + eyJ' "$OUT" && grep -q '^C: AQ==$' "$OUT" &&
 	grep -q '^S: A01 NO \[AUTHENTICATIONFAILED\]' "$OUT"
 tap_check "OAUTHBEARER refused: the error challenge is answered with 0x01 (AQ==)"
+store_edit "$F" token "EwRefusedByTheServer.0123456789"
 run "$POP3TEST" -m XOAUTH2 -a "$STAND_USER" -w work -p "$DOVECOT_POP3_PORT" \
 	127.0.0.1
 grep -q '^S: -ERR \[AUTH\] Authentication failed' "$OUT" &&

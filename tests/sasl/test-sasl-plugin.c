@@ -571,6 +571,71 @@ test_error_challenge(const char *mech, const char *challenge, const char *ack,
 	app_free(&a);
 }
 
+/* An error challenge for a stored token that had not expired: the plugin
+ * runs `mailoauth --config CFG reject ACCOUNT EXPIRES_AT` (the token named
+ * by its expiry, never in argv) and says so; the token sent by the
+ * application as the password is never marked. */
+static void
+test_refused_marks(void)
+{
+	struct app a = { .authname = USER, .pass = "work" };
+	struct app t = { .authname = "nobody@contoso.example", .pass = FRESH };
+	sasl_conn_t *conn;
+	const char *out = NULL, *chosen = NULL;
+	static const char ch[] = "{\"status\":\"401\",\"schemes\":\"bearer\",\"scope\":\"mail\"}";
+	char text[1024] = "", want[1024], path[600];
+	struct mo_token tok;
+	char *error = NULL;
+	unsigned outlen = 0;
+	FILE *f;
+	int rc;
+
+	memset(&tok, 0, sizeof(tok));
+	snprintf(path, sizeof(path), "%s/state", tmpdir);
+	rc = mo_store_load(path, "work", &tok, &error);
+	tap_ok(rc == MO_OK && tok.expires_at > 0, "refused: the stored token of work has an expiry");
+	unlink(helper_log);
+	set_helper("helper-ok");
+	conn = app_conn(&a);
+	rc = app_start(conn, &a, "XOAUTH2", true, &out, &outlen, &chosen);
+	rc = app_step(conn, &a, ch, (unsigned)strlen(ch), &out, &outlen);
+	tap_is_int(rc, SASL_CONTINUE, "refused: the challenge is acknowledged");
+	tap_ok(contains(detail(conn), "marked it as refused: the next login gets a new one"),
+	       "refused: errdetail says the token was marked (%s)", detail(conn));
+	f = fopen(helper_log, "r");
+	if (f != NULL) {
+		if (fgets(text, sizeof(text), f) == NULL)
+			text[0] = '\0';
+		fclose(f);
+	}
+	snprintf(want, sizeof(want), "--config %s reject work %lld\n", cfg_path,
+		 (long long)tok.expires_at);
+	tap_is_str(text, want, "refused: the helper runs as --config CFG reject ACCOUNT EXPIRES_AT");
+	sasl_dispose(&conn);
+
+	set_helper("helper-revoked");
+	conn = app_conn(&a);
+	rc = app_start(conn, &a, "XOAUTH2", true, &out, &outlen, &chosen);
+	rc = app_step(conn, &a, ch, (unsigned)strlen(ch), &out, &outlen);
+	tap_ok(contains(detail(conn), "could not mark it as refused") &&
+	       contains(detail(conn), "mailoauth refresh work"),
+	       "refused, helper fails: errdetail says what to run (%s)", detail(conn));
+	sasl_dispose(&conn);
+
+	unlink(helper_log);
+	set_helper("helper-ok");
+	conn = app_conn(&t);
+	rc = app_start(conn, &t, "XOAUTH2", true, &out, &outlen, &chosen);
+	rc = app_step(conn, &t, ch, (unsigned)strlen(ch), &out, &outlen);
+	tap_ok(access(helper_log, F_OK) != 0 && !contains(detail(conn), "marked"),
+	       "refused token given as the password: nothing is marked");
+	sasl_dispose(&conn);
+	mo_token_clear(&tok);
+	free(error);
+	app_free(&a);
+	app_free(&t);
+}
+
 static void
 test_odd_server(void)
 {
@@ -970,6 +1035,7 @@ main(int argc, char **argv)
 			     "", 0, "status 401", "scope mail");
 	test_error_challenge("OAUTHBEARER", "{\"status\":\"invalid_token\"}",
 			     "\x01", 1, "status invalid_token", "account work");
+	test_refused_marks();
 	test_oauthbearer();
 	test_odd_server();
 	test_prompts();

@@ -135,6 +135,32 @@ test_path_and_fresh(void)
 	tap_ok(!mo_token_fresh(&t, 0, 300), "no overflow on absurd expiry");
 	t.expires_at = 1100;
 	tap_ok(mo_token_fresh(&t, 1000, -50), "negative margin counts as 0");
+	t.expires_at = 5000;
+	t.refused_at = 900;
+	tap_ok(!mo_token_fresh(&t, 1000, 300), "refused by a mail server: never fresh");
+	t.refused_at = 0;
+	{
+		struct mo_token r;
+		const char *why = NULL;
+		char *text;
+
+		t.refused_at = 1234;
+		text = mo_store_serialise("a", &t);
+		memset(&r, 0, sizeof(r));
+		tap_ok(text != NULL && strstr(text, "\"refused_at\": 1234") != NULL &&
+		       mo_store_parse(text, strlen(text), &r, &why) == MO_OK &&
+		       r.refused_at == 1234, "refused_at is written and read back");
+		mo_token_clear(&r);
+		mo_free_secret(text);
+		t.refused_at = 0;
+		text = mo_store_serialise("a", &t);
+		tap_ok(text != NULL && strstr(text, "refused_at") == NULL,
+		       "refused_at 0 is not written");
+		mo_free_secret(text);
+		tap_ok(mo_store_parse("{\"version\": 1, \"refused_at\": -1}", 32, &r, &why)
+		       == MO_ERR_PARSE && strstr(why, "refused_at") != NULL,
+		       "a negative refused_at is refused, named");
+	}
 	mo_token_clear(&t);
 	tap_ok(t.access_token == NULL && t.expires_at == 0, "mo_token_clear zeroes");
 	mo_token_clear(NULL);

@@ -26,6 +26,7 @@ guides = \
 	doc/clients.md \
 	doc/postfix.md \
 	doc/troubleshooting.md \
+	doc/monitoring.md \
 	doc/sasl-plugin.md \
 	doc/protocol.md \
 	doc/internals.md

@@ -32,6 +32,8 @@ helper_net_libmonet_la_SOURCES = \
 	helper/net/cmd-import.c \
 	helper/net/cmd-consent.c \
 	helper/net/cmd-reject.c \
+	helper/net/notify.c helper/net/notify.h \
+	helper/net/monitor.c \
 	helper/net/signin.h helper/net/signin-main.c \
 	helper/net/signin-browser.c helper/net/signin-device.c \
 	helper/net/deviceauth.c helper/net/deviceauth.h \

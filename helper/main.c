@@ -32,7 +32,8 @@ static const struct command {
 	{ "token", LOCAL, "token ACCOUNT                 print a fresh access token" },
 	{ "sasl", NET, "sasl ACCOUNT [--mechanism xoauth2|oauthbearer] [--host H --port P]\n"
 		       "                                print the base64 SASL initial response" },
-	{ "status", NET, "status [ACCOUNT] [--json]     show what is stored and what to do next" },
+	{ "status", NET, "status [ACCOUNT] [--json|--prometheus]\n"
+			"                                show what is stored and what to do next" },
 	{ "refresh", NET, "refresh [ACCOUNT...|--all] [--if-expiring-within SECONDS]\n"
 			  "                                refresh access tokens (cron, timers)" },
 	{ "authorize", NET, "authorize ACCOUNT [--browser|--device|--no-open] [--timeout SECONDS]\n"

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "buf.h"
 #include "confint.h"
@@ -320,6 +321,67 @@ build_urls(struct conf_build *b, struct mo_account *a, bool explicit_authority)
 	return MO_OK;
 }
 
+/* The account's key, else the one of [defaults]. */
+static const struct conf_kv *
+get_or_default(const struct conf_build *b, const char *key)
+{
+	const struct conf_kv *kv = mo_conf_get(b->sec, key);
+
+	if (kv == NULL && b->defaults != NULL)
+		kv = mo_conf_get(b->defaults, key);
+	return kv;
+}
+
+/*
+ * notify_command = /ABSOLUTE/PROGRAM [ARG ...]   (split at blanks, no shell)
+ * expiry_warning_days = 0..365                   (default 14)
+ * client_secret_expires = YYYY-MM-DD             (the secret's "Expires" date
+ *                                                 in the app registration)
+ */
+static int
+build_notify(struct conf_build *b, struct mo_account *a)
+{
+	const struct conf_kv *kv;
+	const char *p;
+	long n;
+
+	kv = get_or_default(b, "notify_command");
+	if (kv != NULL) {
+		if (kv->value[0] != '/')
+			return CONF_FAIL(b, kv->line, "notify_command = \"%.80s\" must start "
+				    "with the absolute path of a program (it is run without "
+				    "a shell)", kv->value);
+		for (p = kv->value; *p != '\0'; p++)
+			if ((unsigned char)*p < 0x20 || *p == 0x7f)
+				return CONF_FAIL(b, kv->line, "%s", "notify_command contains "
+					    "a control character");
+		if ((a->notify_command = strdup(kv->value)) == NULL)
+			return MO_ERR_NOMEM;
+	}
+	a->expiry_warning_days = 14;
+	kv = get_or_default(b, "expiry_warning_days");
+	if (kv != NULL) {
+		if (!mo_conf_long(kv->value, 0, 365, &n))
+			return CONF_FAIL(b, kv->line, "expiry_warning_days = \"%.80s\" is not "
+				    "a number of days from 0 to 365", kv->value);
+		a->expiry_warning_days = n;
+	}
+	kv = mo_conf_get(b->sec, "client_secret_expires");
+	if (kv != NULL) {
+		struct tm tm;
+		char *end;
+
+		memset(&tm, 0, sizeof(tm));
+		end = strptime(kv->value, "%Y-%m-%d", &tm);
+		if (end == NULL || *end != '\0' || tm.tm_year < 70)
+			return CONF_FAIL(b, kv->line, "client_secret_expires = \"%.80s\" is "
+				    "not a date YYYY-MM-DD (the secret's \"Expires\" column "
+				    "in the app registration)", kv->value);
+		a->client_secret_expires = (int64_t)timegm(&tm);
+	}
+	return MO_OK;
+}
+
 static int
 build_account(struct conf_build *b, struct mo_account *a)
 {
@@ -455,6 +517,9 @@ build_account(struct conf_build *b, struct mo_account *a)
 		a->redirect_port = (unsigned int)n;
 	}
 
+	if ((ret = build_notify(b, a)) != MO_OK)
+		return ret;
+
 	for (i = 0; i < MO_PROTO_COUNT; i++) {
 		const struct mo_server *def = &a->provider->server[i];
 
@@ -483,8 +548,10 @@ mo_conf_build(const char *file, const struct conf_section *sec, size_t n_sec,
 	for (i = 0; i < n_sec; i++) {
 		if (sec[i].kind == CONF_ACCOUNT)
 			n_acc++;
-		else
+		else if (sec[i].kind == CONF_PROVIDER)
 			n_prov++;
+		else
+			b.defaults = &sec[i];
 	}
 	/* Both arrays get their final size first: accounts point into
 	 * providers. */

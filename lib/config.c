@@ -198,6 +198,7 @@ account_free(struct mo_account *a)
 	free(a->authorize_url);
 	free(a->token_url);
 	free(a->device_url);
+	free(a->notify_command);
 }
 
 void

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /*
  * The INI configuration (inih), see mailoauth.conf(5).
@@ -16,7 +17,9 @@
  *                       client_secret_command, user, login_hint, scopes,
  *                       flow, authority, cloud, ca_file, refresh_margin,
  *                       state_dir, redirect_port, store_key_file,
- *                       store_key_command, pop3, imap, smtp
+ *                       store_key_command, pop3, imap, smtp, notify_command,
+ *                       client_secret_expires, expiry_warning_days
+ *   [defaults]          notify_command, expiry_warning_days
  *   [provider NAME]     authorize_url, token_url, device_url, scope_pop,
  *                       scope_imap, scope_smtp, rotates_refresh_tokens,
  *                       device_flow
@@ -90,6 +93,13 @@ struct mo_account {
 	char *authorize_url;
 	char *token_url;
 	char *device_url;		/* NULL: flow unavailable */
+	/* Notifications and expiry warnings ([defaults] gives the first
+	 * two to accounts that do not set them). */
+	char *notify_command;		/* NULL: none; an absolute program path
+					   and arguments, split at blanks */
+	long expiry_warning_days;	/* default 14 */
+	int64_t client_secret_expires;	/* Unix seconds (00:00 UTC of the
+					   date), 0: not configured */
 };
 
 struct mo_config {

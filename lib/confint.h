@@ -18,6 +18,7 @@
 enum conf_kind {
 	CONF_ACCOUNT,
 	CONF_PROVIDER,
+	CONF_DEFAULTS,		/* [defaults]: values every account inherits */
 };
 
 /* One "key = value" line, as read. */
@@ -58,6 +59,7 @@ struct conf_build {
 	struct mo_config *cfg;
 	const struct conf_section *sec;
 	const char *what;		/* "account" or "provider" */
+	const struct conf_section *defaults;	/* [defaults], or NULL */
 };
 
 /* "FILE:LINE: account "NAME": ..." -> MO_ERR_CONFIG (or MO_ERR_NOMEM). */

@@ -113,6 +113,7 @@ is_blank(char ch)
  * A section header, as inih reads it, restricted to our two kinds:
  *
  *   header  = "[" *WSP kind 1*WSP name *WSP "]" *WSP [ comment ]
+ *           / "[" *WSP "defaults" *WSP "]" *WSP [ comment ]
  *   kind    = "account" / "provider"            ; any case
  *   name    = 1*64( ALPHA / DIGIT / "." / "_" / "@" / "+" / "-" )
  *             ; not starting with "."
@@ -156,11 +157,29 @@ section_line(struct parse_ctx *c, const char *s, size_t n)
 		kind = CONF_ACCOUNT;
 	else if (nw >= 1 && wl[0] == 8 && strncasecmp(w[0], "provider", 8) == 0)
 		kind = CONF_PROVIDER;
+	else if (nw >= 1 && wl[0] == 8 && strncasecmp(w[0], "defaults", 8) == 0)
+		kind = CONF_DEFAULTS;
 	else {
 		ctx_fail(c, "unknown section [%.*s]; the sections are "
-			 "[account NAME] and [provider NAME]",
+			 "[account NAME], [provider NAME] and [defaults]",
 			 (int)(close - s - 1 > 80 ? 80 : close - s - 1), s + 1);
 		return MO_ERR_CONFIG;
+	}
+	if (kind == CONF_DEFAULTS) {
+		if (nw != 1) {
+			ctx_fail(c, "[defaults] takes no name");
+			return MO_ERR_CONFIG;
+		}
+		for (i = 0; i < c->n_sec; i++) {
+			if (c->sec[i].kind == CONF_DEFAULTS) {
+				ctx_fail(c, "duplicate [defaults] (already on line %u)",
+					 c->sec[i].line);
+				return MO_ERR_CONFIG;
+			}
+		}
+		w[1] = "defaults";
+		wl[1] = 8;
+		nw = 2;
 	}
 	if (nw == 1) {
 		ctx_fail(c, "[%s] needs a name: [%s NAME]", kind == CONF_ACCOUNT ?
@@ -319,7 +338,13 @@ conf_handler(void *user, const char *section, const char *name,
 		return 0;
 	}
 	sec = &c->sec[c->cur];
-	kind = sec->kind == CONF_ACCOUNT ? "account" : "provider";
+	kind = sec->kind == CONF_ACCOUNT ? "account" :
+	       sec->kind == CONF_PROVIDER ? "provider" : "defaults";
+	if (sec->kind == CONF_DEFAULTS && !mo_conf_key_known(sec->kind, name)) {
+		ctx_fail(c, "unknown key \"%.80s\" in [defaults]; the keys are: %s "
+			 "(see mailoauth.conf(5))", name, mo_conf_keys(sec->kind));
+		return 0;
+	}
 	if (!mo_conf_key_known(sec->kind, name)) {
 		ctx_fail(c, "unknown key \"%.80s\" in [%s %s]; the keys are: %s "
 			 "(see mailoauth.conf(5))", name, kind, sec->name,

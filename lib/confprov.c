@@ -168,7 +168,12 @@ static const char *const account_keys[] = {
 	"client_secret_command", "user", "login_hint", "scopes", "flow",
 	"authority", "cloud", "ca_file", "refresh_margin", "state_dir",
 	"redirect_port", "store_key_file", "store_key_command", "pop3", "imap",
-	"smtp",
+	"smtp", "notify_command", "client_secret_expires", "expiry_warning_days",
+};
+
+/* What [defaults] may give every account (an account's own value wins). */
+static const char *const defaults_keys[] = {
+	"notify_command", "expiry_warning_days",
 };
 
 static const char *const provider_keys[] = {
@@ -180,9 +185,10 @@ static const char *const provider_keys[] = {
 int
 mo_conf_key_known(enum conf_kind kind, const char *key)
 {
-	const char *const *keys = kind == CONF_ACCOUNT ? account_keys : provider_keys;
+	const char *const *keys = kind == CONF_ACCOUNT ? account_keys :
+				  kind == CONF_DEFAULTS ? defaults_keys : provider_keys;
 	size_t i, n = kind == CONF_ACCOUNT ? N_ELEMS(account_keys) :
-		N_ELEMS(provider_keys);
+		kind == CONF_DEFAULTS ? N_ELEMS(defaults_keys) : N_ELEMS(provider_keys);
 
 	for (i = 0; i < n; i++)
 		if (strcasecmp(keys[i], key) == 0)
@@ -198,7 +204,10 @@ mo_conf_keys(enum conf_kind kind)
 			"client_secret_command, user, login_hint, scopes, flow, "
 			"authority, cloud, ca_file, refresh_margin, state_dir, "
 			"redirect_port, store_key_file, store_key_command, "
-			"pop3, imap, smtp";
+			"pop3, imap, smtp, notify_command, "
+			"client_secret_expires, expiry_warning_days";
+	if (kind == CONF_DEFAULTS)
+		return "notify_command, expiry_warning_days";
 	return "authorize_url, token_url, device_url, consent_url, authority, "
 		"scope_pop, scope_imap, scope_smtp, app_scope, extra_scopes, "
 		"rotates_refresh_tokens, device_flow, pop3, imap, smtp";

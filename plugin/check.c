@@ -29,6 +29,7 @@ struct run {
 	const char *failed;	/* the step that failed, for the result line */
 	int64_t stamp;		/* the token's expiry stamp (tokenreject.h) */
 	bool login_refused;	/* the server refused the token at login */
+	bool recovered;		/* ... and the refreshed one was accepted */
 };
 
 static void
@@ -258,6 +259,7 @@ check_refused_valid(struct run *r, SSL_CTX *ctx, struct mo_buf *b64)
 	r->failed = NULL;
 	r->login_refused = false;
 	rc = check_server(r, ctx, b64->data);
+	r->recovered = rc == MO_OK;
 	if (rc == MO_ERR_AUTH && r->login_refused)
 		printf("\nThe new token was refused too: the server refuses this account's "
 		       "tokens whatever their age; see the login step above.\n");
@@ -266,7 +268,7 @@ check_refused_valid(struct run *r, SSL_CTX *ctx, struct mo_buf *b64)
 
 static int
 check_one(const struct mo_config *cfg, const struct mo_account *acct,
-	  const struct mo_target *t)
+	  const struct mo_target *t, struct mo_check_report *rep)
 {
 	struct run *r;
 	struct mo_buf b64;
@@ -306,6 +308,16 @@ out:
 		       mo_proto_label(t->proto), acct->user,
 		       r->failed != NULL ? r->failed : mo_strerror(rc));
 	fflush(stdout);
+	if (rep != NULL && rep->n < MO_PROTO_COUNT) {
+		struct mo_check_item *it = &rep->item[rep->n++];
+
+		it->proto = t->proto;
+		it->rc = rc;
+		it->recovered = r->recovered;
+		snprintf(it->failed, sizeof(it->failed), "%s",
+			 r->failed != NULL ? r->failed : rc != MO_OK ? mo_strerror(rc) : "");
+		snprintf(it->msg, sizeof(it->msg), "%s", rc != MO_OK ? r->f.msg : "");
+	}
 	SSL_CTX_free(ctx);
 	mo_buf_free(&b64);
 	free(r);
@@ -351,7 +363,7 @@ mo_check_run(const struct mo_config *cfg, const struct mo_check_opts *o)
 		t.proto = (enum mo_proto)p;
 		t.tls = o->tls != MO_TLS_DEFAULT ? o->tls : mo_tls_mode_for_port(t.port);
 		t.tls_guessed = o->tls == MO_TLS_DEFAULT && !mo_tls_port_known(t.port);
-		return mo_exit_code(check_one(cfg, acct, &t));
+		return mo_exit_code(check_one(cfg, acct, &t, o->report));
 	}
 	for (p = 0; p < MO_PROTO_COUNT; p++) {
 		if (o->proto >= 0 ? p != o->proto : !acct->wants[p])
@@ -368,7 +380,7 @@ mo_check_run(const struct mo_config *cfg, const struct mo_check_opts *o)
 		}
 		t.tls = o->tls != MO_TLS_DEFAULT ? o->tls : mo_tls_mode_for_port(t.port);
 		t.tls_guessed = o->tls == MO_TLS_DEFAULT && !mo_tls_port_known(t.port);
-		rc = worse(rc, check_one(cfg, acct, &t));
+		rc = worse(rc, check_one(cfg, acct, &t, o->report));
 		n++;
 	}
 	if (n == 0 && rc == MO_OK) {

@@ -35,7 +35,7 @@ plugin_mailoauth_connect_SOURCES = \
 	plugin/main.c \
 	plugin/relay.c plugin/relay.h \
 	plugin/front.h plugin/pop3front.c plugin/imapfront.c \
-	plugin/check.c plugin/check.h
+	plugin/check.c plugin/check.h plugin/monitor.c
 plugin_mailoauth_connect_CFLAGS = $(EXE_CFLAGS) $(SSL_CFLAGS)
 plugin_mailoauth_connect_LDFLAGS = $(EXE_LDFLAGS)
 plugin_mailoauth_connect_LDADD = plugin/libmoupstream.la $(MOUPSTREAM_LIBS)

@@ -42,6 +42,7 @@ struct args {
 	const char *server;
 	const char *pos[3];
 	int npos;
+	bool nagios;
 };
 
 static void
@@ -51,7 +52,7 @@ usage(void)
 		"Usage: mailoauth [--config FILE] [-v] connect [--account NAME]\n"
 		"                 [--protocol pop3|imap] [--tls implicit|starttls] HOST PORT\n"
 		"       mailoauth [--config FILE] [-v] check ACCOUNT [--protocol pop3|imap|smtp]\n"
-		"                 [--server HOST:PORT] [--tls implicit|starttls]\n"
+		"                 [--server HOST:PORT] [--tls implicit|starttls] [--nagios]\n"
 		"\n"
 		"--tls defaults from the port: STARTTLS on 110, 143, 587 and 25, implicit\n"
 		"TLS on 995, 993 and 465.  On other ports implicit TLS is tried first and\n"
@@ -119,6 +120,8 @@ parse_args(int argc, char **argv, struct args *a)
 			}
 		} else if ((v = opt_value(argc, argv, &i, "--server")) != NULL) {
 			a->server = v;
+		} else if (strcmp(s, "--nagios") == 0) {
+			a->nagios = true;
 		} else if (strcmp(s, "--") == 0) {
 			for (i++; i < argc && a->npos < 3; i++)
 				a->pos[a->npos++] = argv[i];
@@ -286,19 +289,27 @@ run_check(const struct args *a)
 	struct mo_fail f = { 0 };
 	int code;
 
+	memset(&o, 0, sizeof(o));
 	if (a->npos != 1 || a->account != NULL) {
+		if (a->nagios) {
+			printf("MAILOAUTH UNKNOWN - usage: mailoauth check ACCOUNT --nagios "
+			       "[--protocol pop3|imap|smtp] [--server HOST:PORT]\n");
+			return 3;
+		}
 		usage();
 		return MO_EXIT_USAGE;
-	}
-	if (load_config(a, &cfg, &f) != MO_OK) {
-		mo_fail_print(&f);
-		return mo_exit_code(f.err);
 	}
 	o.account = a->pos[0];
 	o.proto = a->proto;
 	o.server = a->server;
 	o.tls = a->tls;
-	code = mo_check_run(cfg, &o);
+	if (load_config(a, &cfg, &f) != MO_OK) {
+		if (a->nagios)
+			return mo_check_nagios(NULL, f.msg, &o);
+		mo_fail_print(&f);
+		return mo_exit_code(f.err);
+	}
+	code = a->nagios ? mo_check_nagios(cfg, NULL, &o) : mo_check_run(cfg, &o);
 	mo_config_free(cfg);
 	return code;
 }

@@ -19,6 +19,7 @@
 #include "errors.h"
 #include "cmd.h"
 #include "log.h"
+#include "notify.h"
 #include "refresh.h"
 #include "store.h"
 
@@ -40,6 +41,7 @@ static void fill(struct run *r);
 static void
 report(struct run *r, struct mo_refresh_job *job)
 {
+	mo_notify_outcome(job->acct, job->result, job->error);
 	if (job->result == MO_OK) {
 		r->ok++;
 		if (job->refreshed)

@@ -21,7 +21,9 @@
 
 #include "errors.h"
 #include "cmd.h"
+#include "grant.h"
 #include "log.h"
+#include "notify.h"
 #include "secret.h"
 #include "store.h"
 #include "storekey.h"
@@ -109,6 +111,10 @@ status_one(const struct mo_account *a, json_t *arr)
 	char next[512], enc[256];
 	int p, ret, code = MO_EXIT_OK, key_code = MO_EXIT_OK;
 	bool signed_in, sealed, app_only = a->flow == MO_FLOW_CLIENT_CREDENTIALS;
+	struct mo_account_state st;
+	bool has_state;
+	struct mo_grant g;
+	long secret_days = 0;
 
 	ret = mo_store_load(a->state_dir, a->name, &t, &error);
 	if (ret != MO_OK && ret != MO_ERR_NOENT) {
@@ -143,6 +149,10 @@ status_one(const struct mo_account *a, json_t *arr)
 	} else {
 		snprintf(enc, sizeof(enc), "no (no store_key_file or store_key_command)");
 	}
+	has_state = mo_state_load(a, &st) == MO_OK;
+	mo_grant_info(a, &t, now, &g);
+	if (a->client_secret_expires > 0)
+		secret_days = (long)((a->client_secret_expires - now) / 86400);
 	missing = json_array();
 	for (p = 0; p < MO_PROTO_COUNT && ret == MO_OK && t.scope != NULL; p++) {
 		const char *want = mo_account_scope_for(a, (enum mo_proto)p);
@@ -183,6 +193,22 @@ status_one(const struct mo_account *a, json_t *arr)
 		if ((t.refresh_token || t.sealed) && t.refresh_obtained_at > 0)
 			json_object_set_new(o, "refresh_token_obtained_at",
 					    json_integer(t.refresh_obtained_at));
+		if (g.known) {
+			json_object_set_new(o, "grant_last_used", json_integer(g.last_used));
+			json_object_set_new(o, "grant_days_left", json_integer(g.days_left));
+		}
+		if (a->client_secret_expires > 0)
+			json_object_set_new(o, "client_secret_expires",
+					    json_integer(a->client_secret_expires));
+		if (has_state) {
+			static const char *const names[] = { "ok", "signin-needed", "refresh-failed" };
+
+			json_object_set_new(o, "state", json_string(names[st.state]));
+			if (st.last_error_at > 0) {
+				json_object_set_new(o, "last_error_at", json_integer(st.last_error_at));
+				json_object_set_new(o, "last_error", json_string(st.last_error));
+			}
+		}
 		json_object_set_new(o, "next", json_string(next));
 		json_array_append_new(arr, o);
 	} else {
@@ -230,6 +256,29 @@ status_one(const struct mo_account *a, json_t *arr)
 			}
 		}
 		printf("  encrypted:      %s\n", enc);
+		if (g.known) {
+			iso_time(when, sizeof(when), g.last_used);
+			printf("  grant used:     %s; %ld of the 90 days without use are left%s\n",
+			       when, g.days_left > 0 ? g.days_left : 0,
+			       g.days_left < 0 ? " (the sign-in has ended)" : "");
+			if (g.days_left < a->expiry_warning_days)
+				printf("  WARNING:        the sign-in ends after 90 days without use: "
+				       "run `mailoauth refresh %s` (a timer does it)\n", a->name);
+		}
+		if (a->client_secret_expires > 0) {
+			iso_time(when, sizeof(when), a->client_secret_expires);
+			printf("  client secret:  %s %.10s (%ld days)\n",
+			       a->client_secret_expires > now ? "expires" : "EXPIRED on",
+			       when, secret_days);
+			if (secret_days < a->expiry_warning_days)
+				printf("  WARNING:        create a new client secret in the app "
+				       "registration, store it in client_secret_file and update "
+				       "client_secret_expires\n");
+		}
+		if (has_state && st.state != MO_HEALTH_OK && st.last_error_at > 0) {
+			iso_time(when, sizeof(when), st.last_error_at);
+			printf("  last failure:   %s: %s\n", when, st.last_error);
+		}
 		printf("  next step:      %s\n", next);
 	}
 	json_decref(missing);
@@ -252,18 +301,26 @@ mo_cmd_status(struct mo_net_ctx *ctx, int argc, char **argv)
 	char *text;
 	size_t k;
 	int i, code = MO_EXIT_OK, c;
-	bool json = false;
+	bool json = false, prom = false;
 
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--json") == 0) {
 			json = true;
+		} else if (strcmp(argv[i], "--prometheus") == 0) {
+			prom = true;
 		} else if (argv[i][0] != '-' && name == NULL) {
 			name = argv[i];
 		} else {
-			mo_net_err("usage: mailoauth status [ACCOUNT] [--json]");
+			mo_net_err("usage: mailoauth status [ACCOUNT] [--json | --prometheus]");
 			return MO_EXIT_USAGE;
 		}
 	}
+	if (json && prom) {
+		mo_net_err("--json and --prometheus are two formats: choose one");
+		return MO_EXIT_USAGE;
+	}
+	if (prom)
+		return mo_status_prometheus(ctx, name);
 	if (json && (arr = json_array()) == NULL)
 		return MO_EXIT_FAILURE;
 	if (name != NULL) {

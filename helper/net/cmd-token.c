@@ -16,6 +16,7 @@
 #include "errors.h"
 #include "cmd.h"
 #include "log.h"
+#include "notify.h"
 #include "refresh.h"
 #include "saslmsg.h"
 #include "secret.h"
@@ -29,6 +30,7 @@ fresh_token(struct mo_net_ctx *ctx, const struct mo_account *a, struct mo_token 
 	int ret;
 
 	ret = mo_refresh_account(ctx->http, a, a->refresh_margin, false, tok, &error);
+	mo_notify_outcome(a, ret, error);
 	if (ret != MO_OK) {
 		mo_net_err("%s", error ? error : mo_strerror(ret));
 		free(error);

@@ -31,6 +31,8 @@ int mo_cmd_refresh(struct mo_net_ctx *ctx, int argc, char **argv);	/* cmd-refres
 int mo_cmd_status(struct mo_net_ctx *ctx, int argc, char **argv);	/* cmd-status.c */
 int mo_cmd_logout(struct mo_net_ctx *ctx, int argc, char **argv);	/* cmd-status.c */
 int mo_cmd_import(struct mo_net_ctx *ctx, int argc, char **argv);	/* cmd-import.c */
+/* `status --prometheus` (monitor.c); name NULL: every account. */
+int mo_status_prometheus(struct mo_net_ctx *ctx, const char *name);
 int mo_cmd_reject(struct mo_net_ctx *ctx, int argc, char **argv);	/* cmd-reject.c */
 int mo_cmd_consent_url(struct mo_net_ctx *ctx, int argc, char **argv);	/* cmd-consent.c */
 /* `authorize`: helper/net/signin-main.c. */

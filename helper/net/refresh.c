@@ -16,6 +16,7 @@
 #include "errmsg.h"
 #include "errors.h"
 #include "log.h"
+#include "notify.h"
 #include "oauth.h"
 #include "refresh.h"
 #include "secret.h"
@@ -249,5 +250,7 @@ mo_refresh_store_reply(const struct mo_account *a, struct mo_token_reply *reply,
 out:
 	mo_store_unlock(fd);
 	mo_token_clear(&t);
+	if (ret == MO_OK)
+		mo_notify_outcome(a, MO_OK, NULL);	/* signed in: recovered */
 	return ret;
 }

@@ -53,7 +53,7 @@ expect "help.desk work" mailoauth token ""
 expect "" mailoauth token work ""
 expect "help.desk work" mailoauth -v refresh work ""
 expect "--all --if-expiring-within" mailoauth refresh --
-expect "--json" mailoauth status --
+expect "--json --prometheus" mailoauth status --
 expect "oauthbearer xoauth2" mailoauth sasl work --mechanism ""
 expect "imap pop3 smtp" mailoauth check work --protocol ""
 expect "imap pop3" mailoauth connect --protocol ""

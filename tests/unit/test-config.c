@@ -56,7 +56,20 @@ static const struct {
 } rejects[] = {
 	/* syntax */
 	{ "unknown section", "; c\n[foo]\nx = 1\n", 2,
-	  "unknown section [foo]; the sections are [account NAME] and [provider NAME]" },
+	  "unknown section [foo]; the sections are [account NAME], [provider NAME] and [defaults]" },
+	/* [defaults] and the notification keys */
+	{ "[defaults] with a name", "[defaults x]\n", 1, "[defaults] takes no name" },
+	{ "two [defaults]", "[defaults]\n[defaults]\n", 2, "duplicate [defaults] (already on line 1)" },
+	{ "an account key in [defaults]", "[defaults]\nuser = a@b.example\n", 2,
+	  "unknown key \"user\" in [defaults]; the keys are: notify_command, expiry_warning_days" },
+	{ "relative notify_command", MS_ACC "notify_command = notify.sh\n", 6,
+	  "notify_command = \"notify.sh\" must start with the absolute path of a program" },
+	{ "relative notify_command in [defaults]", "[defaults]\nnotify_command = x\n" MS_ACC, 2,
+	  "must start with the absolute path" },
+	{ "expiry_warning_days out of range", MS_ACC "expiry_warning_days = 400\n", 6,
+	  "expiry_warning_days = \"400\" is not a number of days from 0 to 365" },
+	{ "client_secret_expires not a date", MS_ACC "client_secret_expires = 12/31/2027\n", 6,
+	  "client_secret_expires = \"12/31/2027\" is not a date YYYY-MM-DD" },
 	{ "unknown section kind with a name", "[accounts a]\n", 1, "unknown section" },
 	{ "section without a name", "[account]\n", 1, "[account] needs a name" },
 	{ "section name of two words", "[account a b]\n", 1, "one word" },
@@ -345,6 +358,60 @@ test_defaults(void)
 	tap_is_str(mo_account_scope_for(a, MO_PROTO_SMTP), MS_SMTP, "scope for smtp");
 out:
 	mo_config_free(cfg);
+}
+
+/* notify_command and expiry_warning_days: the account's own, else
+ * [defaults], else none / 14; client_secret_expires: a date. */
+static void
+test_notify_keys(void)
+{
+	static const char text[] =
+		"[defaults]\n"
+		"notify_command = /usr/local/bin/notify --to root\n"
+		"expiry_warning_days = 21\n"
+		MS_ACC
+		"\n[account b]\n"
+		"provider = microsoft\n"
+		"tenant = contoso.com\n"
+		"client_id = " CID "\n"
+		"user = bob@contoso.com\n"
+		"notify_command = /bin/true\n"
+		"expiry_warning_days = 0\n"
+		"client_secret_expires = 2027-03-01\n";
+	struct mo_config *cfg = NULL;
+	const struct mo_account *a, *b;
+	char *err;
+
+	tap_is_int(parse(text, &cfg, &err), MO_OK, "[defaults] and two accounts load");
+	if (cfg == NULL) {
+		tap_diag("%s", err != NULL ? err : "?");
+		free(err);
+		return;
+	}
+	a = mo_config_account(cfg, "a");
+	b = mo_config_account(cfg, "b");
+	tap_is_int((long long)cfg->n_accounts, 2, "[defaults] is not an account");
+	tap_is_int((long long)cfg->n_providers, 0, "... nor a provider");
+	if (a != NULL && b != NULL) {
+		tap_is_str(a->notify_command, "/usr/local/bin/notify --to root",
+			   "notify_command from [defaults]");
+		tap_is_int(a->expiry_warning_days, 21, "expiry_warning_days from [defaults]");
+		tap_is_int((long long)a->client_secret_expires, 0, "no client_secret_expires");
+		tap_is_str(b->notify_command, "/bin/true", "the account's own notify_command wins");
+		tap_is_int(b->expiry_warning_days, 0, "the account's own expiry_warning_days wins");
+		tap_is_int((long long)b->client_secret_expires, 1803859200LL,
+			   "client_secret_expires 2027-03-01 is 00:00 UTC of that day");
+	}
+	mo_config_free(cfg);
+	cfg = NULL;
+	free(err);
+	tap_is_int(parse(MS_ACC, &cfg, &err), MO_OK, "without them");
+	if (cfg != NULL) {
+		tap_ok(cfg->accounts[0].notify_command == NULL, "no notify_command by default");
+		tap_is_int(cfg->accounts[0].expiry_warning_days, 14, "expiry_warning_days default 14");
+	}
+	mo_config_free(cfg);
+	free(err);
 }
 
 static void
@@ -979,6 +1046,7 @@ main(void)
 	test_reject_text();
 	test_defaults();
 	test_every_key();
+	test_notify_keys();
 	test_client_credentials();
 	test_clouds();
 	test_scopes();

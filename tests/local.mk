@@ -124,7 +124,7 @@ tests_unit_test_signin_callback_LDADD = $(NET_UNIT_LDADD)
 net_tests = tests/net/token.sh tests/net/retry.sh tests/net/concurrency.sh \
 	tests/net/commands.sh \
 	tests/net/signin-browser.sh tests/net/signin-device.sh tests/net/signin-cc.sh \
-	tests/net/cloud.sh tests/net/store-encryption.sh
+	tests/net/cloud.sh tests/net/store-encryption.sh tests/net/signin-blocked.sh
 TESTS += $(net_tests)
 EXTRA_DIST += $(net_tests) tests/net/netstand.sh tests/net/signin.sh \
 	tests/net/signin-browser.py

@@ -138,7 +138,24 @@ advise(const struct mo_oauth_error *e, const struct mo_account *a, struct mo_buf
 {
 	const char *n = a->name, *sec = secret_setting(a);
 
-	if (ANY(e, 70008, 700082, 50173, 70043, 700084, 50078, 54005, 501481)) {
+	if (has_code(e, 70043)) {
+		mo_buf_printf(m, "the sign-in of account %s has ended: a Conditional Access "
+				 "sign-in frequency policy of the tenant requires signing in "
+				 "again after a set time (AADSTS70043), whatever mailoauth does.\n"
+				 "What to do: sign in again: mailoauth authorize %s; to stop it "
+				 "recurring, ask the tenant administrator to exclude this app or "
+				 "mailbox from the sign-in frequency policy (or use app-only "
+				 "access, flow = client_credentials)", n, n);
+		return MO_ERR_REAUTH;
+	}
+	if (has_code(e, 50078)) {
+		mo_buf_printf(m, "the multi-factor authentication that account %s signed in "
+				 "with has expired (AADSTS50078: a Conditional Access policy or "
+				 "the tenant's MFA settings ask for it again).\n"
+				 "What to do: sign in again, with MFA: mailoauth authorize %s", n, n);
+		return MO_ERR_REAUTH;
+	}
+	if (ANY(e, 70008, 700082, 50173, 700084, 54005, 501481)) {
 		mo_buf_printf(m, "the sign-in of account %s has expired or was revoked%s.\n"
 				 "What to do: sign in again: mailoauth authorize %s", n,
 			      has_code(e, 700082) ? " (unused for too long)" :
@@ -147,10 +164,14 @@ advise(const struct mo_oauth_error *e, const struct mo_account *a, struct mo_buf
 		return MO_ERR_REAUTH;
 	}
 	if (ANY(e, 50076, 50079)) {
-		mo_buf_printf(m, "account %s needs multi-factor authentication%s.\n"
-				 "What to do: sign in again interactively: mailoauth authorize %s",
+		mo_buf_printf(m, "account %s needs multi-factor authentication%s: a "
+				 "Conditional Access policy or per-user MFA asks for it, and a "
+				 "refresh cannot answer it.\n"
+				 "What to do: sign in again interactively, with MFA: mailoauth "
+				 "authorize %s",
 			      n, has_code(e, 50079) ? " (the user must first register "
-						      "security info)" : "", n);
+						      "security info)" : has_code(e, 50076) ?
+			      " (AADSTS50076)" : "", n);
 		return MO_ERR_REAUTH;
 	}
 	if (ANY(e, 65001, 90094, 90095) || (e->suberror && strcmp(e->suberror, "consent_required") == 0)) {
@@ -229,7 +250,10 @@ advise(const struct mo_oauth_error *e, const struct mo_account *a, struct mo_buf
 				 "security policy of the tenant.\n"
 				 "What to do: ask the tenant administrator to allow this app, device "
 				 "or location; they find the sign-in in the Entra sign-in logs with "
-				 "the ids below", n);
+				 "the ids below.  Tenants often block only the device code flow "
+				 "(Conditional Access, \"Authentication flows\"): then sign in in "
+				 "a browser instead, mailoauth authorize %s --browser (over ssh: "
+				 "--no-open and a tunnel to redirect_port)", n, n);
 		return MO_ERR_AUTH;
 	}
 	if (ANY(e, 50196, 90055, 50033, 90024, 90006, 50087) ||

@@ -508,7 +508,8 @@ class State:
             if rec["status"] == "expired" or now > rec["exp"]:
                 rec["status"] = "expired"
                 raise aad(70019)
-            if rec["polls"] <= int(self.config.get("slow_down_polls") or 0):
+            if (int(self.config.get("slow_down_from") or 1) <= rec["polls"]
+                    <= int(self.config.get("slow_down_polls") or 0)):
                 raise named("slow_down")
             if (self.config.get("enforce_interval") and last is not None
                     and now - last < rec["interval"] - 0.05):

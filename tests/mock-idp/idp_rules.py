@@ -45,7 +45,8 @@ DEFAULT_CONFIG = {
     "token_size": 1500,        # access-token length in characters
     "old_rt_valid": True,      # a rotated-away refresh token still works
     "signin_user": None,       # who is signed in at /authorize and /devicelogin
-    "slow_down_polls": 0,      # first N polls of each device code: slow_down
+    "slow_down_polls": 0,      # polls slow_down_from..N of each device code: slow_down
+    "slow_down_from": 1,       # first poll that slow_down_polls counts from
     "device_interval": 5,      # `interval` in /devicecode replies
     "device_expires_in": 900,  # `expires_in` in /devicecode replies
     "enforce_interval": False,  # slow_down when polled faster than interval

@@ -30,7 +30,7 @@ consumers; shapes from doc/protocol.md, section 1):
 
 Test-control API (JSON in, JSON out; tests only):
   POST /mock/config  merge settings: expires_in, token_size, old_rt_valid,
-                     signin_user, slow_down_polls, device_interval,
+                     signin_user, slow_down_polls, slow_down_from, device_interval,
                      device_expires_in, enforce_interval, grant_scopes,
                      app_mailbox, code_lifetime.  GET returns them.
   POST /mock/apps    register/replace app registration(s) (object or list):

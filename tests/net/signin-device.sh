@@ -28,19 +28,18 @@ wait_polls() {
 }
 
 # --- pending, then slow_down (+5 s), then success --------------------------
+# Driven by what the mock has seen, not by the clock (the machine may be
+# loaded): poll 1 is answered "pending", poll 2 "slow_down", poll 3 succeeds.
+mock_ctl POST /mock/config '{"slow_down_from": 2, "slow_down_polls": 2}' > /dev/null
 t0=$(ms)
 si_start work --device
 code=$(mock_device_code "$SI_PID")
 tap_ok $? "a device code is pending at the mock"
-# Driven by what the mock has seen, not by the clock (the machine may be
-# loaded): poll 1 is answered "pending", poll 2 "slow_down", poll 3 succeeds.
-wait_polls 1
-mock_ctl POST /mock/config '{"slow_down_polls": 2}' > /dev/null
 wait_polls 2
 mock_ctl POST /mock/device "{\"user_code\": \"$code\", \"action\": \"approve\"}" > /dev/null
 si_wait
 t1=$(ms)
-mock_ctl POST /mock/config '{"slow_down_polls": 0}' > /dev/null
+mock_ctl POST /mock/config '{"slow_down_from": 1, "slow_down_polls": 0}' > /dev/null
 tap_ok $SI_RC "approved on the verification page: authorize exits 0 (rc=$SI_RC)"
 grep -q "Enter code: $code" "$SI_ERR" && grep -q 'Open: *https://127.0.0.1:[0-9]*/devicelogin' "$SI_ERR" &&
 	grep -q "and enter the code $code to authenticate" "$SI_ERR"

@@ -9,6 +9,7 @@ noinst_LTLIBRARIES += lib/libmocore.la lib/libmocrypto.la
 
 lib_libmocore_la_SOURCES = \
 	lib/errors.c lib/errors.h \
+	lib/clock.c lib/clock.h \
 	lib/secret.c lib/secret.h \
 	lib/buf.c lib/buf.h \
 	lib/validate.c lib/validate.h \

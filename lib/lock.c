@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "errmsg.h"
 #include "errors.h"
 #include "paths.h"
@@ -21,22 +22,13 @@
 #define POLL_MIN_NS (2 * 1000 * 1000L)
 #define POLL_MAX_NS (50 * 1000 * 1000L)
 
-static int64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 /* Takes the flock, polling with LOCK_NB until timeout_s seconds passed (a
  * negative timeout waits forever).  No signals (alarm) are involved, so
  * this is safe inside someone else's process. */
 static int
 wait_lock(int fd, int timeout_s)
 {
-	int64_t deadline = now_ns() + (int64_t)(timeout_s < 0 ? 0 : timeout_s) *
+	int64_t deadline = mo_now_ns() + (int64_t)(timeout_s < 0 ? 0 : timeout_s) *
 		1000000000;
 	long step = POLL_MIN_NS;
 
@@ -50,7 +42,7 @@ wait_lock(int fd, int timeout_s)
 			continue;
 		if (errno != EWOULDBLOCK)
 			return MO_ERR_IO;
-		left = deadline - now_ns();
+		left = deadline - mo_now_ns();
 		if (timeout_s >= 0 && left <= 0)
 			return MO_ERR_TIMEOUT;
 		if (timeout_s >= 0 && left < step)

@@ -12,17 +12,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "errors.h"
 #include "subproc.h"
-
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* A close-on-exec pipe whose ends are both >= 3, so that dup2() onto 1 and
  * 2 in the child always creates a fresh, inheritable descriptor even when
@@ -159,10 +151,10 @@ mo_spawn_capture(char *const argv[], char *const envp[], int timeout_ms,
 	close(epipe[1]);
 	opipe[1] = epipe[1] = -1;
 
-	deadline = now_ms() + timeout_ms;
+	deadline = mo_now_ms() + timeout_ms;
 	while (opipe[0] >= 0 || epipe[0] >= 0) {
 		struct pollfd pfd[2];
-		int64_t left = deadline - now_ms();
+		int64_t left = deadline - mo_now_ms();
 		int n = 0, i;
 
 		if (left <= 0) {

@@ -23,15 +23,6 @@
 #include "secret.h"
 
 long long
-mo_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-long long
 mo_deadline(int timeout_ms)
 {
 	return timeout_ms < 0 ? -1 : mo_now_ms() + timeout_ms;

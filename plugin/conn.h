@@ -8,6 +8,7 @@
 #include <openssl/ssl.h>
 
 #include "buf.h"
+#include "clock.h"
 
 /*
  * One side of a conversation: the client (our stdin/stdout, a pipe, a
@@ -88,9 +89,8 @@ void mo_conn_consume(struct mo_conn *c, size_t n);
 
 /* Low-level helpers shared with the relay: wait until fd is ready for
  * events (POLLIN/POLLOUT) or the deadline passes.  deadline_ms is a value
- * of mo_now_ms() or -1.  MO_OK, MO_ERR_TIMEOUT, MO_ERR_IO. */
+ * of mo_now_ms() (clock.h) or -1.  MO_OK, MO_ERR_TIMEOUT, MO_ERR_IO. */
 int mo_wait_fd(int fd, short events, long long deadline_ms);
-long long mo_now_ms(void);
 long long mo_deadline(int timeout_ms);
 
 #endif

@@ -59,6 +59,7 @@ EXTRA_DIST += tests/lib/tap.sh tests/lib/e2e.sh tests/lib/store-edit.py \
 
 unit_tests = \
 	tests/unit/test-core \
+	tests/unit/test-clock \
 	tests/unit/test-saslmsg \
 	tests/unit/test-challenge \
 	tests/unit/test-config \
@@ -70,6 +71,9 @@ TESTS += $(unit_tests)
 tests_unit_test_core_SOURCES = tests/unit/test-core.c
 tests_unit_test_core_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_test_core_LDADD = $(UNIT_LDADD)
+tests_unit_test_clock_SOURCES = tests/unit/test-clock.c
+tests_unit_test_clock_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_test_clock_LDADD = $(UNIT_LDADD)
 tests_unit_test_saslmsg_SOURCES = tests/unit/test-saslmsg.c
 tests_unit_test_saslmsg_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_test_saslmsg_LDADD = $(UNIT_LDADD)

@@ -19,6 +19,7 @@
 #include <curl/curl.h>
 
 #include "buf.h"
+#include "clock.h"
 #include "errors.h"
 #include "http.h"
 #include "log.h"
@@ -64,15 +65,6 @@ struct mo_http {
 	unsigned int seed;
 	char user_agent[64];
 };
-
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* An environment override in seconds (fractions allowed), as milliseconds. */
 static long
@@ -138,7 +130,7 @@ mo_http_new(int verbose, struct mo_http **http_r, char **error_r)
 	h->connect_ms = env_ms("MAILOAUTH_CONNECT_TIMEOUT", 10000);
 	h->timeout_ms = env_ms("MAILOAUTH_HTTP_TIMEOUT", 30000);
 	h->budget_ms = env_ms("MAILOAUTH_RETRY_BUDGET", MO_HTTP_RETRY_BUDGET * 1000L);
-	h->seed = (unsigned int)getpid() ^ (unsigned int)now_ms();
+	h->seed = (unsigned int)getpid() ^ (unsigned int)mo_now_ms();
 	snprintf(h->user_agent, sizeof(h->user_agent), "mailoauth/%s", PACKAGE_VERSION);
 	h->multi = curl_multi_init();
 	h->share = curl_share_init();
@@ -280,7 +272,7 @@ static void
 attempt_start(struct xfer *x)
 {
 	struct mo_http *h = x->h;
-	int64_t now = now_ms();
+	int64_t now = mo_now_ms();
 	long timeout = h->timeout_ms;
 	CURL *e;
 
@@ -387,7 +379,7 @@ mo_http_start(struct mo_http *h, const struct mo_http_request *req,
 			return ret;
 		}
 	}
-	x->t_start = now_ms();
+	x->t_start = mo_now_ms();
 	x->deadline = x->t_start + h->budget_ms;
 	x->not_before = 0;
 	x->next = h->xfers;
@@ -436,7 +428,7 @@ static void
 attempt_done(struct xfer *x, CURLcode rc)
 {
 	struct mo_http *h = x->h;
-	int64_t now = now_ms(), delay;
+	int64_t now = mo_now_ms(), delay;
 	long status = 0, conns = 0;
 	char host[256], why[CURL_ERROR_SIZE + 64];
 	bool retry = false;
@@ -541,7 +533,7 @@ mo_http_run(struct mo_http *h)
 	bool any;
 
 	for (;;) {
-		now = now_ms();
+		now = mo_now_ms();
 		wake = -1;
 		any = false;
 		for (x = h->xfers; x != NULL; x = x->next) {
@@ -576,7 +568,7 @@ mo_http_run(struct mo_http *h)
 		if (curl_multi_timeout(h->multi, &ct) == CURLM_OK && ct >= 0 && ct < timeout)
 			timeout = (int)ct;
 		if (wake >= 0) {
-			now = now_ms();
+			now = mo_now_ms();
 			if (wake - now < timeout)
 				timeout = wake > now ? (int)(wake - now) : 0;
 		}

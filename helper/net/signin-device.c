@@ -15,6 +15,7 @@
 #include <jansson.h>
 
 #include "buf.h"
+#include "clock.h"
 #include "errmsg.h"
 #include "errors.h"
 #include "log.h"
@@ -94,15 +95,6 @@ show_instructions(const struct mo_signin *s, const struct mo_device_auth *d)
 	fflush(stderr);
 }
 
-static int64_t
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec;
-}
-
 /* One poll of the token endpoint (RFC 8628 §3.4). */
 static int
 poll_once(struct mo_signin *s, const struct mo_device_auth *d,
@@ -158,7 +150,7 @@ mo_signin_device(struct mo_signin *s, char **error_r)
 	if (ret != MO_OK)
 		goto out;
 	show_instructions(s, &d);
-	deadline = now_s() + d.expires_in;
+	deadline = mo_now_ms() / 1000 + d.expires_in;
 	interval = d.interval;
 	for (;;) {
 		ret = mo_signin_sleep(interval * 1000);
@@ -166,7 +158,7 @@ mo_signin_device(struct mo_signin *s, char **error_r)
 			ret = mo_errorf(error_r, MO_ERR_CANCELLED, "sign-in cancelled");
 			goto out;
 		}
-		if (now_s() >= deadline) {
+		if (mo_now_ms() / 1000 >= deadline) {
 			ret = mo_errorf(error_r, MO_ERR_REAUTH,
 					"the code %s expired before the sign-in was completed; "
 					"run `mailoauth authorize %s` again", d.user_code, a->name);

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "clock.h"
 #include "errmsg.h"
 #include "errors.h"
 #include "log.h"
@@ -39,15 +40,6 @@ struct mo_loopback {
 	int pending_fd;		/* the browser waiting for the final page */
 	struct client *clients[MAX_CLIENTS];
 };
-
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static int
 listen_on(int family, unsigned int port, int *fd_r)
@@ -172,7 +164,7 @@ mo_loopback_close(struct mo_loopback *lb)
 static void
 send_all(int fd, const char *data, size_t len)
 {
-	int64_t deadline = now_ms() + WRITE_TIMEOUT_MS;
+	int64_t deadline = mo_now_ms() + WRITE_TIMEOUT_MS;
 
 	while (len > 0) {
 		ssize_t n = send(fd, data, len, MSG_NOSIGNAL);
@@ -183,7 +175,7 @@ send_all(int fd, const char *data, size_t len)
 		} else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK ||
 				     errno == EINTR)) {
 			struct pollfd p = { .fd = fd, .events = POLLOUT };
-			int64_t left = deadline - now_ms();
+			int64_t left = deadline - mo_now_ms();
 
 			if (left <= 0 || poll(&p, 1, (int)left) < 0)
 				return;
@@ -332,7 +324,7 @@ accept_clients(struct mo_loopback *lb, int lfd)
 			return MO_ERR_NOMEM;
 		}
 		c->fd = fd;
-		c->last = now_ms();
+		c->last = mo_now_ms();
 		lb->clients[slot] = c;
 	}
 }
@@ -362,7 +354,7 @@ serve_client(struct mo_loopback *lb, size_t i, const char *state,
 		return 0;
 	}
 	c->len += (size_t)n;
-	c->last = now_ms();
+	c->last = mo_now_ms();
 	ret = mo_cb_head_parse(c->buf, c->len, &h, &why);
 	if (ret == MO_CB_MORE)
 		return 0;
@@ -410,13 +402,13 @@ mo_loopback_wait(struct mo_loopback *lb, const char *state, int timeout_s,
 {
 	struct pollfd pfd[2 + MAX_CLIENTS];
 	size_t map[2 + MAX_CLIENTS];
-	int64_t deadline = now_ms() + (int64_t)timeout_s * 1000;
+	int64_t deadline = mo_now_ms() + (int64_t)timeout_s * 1000;
 	size_t i, n;
 	int ret;
 
 	memset(r, 0, sizeof(*r));
 	for (;;) {
-		int64_t now = now_ms(), wait;
+		int64_t now = mo_now_ms(), wait;
 
 		if (cancel != NULL && *cancel)
 			return mo_errorf(error_r, MO_ERR_CANCELLED, "sign-in cancelled");

@@ -28,6 +28,7 @@
 #include <sasl/sasl.h>
 #include <sasl/saslplug.h>	/* sasl_callback_ft */
 
+#include "clock.h"
 #include "errors.h"
 #include "store.h"
 #include "tap.h"
@@ -958,10 +959,7 @@ test_broken_config(void)
 static double
 now_us(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
+	return (double)mo_now_ns() / 1e3;
 }
 
 /* --bench N: in-process cost of one complete XOAUTH2 exchange (new, start,

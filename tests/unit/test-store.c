@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "errors.h"
 #include "secret.h"
 #include "store.h"
@@ -515,10 +516,7 @@ child_lock(const char *d, int timeout_s)
 static double
 now_s(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return (double)mo_now_ns() / 1e9;
 }
 
 static void

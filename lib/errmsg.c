@@ -7,8 +7,8 @@
 
 #include "errmsg.h"
 
-static char *
-vformat(const char *fmt, va_list ap)
+char *
+mo_vstrdup_printf(const char *fmt, va_list ap)
 {
 	va_list cp;
 	char *s;
@@ -36,7 +36,7 @@ mo_strdup_printf(const char *fmt, ...)
 	char *s;
 
 	va_start(ap, fmt);
-	s = vformat(fmt, ap);
+	s = mo_vstrdup_printf(fmt, ap);
 	va_end(ap);
 	return s;
 }
@@ -49,7 +49,7 @@ mo_errorf(char **error_r, int err, const char *fmt, ...)
 	if (error_r == NULL)
 		return err;
 	va_start(ap, fmt);
-	*error_r = vformat(fmt, ap);
+	*error_r = mo_vstrdup_printf(fmt, ap);
 	va_end(ap);
 	return err;
 }

@@ -2,10 +2,15 @@
 #ifndef MAILOAUTH_ERRMSG_H
 #define MAILOAUTH_ERRMSG_H
 
+#include <stdarg.h>
+
 /*
- * Formatting of the malloc'd detail messages that travel through the
- * `char **error_r` out-parameters.  Never pass a secret as an argument:
- * messages end up on terminals and in logs.
+ * The one allocating printf, and the malloc'd detail messages built with it
+ * that travel through the `char **error_r` out-parameters.  Pure (no I/O).
+ * Never pass a secret as an argument: messages end up on terminals and in
+ * logs.  The only failure is out of memory (or a format that vsnprintf()
+ * refuses), reported as NULL; the caller owns every string returned and
+ * frees it with free().
  */
 
 /*
@@ -20,5 +25,9 @@ int mo_errorf(char **error_r, int err, const char *fmt, ...)
 /* A malloc'd formatted string (free()), or NULL when out of memory. */
 char *mo_strdup_printf(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2)));
+
+/* The same with a va_list (which it consumes, as vsnprintf() does). */
+char *mo_vstrdup_printf(const char *fmt, va_list ap)
+	__attribute__((format(printf, 1, 0)));
 
 #endif

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "autoconfig.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +8,7 @@
 
 #include "buf.h"
 #include "config.h"
+#include "errmsg.h"
 #include "errors.h"
 #include "paths.h"
 #include "secret.h"
@@ -46,27 +46,6 @@ const char *
 mo_libexec_dir(void)
 {
 	return env_or("MAILOAUTH_LIBEXECDIR", MAILOAUTH_LIBEXECDIR);
-}
-
-static char *
-xstrdup_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static char *
-xstrdup_printf(const char *fmt, ...)
-{
-	struct mo_buf b;
-	va_list ap;
-	int ret;
-
-	mo_buf_init(&b, 8192);
-	va_start(ap, fmt);
-	ret = mo_buf_vprintf(&b, fmt, ap);
-	va_end(ap);
-	if (ret != MO_OK) {
-		mo_buf_free(&b);
-		return NULL;
-	}
-	return mo_buf_steal(&b);
 }
 
 /* The helper's stderr, without "mailoauth: " prefixes and trailing
@@ -141,7 +120,7 @@ mo_token_obtain(const char *cfg_path, const struct mo_account *acct,
 	ret = mo_spawn_capture(argv, environ, HELPER_TIMEOUT_MS, &out, &err,
 			       &status, &spawn_err);
 	if (ret == MO_ERR_NOENT) {
-		*error_r = xstrdup_printf(
+		*error_r = mo_strdup_printf(
 			"the token of account \"%s\" is %s and the helper %s cannot "
 			"run here (inside a chroot?): keep the token fresh with "
 			"`mailoauth refresh --all` from a timer running as this user, "
@@ -150,14 +129,14 @@ mo_token_obtain(const char *cfg_path, const struct mo_account *acct,
 		goto out;
 	}
 	if (ret != MO_OK) {
-		*error_r = xstrdup_printf("running %s token %s: %s", argv[0],
+		*error_r = mo_strdup_printf("running %s token %s: %s", argv[0],
 					  acct->name, spawn_err);
 		goto out;
 	}
 	tidy_stderr(&err);
 	if (status != 0) {
 		ret = exit_to_err(status);
-		*error_r = xstrdup_printf("%s", err.len > 0 ? mo_buf_str(&err) :
+		*error_r = mo_strdup_printf("%s", err.len > 0 ? mo_buf_str(&err) :
 			"mailoauth token failed without a message");
 		goto out;
 	}
@@ -167,7 +146,7 @@ mo_token_obtain(const char *cfg_path, const struct mo_account *acct,
 		mo_buf_truncate(&out, out.len - 1);
 	if (mo_valid_token(mo_buf_str(&out), out.len, &bad) != MO_OK) {
 		ret = MO_ERR_PROTO;
-		*error_r = xstrdup_printf("mailoauth token %s printed no usable token (%s)",
+		*error_r = mo_strdup_printf("mailoauth token %s printed no usable token (%s)",
 					  acct->name, bad);
 		goto out;
 	}
@@ -175,7 +154,7 @@ mo_token_obtain(const char *cfg_path, const struct mo_account *acct,
 	ret = *token_r != NULL ? MO_OK : MO_ERR_NOMEM;
 out:
 	if (ret != MO_OK && *error_r == NULL)
-		*error_r = xstrdup_printf("%s", mo_strerror(ret));
+		*error_r = mo_strdup_printf("%s", mo_strerror(ret));
 	mo_token_clear(&tok);
 	free(store_err);
 	mo_buf_free(&out);

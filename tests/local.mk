@@ -60,6 +60,7 @@ EXTRA_DIST += tests/lib/tap.sh tests/lib/e2e.sh tests/lib/store-edit.py \
 unit_tests = \
 	tests/unit/test-core \
 	tests/unit/test-clock \
+	tests/unit/test-errmsg \
 	tests/unit/test-saslmsg \
 	tests/unit/test-challenge \
 	tests/unit/test-config \
@@ -74,6 +75,9 @@ tests_unit_test_core_LDADD = $(UNIT_LDADD)
 tests_unit_test_clock_SOURCES = tests/unit/test-clock.c
 tests_unit_test_clock_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_test_clock_LDADD = $(UNIT_LDADD)
+tests_unit_test_errmsg_SOURCES = tests/unit/test-errmsg.c
+tests_unit_test_errmsg_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_test_errmsg_LDADD = $(UNIT_LDADD)
 tests_unit_test_saslmsg_SOURCES = tests/unit/test-saslmsg.c
 tests_unit_test_saslmsg_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_test_saslmsg_LDADD = $(UNIT_LDADD)

@@ -20,6 +20,7 @@
 
 #include "buf.h"
 #include "clock.h"
+#include "errmsg.h"
 #include "errors.h"
 #include "http.h"
 #include "log.h"
@@ -261,8 +262,7 @@ finish(struct xfer *x, int result, const char *fmt, ...)
 	x->result = result;
 	if (fmt != NULL) {
 		va_start(ap, fmt);
-		if (vasprintf(&x->error, fmt, ap) < 0)
-			x->error = NULL;
+		x->error = mo_vstrdup_printf(fmt, ap);
 		va_end(ap);
 	}
 }

@@ -20,32 +20,7 @@
 #include "frontend.h"
 #include "secret.h"
 #include "store.h"
-
-/* Writes all of s and a newline to stdout in one write when possible. */
-static int
-write_line(const char *s)
-{
-	size_t len = strlen(s), off = 0;
-	char *line = malloc(len + 1);
-	int ret = MO_OK;
-
-	if (line == NULL)
-		return MO_ERR_NOMEM;
-	memcpy(line, s, len);
-	line[len] = '\n';
-	while (off < len + 1) {
-		ssize_t n = write(STDOUT_FILENO, line + off, len + 1 - off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			ret = MO_ERR_IO;
-			break;
-		}
-		off += (size_t)n;
-	}
-	mo_freezero(line, len + 1);
-	return ret;
-}
+#include "tokenout.h"
 
 int
 mo_fastpath_token(const struct mo_opts *opts, int argc, char **argv)
@@ -76,7 +51,7 @@ mo_fastpath_token(const struct mo_opts *opts, int argc, char **argv)
 	ret = mo_store_load(acct->state_dir, acct->name, &tok, &err);
 	if (ret == MO_OK && mo_token_fresh(&tok, (int64_t)time(NULL),
 					   acct->refresh_margin)) {
-		ret = write_line(tok.access_token);
+		ret = mo_write_secret_line(STDOUT_FILENO, tok.access_token);
 		if (ret != MO_OK) {
 			fprintf(stderr, "mailoauth: cannot write the token to stdout: %s\n",
 				strerror(errno));

@@ -25,7 +25,8 @@ lib_libmocore_la_SOURCES = \
 	lib/subproc.c lib/subproc.h \
 	lib/tokenget.c lib/tokenget.h \
 	lib/tokenreject.c lib/tokenreject.h \
-	lib/grant.c lib/grant.h
+	lib/grant.c lib/grant.h \
+	lib/tokenout.c lib/tokenout.h
 lib_libmocore_la_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(INIH_CFLAGS)
 lib_libmocore_la_LIBADD = $(JANSSON_LIBS) $(INIH_LIBS)
 

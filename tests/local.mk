@@ -61,6 +61,7 @@ unit_tests = \
 	tests/unit/test-core \
 	tests/unit/test-clock \
 	tests/unit/test-errmsg \
+	tests/unit/test-tokenout \
 	tests/unit/test-saslmsg \
 	tests/unit/test-challenge \
 	tests/unit/test-config \
@@ -78,6 +79,9 @@ tests_unit_test_clock_LDADD = $(UNIT_LDADD)
 tests_unit_test_errmsg_SOURCES = tests/unit/test-errmsg.c
 tests_unit_test_errmsg_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_test_errmsg_LDADD = $(UNIT_LDADD)
+tests_unit_test_tokenout_SOURCES = tests/unit/test-tokenout.c
+tests_unit_test_tokenout_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_test_tokenout_LDADD = $(UNIT_LDADD)
 tests_unit_test_saslmsg_SOURCES = tests/unit/test-saslmsg.c
 tests_unit_test_saslmsg_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_test_saslmsg_LDADD = $(UNIT_LDADD)

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "b64.h"
 #include "buf.h"
@@ -21,6 +22,7 @@
 #include "saslmsg.h"
 #include "secret.h"
 #include "store.h"
+#include "tokenout.h"
 
 /* A token good for refresh_margin more seconds, or an exit code. */
 static int
@@ -39,11 +41,17 @@ fresh_token(struct mo_net_ctx *ctx, const struct mo_account *a, struct mo_token 
 	return MO_EXIT_OK;
 }
 
-/* Writes s and a newline to stdout; 0 or an exit code. */
+/* Writes the secret s and a newline to stdout; 0 or an exit code. */
 static int
 print_line(const char *s)
 {
-	if (fputs(s, stdout) == EOF || fputc('\n', stdout) == EOF || fflush(stdout) != 0) {
+	int ret = mo_write_secret_line(STDOUT_FILENO, s);
+
+	if (ret == MO_ERR_NOMEM) {
+		mo_net_err("%s", mo_strerror(ret));
+		return mo_exit_code(ret);
+	}
+	if (ret != MO_OK) {
 		mo_net_err("cannot write to standard output: %s", strerror(errno));
 		return MO_EXIT_IOERR;
 	}

@@ -1,11 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-/* Server addresses, well-known ports and granted scopes (target.h). */
+/* Server addresses and well-known ports (target.h). */
 #include "autoconfig.h"
 
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "config.h"
 #include "errors.h"
@@ -52,44 +51,4 @@ mo_split_hostport(const char *s, char *host, size_t n, unsigned int *port_r)
 	host[hlen] = '\0';
 	*port_r = (unsigned int)port;
 	return MO_OK;
-}
-
-/* Undoes %XX in place. */
-static void
-percent_decode(char *s)
-{
-	char *o = s;
-
-	for (; *s != '\0'; s++) {
-		if (s[0] == '%' && isxdigit((unsigned char)s[1]) && isxdigit((unsigned char)s[2])) {
-			char hex[3] = { s[1], s[2], '\0' };
-
-			*o++ = (char)strtol(hex, NULL, 16);
-			s += 2;
-		} else {
-			*o++ = *s;
-		}
-	}
-	*o = '\0';
-}
-
-bool
-mo_scope_granted(const char *granted, const char *scope)
-{
-	const char *shortname = strrchr(scope, '/');
-	char *copy, *tok, *save = NULL;
-	bool found = false;
-
-	shortname = shortname != NULL ? shortname + 1 : scope;
-	copy = strdup(granted);
-	if (copy == NULL)
-		return false;
-	for (tok = strtok_r(copy, " ", &save); tok != NULL && !found;
-	     tok = strtok_r(NULL, " ", &save)) {
-		percent_decode(tok);
-		if (strcasecmp(tok, scope) == 0 || strcasecmp(tok, shortname) == 0)
-			found = true;
-	}
-	free(copy);
-	return found;
 }

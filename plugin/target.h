@@ -5,6 +5,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "grantcheck.h"	/* mo_scope_granted(), shared with status and authorize */
+
 /* Small pure helpers of connect and check, unit-tested in
  * tests/connect/test-target.c. */
 
@@ -15,10 +17,5 @@ int mo_split_hostport(const char *s, char *host, size_t n, unsigned int *port_r)
 /* Protocol a well-known port implies (995/110 POP3, 993/143 IMAP,
  * 587/465/25 SMTP), or -1. */
 int mo_proto_for_port(unsigned int port);
-
-/* True when the space-separated scope list granted covers scope: compared
- * case-insensitively, percent-encoding undone, and the bare short name
- * ("POP.AccessAsUser.All") accepted for a full URL scope. */
-bool mo_scope_granted(const char *granted, const char *scope);
 
 #endif

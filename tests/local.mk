@@ -62,6 +62,7 @@ unit_tests = \
 	tests/unit/test-clock \
 	tests/unit/test-errmsg \
 	tests/unit/test-tokenout \
+	tests/unit/test-grantcheck \
 	tests/unit/test-saslmsg \
 	tests/unit/test-challenge \
 	tests/unit/test-config \
@@ -82,6 +83,9 @@ tests_unit_test_errmsg_LDADD = $(UNIT_LDADD)
 tests_unit_test_tokenout_SOURCES = tests/unit/test-tokenout.c
 tests_unit_test_tokenout_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_test_tokenout_LDADD = $(UNIT_LDADD)
+tests_unit_test_grantcheck_SOURCES = tests/unit/test-grantcheck.c
+tests_unit_test_grantcheck_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_test_grantcheck_LDADD = $(UNIT_LDADD)
 tests_unit_test_saslmsg_SOURCES = tests/unit/test-saslmsg.c
 tests_unit_test_saslmsg_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_test_saslmsg_LDADD = $(UNIT_LDADD)
@@ -136,6 +140,7 @@ tests_unit_test_signin_callback_LDADD = $(NET_UNIT_LDADD)
 net_tests = tests/net/token.sh tests/net/retry.sh tests/net/concurrency.sh \
 	tests/net/commands.sh \
 	tests/net/signin-browser.sh tests/net/signin-device.sh tests/net/signin-cc.sh \
+	tests/net/signin-grant.sh \
 	tests/net/cloud.sh tests/net/store-encryption.sh tests/net/signin-blocked.sh
 TESTS += $(net_tests)
 EXTRA_DIST += $(net_tests) tests/net/netstand.sh tests/net/signin.sh \

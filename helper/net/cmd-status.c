@@ -10,11 +10,9 @@
  */
 #include "autoconfig.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 
 #include <jansson.h>
@@ -22,55 +20,12 @@
 #include "errors.h"
 #include "cmd.h"
 #include "grant.h"
+#include "grantcheck.h"
 #include "log.h"
 #include "notify.h"
 #include "secret.h"
 #include "store.h"
 #include "storekey.h"
-
-/* The permission part of a scope, lowercased: ".../IMAP.AccessAsUser.All"
- * and "IMAP.AccessAsUser.All" and "https%3A%2F%2F...%2Fimap.accessasuser.all"
- * all give "imap.accessasuser.all" (doc/protocol.md, scopes: compare
- * loosely). */
-static void
-scope_perm(const char *s, size_t n, char *out, size_t outlen)
-{
-	size_t i, start = 0, k = 0;
-
-	for (i = 0; i < n; i++) {
-		if (s[i] == '/')
-			start = i + 1;
-		else if (s[i] == '%' && i + 2 < n && s[i + 1] == '2' &&
-			 (s[i + 2] == 'F' || s[i + 2] == 'f'))
-			start = i + 3;
-	}
-	for (i = start; i < n && k + 1 < outlen; i++)
-		out[k++] = (char)tolower((unsigned char)s[i]);
-	out[k] = '\0';
-}
-
-/* True when the space-separated granted list has scope want. */
-static bool
-scope_granted(const char *granted, const char *want)
-{
-	char w[256], g[256];
-	const char *p = granted;
-	size_t n;
-
-	scope_perm(want, strlen(want), w, sizeof(w));
-	while (*p != '\0') {
-		while (*p == ' ' || *p == '+')
-			p++;
-		n = strcspn(p, " +");
-		if (n == 0)
-			break;
-		scope_perm(p, n, g, sizeof(g));
-		if (strcmp(g, w) == 0)
-			return true;
-		p += n;
-	}
-	return false;
-}
 
 static void
 say_age(char *buf, size_t len, int64_t secs)
@@ -157,7 +112,7 @@ status_one(const struct mo_account *a, json_t *arr)
 	for (p = 0; p < MO_PROTO_COUNT && ret == MO_OK && t.scope != NULL; p++) {
 		const char *want = mo_account_scope_for(a, (enum mo_proto)p);
 
-		if (a->wants[p] && want != NULL && !app_only && !scope_granted(t.scope, want))
+		if (a->wants[p] && want != NULL && !app_only && !mo_scope_granted(t.scope, want))
 			json_array_append_new(missing, json_string(mo_proto_name((enum mo_proto)p)));
 	}
 	if (!signed_in)
@@ -218,8 +173,8 @@ status_one(const struct mo_account *a, json_t *arr)
 		} else {
 			printf("  signed in:      yes%s%s\n", t.identity ? " as " : "",
 			       t.identity ? t.identity : "");
-			if (t.identity && a->user && strcasecmp(t.identity, a->user) != 0 &&
-			    (a->login_hint == NULL || strcasecmp(a->login_hint, t.identity) != 0))
+			if (a->user != NULL && mo_identity_match(t.identity, a->user,
+								 a->login_hint) == MO_ID_OTHER)
 				printf("  WARNING:        signed in as %s but the mailbox is %s; "
 				       "for a shared mailbox set login_hint = %s\n",
 				       t.identity, a->user, t.identity);

@@ -14,6 +14,7 @@ lib_libmocore_la_SOURCES = \
 	lib/buf.c lib/buf.h \
 	lib/validate.c lib/validate.h \
 	lib/grantcheck.c lib/grantcheck.h \
+	lib/text.c lib/text.h \
 	lib/saslmsg.c lib/saslmsg.h \
 	lib/challenge.c lib/challenge.h \
 	lib/config.h \

@@ -13,6 +13,7 @@
 #include "paths.h"
 #include "secret.h"
 #include "subproc.h"
+#include "text.h"
 #include "store.h"
 #include "tokenget.h"
 #include "validate.h"
@@ -48,22 +49,14 @@ mo_libexec_dir(void)
 	return env_or("MAILOAUTH_LIBEXECDIR", MAILOAUTH_LIBEXECDIR);
 }
 
-/* The helper's stderr, without "mailoauth: " prefixes and trailing
- * newlines, on one line. */
+/* The helper's stderr as one printable line (text.h), in place. */
 static void
 tidy_stderr(struct mo_buf *err)
 {
-	size_t i;
-
-	while (err->len > 0 && (err->data[err->len - 1] == '\n' ||
-				err->data[err->len - 1] == '\r'))
-		mo_buf_truncate(err, err->len - 1);
-	for (i = 0; i < err->len; i++) {
-		if (err->data[i] == '\n' || err->data[i] == '\r' || err->data[i] == '\t')
-			err->data[i] = ' ';
-		else if ((unsigned char)err->data[i] < 0x20)
-			err->data[i] = '?';
-	}
+	if (err->len == 0)
+		return;
+	mo_oneline(err->data, err->len + 1, err->data, err->len);
+	mo_buf_truncate(err, strlen(err->data));
 }
 
 static int

@@ -18,6 +18,7 @@
 #include <openssl/err.h>
 
 #include "conn.h"
+#include "errmsg.h"
 #include "errors.h"
 #include "report.h"
 #include "secret.h"
@@ -120,7 +121,7 @@ mo_tcp_connect(const char *host, unsigned int port, int timeout_ms,
 	hints.ai_flags = AI_NUMERICSERV;
 	rc = getaddrinfo(host, portstr, &hints, &res);
 	if (rc != 0) {
-		*error_r = mo_aprintf("cannot resolve %s: %s", where, gai_strerror(rc));
+		*error_r = mo_strdup_printf("cannot resolve %s: %s", where, gai_strerror(rc));
 		ret = MO_ERR_TEMP;
 		goto out;
 	}
@@ -155,7 +156,7 @@ next:
 		close(fd);
 		fd = -1;
 	}
-	*error_r = mo_aprintf("cannot connect to %s: %s", where, why);
+	*error_r = mo_strdup_printf("cannot connect to %s: %s", where, why);
 	goto out;
 connected:
 	/* A relay forwards what it gets at once: Nagle's algorithm would

@@ -24,42 +24,6 @@ mo_verbose(void)
 	return verbosity;
 }
 
-char *
-mo_oneline(char *dst, size_t n, const char *src, size_t len)
-{
-	size_t i, o = 0;
-	bool space = true;	/* drops leading spaces */
-
-	if (n == 0)
-		return dst;
-	for (i = 0; i < len && o + 1 < n; i++) {
-		unsigned char c = (unsigned char)src[i];
-
-		if (c < 0x20 || c == 0x7f || c == ' ') {
-			if (!space)
-				dst[o++] = ' ';
-			space = true;
-			continue;
-		}
-		dst[o++] = (char)c;
-		space = false;
-	}
-	if (i < len && n > 4) {
-		size_t written = o;
-
-		/* Cut: leave room for "...", not inside a UTF-8 sequence. */
-		o = o > n - 4 ? n - 4 : o;
-		while (o > 0 && o < written && ((unsigned char)dst[o] & 0xc0) == 0x80)
-			o--;
-		memcpy(dst + o, "...", 3);
-		o += 3;
-	}
-	while (o > 0 && dst[o - 1] == ' ')
-		o--;
-	dst[o] = '\0';
-	return dst;
-}
-
 void
 mo_fail_set(struct mo_fail *f, int err, const char *fmt, ...)
 {
@@ -98,23 +62,3 @@ mo_fail_print(const struct mo_fail *f)
 	fprintf(stderr, "mailoauth: %s\n", f->msg[0] != '\0' ? f->msg : "failed");
 }
 
-char *
-mo_aprintf(const char *fmt, ...)
-{
-	va_list ap;
-	char *s;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return NULL;
-	s = malloc((size_t)n + 1);
-	if (s == NULL)
-		return NULL;
-	va_start(ap, fmt);
-	vsnprintf(s, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	return s;
-}

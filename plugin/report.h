@@ -4,6 +4,8 @@
 
 #include <stddef.h>
 
+#include "text.h"	/* mo_oneline(): server text as one printable line */
+
 /*
  * Failures and diagnostics of mailoauth-connect.  A failure is an error
  * code plus one printable line that says what went wrong and what to do;
@@ -22,17 +24,6 @@ struct mo_fail {
 /* Sets f (replacing what was there); the text is made one printable line. */
 void mo_fail_set(struct mo_fail *f, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-
-/*
- * Copies src into dst (size n) as one printable line: control characters
- * (CR, LF, NUL, 0x01 ...) become spaces, runs of spaces shrink to one,
- * leading/trailing spaces go, and text longer than n - 1 bytes is cut with
- * "...".  Returns dst.
- */
-char *mo_oneline(char *dst, size_t n, const char *src, size_t len);
-
-/* A malloc'd formatted string (free()), or NULL when out of memory. */
-char *mo_aprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Prints "mailoauth: MSG" on stderr (always, whatever -v says). */
 void mo_fail_print(const struct mo_fail *f);

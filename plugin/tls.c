@@ -14,6 +14,7 @@
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
 
+#include "errmsg.h"
 #include "errors.h"
 #include "report.h"
 #include "tls.h"
@@ -96,7 +97,7 @@ mo_tls_add_ca(SSL_CTX *ctx, const char *ca_file, char **error_r)
 	if (SSL_CTX_load_verify_locations(ctx, ca_file, NULL) == 1)
 		return MO_OK;
 	why = ssl_error_text("");
-	*error_r = mo_aprintf("cannot load the certificate authority file %s%s; "
+	*error_r = mo_strdup_printf("cannot load the certificate authority file %s%s; "
 			  "check ca_file in the configuration",
 			  ca_file, why != NULL ? why : "");
 	free(why);
@@ -262,7 +263,7 @@ mo_tls_start(struct mo_conn *c, SSL_CTX *ctx, const char *host, char **error_r)
 
 	*error_r = NULL;
 	if (mo_conn_pending(c, &junk) > 0) {
-		*error_r = mo_aprintf("%s sent data before the TLS handshake (a possible "
+		*error_r = mo_strdup_printf("%s sent data before the TLS handshake (a possible "
 				  "injection attack); giving up", c->what);
 		ret = MO_ERR_PROTO;
 		goto out;
@@ -275,7 +276,7 @@ mo_tls_start(struct mo_conn *c, SSL_CTX *ctx, const char *host, char **error_r)
 	SSL_set_app_data(ssl, &leaf);
 	SSL_set_verify(ssl, SSL_VERIFY_PEER, verify_cb);
 	if (set_peer_name(ssl, host) != 0) {
-		*error_r = mo_aprintf("cannot check the certificate against '%s'", host);
+		*error_r = mo_strdup_printf("cannot check the certificate against '%s'", host);
 		ret = MO_ERR_INVAL;
 		goto out;
 	}
@@ -290,7 +291,7 @@ mo_tls_start(struct mo_conn *c, SSL_CTX *ctx, const char *host, char **error_r)
 			rc = mo_wait_fd(c->rfd, e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT,
 					deadline);
 			if (rc != MO_OK) {
-				*error_r = mo_aprintf("the TLS handshake with %s timed out", host);
+				*error_r = mo_strdup_printf("the TLS handshake with %s timed out", host);
 				ret = rc;
 				goto out;
 			}
@@ -302,11 +303,11 @@ mo_tls_start(struct mo_conn *c, SSL_CTX *ctx, const char *host, char **error_r)
 
 			if (v == X509_V_ERR_HOSTNAME_MISMATCH || v == X509_V_ERR_IP_ADDRESS_MISMATCH) {
 				peer_names(leaf, names, sizeof(names));
-				*error_r = mo_aprintf("the certificate of %s is not valid for that name "
+				*error_r = mo_strdup_printf("the certificate of %s is not valid for that name "
 						  "(it names %s); connect to a name the certificate "
 						  "carries", host, names[0] ? names : "other hosts");
 			} else {
-				*error_r = mo_aprintf("the certificate of %s was refused: %s; if the "
+				*error_r = mo_strdup_printf("the certificate of %s was refused: %s; if the "
 						  "server uses a private CA, set ca_file in the "
 						  "account", host, X509_verify_cert_error_string(v));
 			}
@@ -318,7 +319,7 @@ mo_tls_start(struct mo_conn *c, SSL_CTX *ctx, const char *host, char **error_r)
 
 			snprintf(what, sizeof(what), "the TLS handshake with %s failed", host);
 			if (e == SSL_ERROR_SYSCALL && ERR_peek_error() == 0)
-				*error_r = mo_aprintf("%s: the server closed the connection", what);
+				*error_r = mo_strdup_printf("%s: the server closed the connection", what);
 			else
 				*error_r = ssl_error_text(what);
 		}

@@ -63,6 +63,7 @@ unit_tests = \
 	tests/unit/test-errmsg \
 	tests/unit/test-tokenout \
 	tests/unit/test-grantcheck \
+	tests/unit/test-text \
 	tests/unit/test-saslmsg \
 	tests/unit/test-challenge \
 	tests/unit/test-config \
@@ -86,6 +87,9 @@ tests_unit_test_tokenout_LDADD = $(UNIT_LDADD)
 tests_unit_test_grantcheck_SOURCES = tests/unit/test-grantcheck.c
 tests_unit_test_grantcheck_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_test_grantcheck_LDADD = $(UNIT_LDADD)
+tests_unit_test_text_SOURCES = tests/unit/test-text.c
+tests_unit_test_text_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_test_text_LDADD = $(UNIT_LDADD)
 tests_unit_test_saslmsg_SOURCES = tests/unit/test-saslmsg.c
 tests_unit_test_saslmsg_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_test_saslmsg_LDADD = $(UNIT_LDADD)

@@ -9,6 +9,7 @@
 #include "errors.h"
 #include "secret.h"
 #include "signin-callback.h"
+#include "text.h"
 #include "validate.h"
 
 
@@ -104,7 +105,7 @@ mo_device_auth_parse(json_t *j, struct mo_device_auth *d, const char **why)
 	if (d->device_code == NULL || d->user_code == NULL || d->verification_uri == NULL ||
 	    (msg != NULL && d->message == NULL))
 		return MO_ERR_NOMEM;
-	mo_cb_sanitize(d->message, 1000);
+	mo_oneline_inplace(d->message, 1000);
 	return MO_OK;
 }
 

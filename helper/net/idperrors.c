@@ -24,26 +24,19 @@
 #include "errors.h"
 #include "idperrors.h"
 #include "secret.h"
+#include "text.h"
 
 #define DESC_MAX 400
 
-/* A copy of s without control characters, cut at the first line break and
- * at DESC_MAX bytes. */
+/* The first line of s (Entra appends "\r\nTrace ID: ..." lines), as one
+ * printable line of at most DESC_MAX bytes (text.h), malloc'd. */
 static char *
 clean_line(const char *s)
 {
-	size_t n = strcspn(s, "\r\n"), i;
-	char *d;
+	size_t n = strcspn(s, "\r\n");
+	char *d = malloc(n < DESC_MAX ? n + 1 : DESC_MAX + 1);
 
-	if (n > DESC_MAX)
-		n = DESC_MAX;
-	d = malloc(n + 1);
-	if (d == NULL)
-		return NULL;
-	for (i = 0; i < n; i++)
-		d[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? ' ' : s[i];
-	d[n] = '\0';
-	return d;
+	return d != NULL ? mo_oneline(d, n < DESC_MAX ? n + 1 : DESC_MAX + 1, s, n) : NULL;
 }
 
 static char *

@@ -21,6 +21,7 @@
 #include "signin-loopback.h"
 #include "signin-pkce.h"
 #include "signin.h"
+#include "text.h"
 
 #define MSG_MAX 8192
 #define DESC_MAX 600
@@ -109,13 +110,13 @@ callback_error(const struct mo_account *a, struct mo_cb_result *cb,
 
 	memset(&e, 0, sizeof(e));
 	mo_buf_init(&msg, MSG_MAX);
-	mo_cb_sanitize(cb->error, 100);
+	mo_oneline_inplace(cb->error, 100);
 	if (cb->error_description != NULL) {
 		/* Entra appends "\r\nTrace ID: ..." lines: keep the first. */
 		nl = strpbrk(cb->error_description, "\r\n");
 		if (nl != NULL)
 			*nl = '\0';
-		mo_cb_sanitize(cb->error_description, DESC_MAX);
+		mo_oneline_inplace(cb->error_description, DESC_MAX);
 	}
 	e.error = cb->error;
 	e.description = cb->error_description;

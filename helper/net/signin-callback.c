@@ -398,26 +398,3 @@ out:
 	mo_free_secret(desc);
 	return ret;
 }
-
-void
-mo_cb_sanitize(char *s, size_t max)
-{
-	size_t i, n;
-
-	if (s == NULL)
-		return;
-	n = strlen(s);
-	if (n > max) {
-		n = max;
-		/* Do not cut a UTF-8 sequence: back up to a lead byte. */
-		while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
-			n--;
-		mo_wipe(s + n, strlen(s + n));
-	}
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c < 0x20 || c == 0x7f)
-			s[i] = ' ';
-	}
-}

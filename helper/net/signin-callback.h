@@ -92,8 +92,4 @@ int mo_cb_evaluate(const struct mo_cb_head *h, const char *path,
 /* Wipes and frees what r holds; r is zeroed. */
 void mo_cb_result_clear(struct mo_cb_result *r);
 
-/* Replaces control characters in s (terminal escapes from a peer) with
- * spaces and cuts it at max bytes (at a UTF-8 character boundary). */
-void mo_cb_sanitize(char *s, size_t max);
-
 #endif

@@ -15,6 +15,7 @@
 #include "fuzz.h"
 #include "secret.h"
 #include "signin-callback.h"
+#include "text.h"
 
 #define STATE "Xq3vU0m9Zk2bT7pL"
 
@@ -53,12 +54,12 @@ judge(const struct mo_cb_head *h)
 		/* As the flow shows it on the terminal. */
 		copy = strdup(r.error);
 		if (copy != NULL) {
-			mo_cb_sanitize(copy, 200);
+			mo_oneline_inplace(copy, 200);
 			fuzz_assert(strlen(copy) <= 200);
 			free(copy);
 		}
 		if (r.error_description != NULL)
-			mo_cb_sanitize(r.error_description, 16);
+			mo_oneline_inplace(r.error_description, 16);
 		break;
 	default:
 		fuzz_assert(r.why != NULL && r.code == NULL);

@@ -3,9 +3,25 @@
 #define MAILOAUTH_CONFINT_H
 
 /*
- * Internals of the configuration loader shared by config.c (reading and
- * INI syntax) and confbuild.c (meaning: providers, accounts, values).
- * Not part of the library's contract.
+ * Internals of the configuration loader, shared by its files; not part of
+ * the library's contract (that is config.h).  The files form a one-way
+ * chain: each calls only the files after it, never one before it.
+ *
+ *   confload.c   mo_config_load(): find the file ($MAILOAUTH_CONFIG, XDG,
+ *                SYSCONFDIR) and read it (bounded, regular files only)
+ *     -> confparse.c  mo_config_parse(): INI syntax (inih) into
+ *                     struct conf_section; section names and known keys
+ *       -> confbuild.c  mo_conf_build(): meaning of [account] sections
+ *                       (flow, scopes, state_dir, URLs, servers)
+ *         -> confprov.c  providers: the built-in profiles, clouds,
+ *                        [provider] sections, the key tables
+ *           -> confval.c  the syntax of single values (numbers, booleans,
+ *                         hosts, tenants, URLs, scope lists; confval.h)
+ *             -> config.c  the model: freeing, look-ups, protocol names,
+ *                          mo_conf_fail() for "FILE:LINE: ..." messages
+ *
+ * (confparse.c also asks confprov.c which keys and providers exist, and
+ * every file may use config.c: both go down the chain.)
  */
 
 #include <stddef.h>

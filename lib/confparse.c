@@ -21,35 +21,6 @@
 #define CONFIG_MAX MO_CONFIG_MAX
 #define MSG_MAX 4096
 
-int
-mo_conf_fail(char **error_r, const char *file, unsigned int line,
-	     const char *fmt, ...)
-{
-	struct mo_buf b;
-	va_list ap;
-	int ret;
-
-	if (error_r == NULL)
-		return MO_ERR_CONFIG;
-	mo_buf_init(&b, MSG_MAX);
-	ret = line > 0 ? mo_buf_printf(&b, "%s:%u: ", file, line) :
-		mo_buf_printf(&b, "%s: ", file);
-	if (ret == MO_OK) {
-		va_start(ap, fmt);
-		ret = mo_buf_vprintf(&b, fmt, ap);
-		va_end(ap);
-	}
-	if (ret == MO_ERR_NOMEM) {
-		mo_buf_free(&b);
-		*error_r = NULL;
-		return MO_ERR_NOMEM;
-	}
-	/* A message past MSG_MAX keeps what fitted. */
-	*error_r = mo_buf_steal(&b);
-	mo_buf_free(&b);
-	return *error_r != NULL ? MO_ERR_CONFIG : MO_ERR_NOMEM;
-}
-
 /* ------------------------------------------------------------------ */
 /* INI syntax                                                          */
 

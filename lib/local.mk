@@ -18,7 +18,7 @@ lib_libmocore_la_SOURCES = \
 	lib/saslmsg.c lib/saslmsg.h \
 	lib/challenge.c lib/challenge.h \
 	lib/config.h \
-	lib/config.c lib/confparse.c lib/confbuild.c lib/confprov.c \
+	lib/confload.c lib/config.c lib/confparse.c lib/confbuild.c lib/confprov.c \
 	lib/confval.c lib/confval.h lib/confint.h \
 	lib/errmsg.c lib/errmsg.h \
 	lib/paths.c lib/paths.h \

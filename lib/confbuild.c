@@ -230,7 +230,7 @@ build_flow(struct conf_build *b, struct mo_account *a)
 		{ "client_credentials", MO_FLOW_CLIENT_CREDENTIALS },
 	};
 	const struct mo_provider *p = a->provider;
-	const struct conf_kv *kv = mo_conf_get(b->sec, "flow"), *sf, *sc, *tn;
+	const struct conf_kv *kv = mo_conf_get(b->sec, "flow"), *sf, *sc, *tn, *cf;
 	unsigned int line = kv != NULL ? kv->line : b->sec->line;
 	size_t i;
 
@@ -246,20 +246,26 @@ build_flow(struct conf_build *b, struct mo_account *a)
 	}
 	sf = mo_conf_get(b->sec, "client_secret_file");
 	sc = mo_conf_get(b->sec, "client_secret_command");
+	cf = mo_conf_get(b->sec, "client_certificate_file");
 	if (sf != NULL && sc != NULL)
 		return CONF_FAIL(b, sf->line > sc->line ? sf->line : sc->line,
 			    "%s", "client_secret_file and client_secret_command "
 			    "are both set; keep one");
+	if (cf != NULL && (sf != NULL || sc != NULL))
+		return CONF_FAIL(b, cf->line, "%s", "client_certificate_file and a "
+			    "client secret are both set; the app signs in with one "
+			    "credential: keep the certificate and remove the secret");
 	switch (a->flow) {
 	case MO_FLOW_CLIENT_CREDENTIALS:
 		if (p->app_scope == NULL)
 			return CONF_FAIL(b, line, "provider \"%s\" does not support "
 				    "flow = client_credentials (it has no "
 				    "app_scope)", p->name);
-		if (sf == NULL && sc == NULL)
+		if (sf == NULL && sc == NULL && cf == NULL)
 			return CONF_FAIL(b, line, "%s", "flow = client_credentials "
 				    "needs the app's client secret: set "
-				    "client_secret_file or client_secret_command");
+				    "client_secret_file or client_secret_command "
+				    "(or client_certificate_file and client_key_file)");
 		tn = mo_conf_get(b->sec, "tenant");
 		if (tn != NULL && mo_conf_tenant_is_keyword(tn->value))
 			return CONF_FAIL(b, tn->line, "flow = client_credentials needs "
@@ -463,6 +469,32 @@ build_account(struct conf_build *b, struct mo_account *a)
 		if (mo_valid_user(kv->value, &verr) != MO_OK)
 			return CONF_FAIL(b, kv->line, "client_secret_command: %s", verr);
 		if ((ret = dup_into(&a->client_secret_command, kv->value)) != MO_OK)
+			return ret;
+	}
+	sf = mo_conf_get(s, "client_certificate_file");
+	sc = mo_conf_get(s, "client_key_file");
+	if ((sf == NULL) != (sc == NULL))
+		return CONF_FAIL(b, sf != NULL ? sf->line : sc->line, "%s",
+			    "client_certificate_file and client_key_file go together: "
+			    "set both (the certificate and its private key)");
+	if (sf != NULL && ((ret = get_path(b, sf, false, &a->client_certificate_file)) != MO_OK ||
+			   (ret = get_path(b, sc, false, &a->client_key_file)) != MO_OK))
+		return ret;
+	sf = mo_conf_get(s, "client_key_passphrase_file");
+	sc = mo_conf_get(s, "client_key_passphrase_command");
+	if (sf != NULL && sc != NULL)
+		return CONF_FAIL(b, sf->line > sc->line ? sf->line : sc->line, "%s",
+			    "client_key_passphrase_file and client_key_passphrase_command "
+			    "are both set; keep one");
+	if ((sf != NULL || sc != NULL) && a->client_key_file == NULL)
+		return CONF_FAIL(b, sf != NULL ? sf->line : sc->line, "%s",
+			    "a client key passphrase without client_key_file");
+	if (sf != NULL && (ret = get_path(b, sf, false, &a->client_key_passphrase_file)) != MO_OK)
+		return ret;
+	if (sc != NULL) {
+		if (mo_valid_user(sc->value, &verr) != MO_OK)
+			return CONF_FAIL(b, sc->line, "client_key_passphrase_command: %s", verr);
+		if ((ret = dup_into(&a->client_key_passphrase_command, sc->value)) != MO_OK)
 			return ret;
 	}
 	sf = mo_conf_get(s, "store_key_file");

@@ -89,6 +89,10 @@ account_free(struct mo_account *a)
 	free(a->client_id);
 	free(a->client_secret_file);
 	free(a->client_secret_command);
+	free(a->client_certificate_file);
+	free(a->client_key_file);
+	free(a->client_key_passphrase_file);
+	free(a->client_key_passphrase_command);
 	free(a->store_key_file);
 	free(a->store_key_command);
 	free(a->user);

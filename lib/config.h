@@ -17,8 +17,11 @@
  *                       client_secret_command, user, login_hint, scopes,
  *                       flow, authority, cloud, ca_file, refresh_margin,
  *                       state_dir, redirect_port, store_key_file,
- *                       store_key_command, pop3, imap, smtp, notify_command,
- *                       client_secret_expires, expiry_warning_days
+ *                       store_key_command, client_certificate_file,
+ *                       client_key_file, client_key_passphrase_file,
+ *                       client_key_passphrase_command, pop3, imap, smtp,
+ *                       notify_command, client_secret_expires,
+ *                       expiry_warning_days
  *   [defaults]          notify_command, expiry_warning_days
  *   [provider NAME]     authorize_url, token_url, device_url, scope_pop,
  *                       scope_imap, scope_smtp, rotates_refresh_tokens,
@@ -75,6 +78,12 @@ struct mo_account {
 	char *client_id;
 	char *client_secret_file;	/* NULL: none */
 	char *client_secret_command;	/* NULL: none */
+	/* Certificate credential (RFC 7523 private_key_jwt): both or neither
+	 * of the first two; not together with a client secret. */
+	char *client_certificate_file;	/* PEM certificate */
+	char *client_key_file;		/* PEM private key (may be encrypted) */
+	char *client_key_passphrase_file;	/* NULL: none */
+	char *client_key_passphrase_command;	/* NULL: none */
 	char *store_key_file;		/* NULL: none (the refresh token is */
 	char *store_key_command;	/* stored plain unless one is set) */
 	char *user;			/* mailbox: XOAUTH2 user= */

@@ -167,8 +167,10 @@ static const char *const account_keys[] = {
 	"provider", "tenant", "client_id", "client_secret_file",
 	"client_secret_command", "user", "login_hint", "scopes", "flow",
 	"authority", "cloud", "ca_file", "refresh_margin", "state_dir",
-	"redirect_port", "store_key_file", "store_key_command", "pop3", "imap",
-	"smtp", "notify_command", "client_secret_expires", "expiry_warning_days",
+	"redirect_port", "store_key_file", "store_key_command",
+	"client_certificate_file", "client_key_file", "client_key_passphrase_file",
+	"client_key_passphrase_command", "pop3", "imap", "smtp",
+	"notify_command", "client_secret_expires", "expiry_warning_days",
 };
 
 /* What [defaults] may give every account (an account's own value wins). */
@@ -204,6 +206,8 @@ mo_conf_keys(enum conf_kind kind)
 			"client_secret_command, user, login_hint, scopes, flow, "
 			"authority, cloud, ca_file, refresh_margin, state_dir, "
 			"redirect_port, store_key_file, store_key_command, "
+			"client_certificate_file, client_key_file, "
+			"client_key_passphrase_file, client_key_passphrase_command, "
 			"pop3, imap, smtp, notify_command, "
 			"client_secret_expires, expiry_warning_days";
 	if (kind == CONF_DEFAULTS)

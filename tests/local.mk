@@ -51,7 +51,7 @@ EXTRA_DIST += tests/lib/tap.sh tests/lib/e2e.sh tests/lib/store-edit.py \
 	tests/stand/selftest.sh tests/stand/skip.sh \
 	tests/mock-idp/README.md tests/mock-idp/mock_idp.py \
 	tests/mock-idp/idp_core.py tests/mock-idp/idp_errors.py \
-	tests/mock-idp/idp_rules.py \
+	tests/mock-idp/idp_rules.py tests/mock-idp/idp_assert.py \
 	tests/stand/README.md tests/stand/stand.sh tests/stand/dovecot.sh \
 	tests/stand/mkca.sh tests/stand/smtp_sink.py tests/stand/standlib.py
 
@@ -145,7 +145,8 @@ net_tests = tests/net/token.sh tests/net/retry.sh tests/net/concurrency.sh \
 	tests/net/commands.sh \
 	tests/net/signin-browser.sh tests/net/signin-device.sh tests/net/signin-cc.sh \
 	tests/net/signin-grant.sh \
-	tests/net/cloud.sh tests/net/store-encryption.sh tests/net/signin-blocked.sh
+	tests/net/cloud.sh tests/net/store-encryption.sh tests/net/signin-blocked.sh \
+	tests/net/signin-cert.sh
 TESTS += $(net_tests)
 EXTRA_DIST += $(net_tests) tests/net/netstand.sh tests/net/signin.sh \
 	tests/net/signin-browser.py

@@ -17,6 +17,7 @@
 
 #include <jansson.h>
 
+#include "assertion.h"
 #include "errors.h"
 #include "cmd.h"
 #include "grant.h"
@@ -65,7 +66,8 @@ status_one(const struct mo_account *a, json_t *arr)
 	json_t *o, *missing;
 	char next[512], enc[256];
 	int p, ret, code = MO_EXIT_OK, key_code = MO_EXIT_OK;
-	bool signed_in, sealed, app_only = a->flow == MO_FLOW_CLIENT_CREDENTIALS;
+	bool signed_in, sealed, have_cert = false, app_only = a->flow == MO_FLOW_CLIENT_CREDENTIALS;
+	struct mo_cert_info ci;
 	struct mo_account_state st;
 	bool has_state;
 	struct mo_grant g;
@@ -128,9 +130,24 @@ status_one(const struct mo_account *a, json_t *arr)
 		snprintf(next, sizeof(next), "nothing: mailoauth token %s refreshes when needed",
 			 a->name);
 
+	if (a->client_certificate_file != NULL) {
+		char *cerr = NULL;
+
+		have_cert = mo_client_cert_info(a, &ci, &cerr) == MO_OK;
+		if (!have_cert) {
+			mo_net_err("%s", cerr ? cerr : "cannot read client_certificate_file");
+			key_code = MO_EXIT_CONFIG;
+		}
+		free(cerr);
+	}
 	if (arr != NULL) {
 		o = json_pack("{s:s, s:s, s:b}", "account", a->name, "user", a->user,
 			      "signed_in", signed_in);
+		if (have_cert)
+			json_object_set_new(o, "certificate", json_pack(
+				"{s:s, s:s, s:I, s:b}", "thumbprint", ci.sha1,
+				"x5t#S256", ci.x5t_s256, "not_after", (json_int_t)ci.not_after,
+				"expired", ci.not_after <= now));
 		if (t.identity)
 			json_object_set_new(o, "identity", json_string(t.identity));
 		if (t.scope)
@@ -178,6 +195,15 @@ status_one(const struct mo_account *a, json_t *arr)
 				printf("  WARNING:        signed in as %s but the mailbox is %s; "
 				       "for a shared mailbox set login_hint = %s\n",
 				       t.identity, a->user, t.identity);
+		}
+		if (have_cert) {
+			say_age(age, sizeof(age), ci.not_after - now);
+			iso_time(when, sizeof(when), ci.not_after);
+			printf("  certificate:    %s (SHA-1 thumbprint), %s %s (%s%s)%s\n",
+			       ci.sha1, ci.not_after > now ? "expires in" : "EXPIRED",
+			       age, ci.not_after > now ? "" : "at ", when,
+			       ci.not_after <= now ? ": make and upload a new one" :
+			       ci.not_after - now < 30 * 86400 ? ": renew it soon" : "");
 		}
 		if (t.scope)
 			printf("  granted scopes: %s\n", t.scope);

@@ -21,6 +21,7 @@
 
 #include <jansson.h>
 
+#include "assertion.h"
 #include "errors.h"
 #include "idperrors.h"
 #include "secret.h"
@@ -122,7 +123,67 @@ secret_setting(const struct mo_account *a)
 		return "client_secret_file";
 	if (a->client_secret_command != NULL)
 		return "client_secret_command";
+	if (a->client_certificate_file != NULL)
+		return "client_certificate_file";
 	return NULL;
+}
+
+/* Certificate credentials: Microsoft's refusals of a client assertion
+ * (https://learn.microsoft.com/entra/identity-platform/reference-error-codes,
+ * https://learn.microsoft.com/entra/identity-platform/certificate-credentials). */
+static bool
+advise_certificate(const struct mo_oauth_error *e, const struct mo_account *a,
+		   struct mo_buf *m, int *ret_r)
+{
+	struct mo_cert_info ci;
+	char *err = NULL;
+	const char *n = a->name, *thumb = "?";
+
+	if (!ANY(e, 700027, 700024, 7000274, 700023, 700021))
+		return false;
+	if (a->client_certificate_file != NULL &&
+	    mo_client_cert_info(a, &ci, &err) == MO_OK)
+		thumb = ci.sha1;
+	free(err);
+	*ret_r = MO_ERR_CONFIG;
+	if (a->client_certificate_file == NULL) {
+		mo_buf_printf(m, "the identity platform refused a client assertion, but "
+				 "account %s has no client_certificate_file.\n"
+				 "What to do: check the app registration's credentials", n);
+	} else if (has_code(e, 700027)) {
+		mo_buf_printf(m, "the app registration (client_id %s) does not accept the "
+				 "certificate of account %s (thumbprint %s): it is not uploaded "
+				 "there, or was removed, or the signature does not verify.\n"
+				 "What to do: upload %s (the certificate only, never the key) in "
+				 "the app registration, Certificates & secrets, Certificates, and "
+				 "check that the Thumbprint shown there is %s",
+			      a->client_id, n, thumb, a->client_certificate_file, thumb);
+	} else if (has_code(e, 700024)) {
+		mo_buf_printf(m, "the client assertion of account %s is outside its valid "
+				 "time range: this machine's clock is wrong, or the certificate "
+				 "(thumbprint %s) has expired.\n"
+				 "What to do: set the clock right (timedatectl, chrony); check the "
+				 "certificate's expiry with `mailoauth status %s` and, if it has "
+				 "expired, make and upload a new one", n, thumb, n);
+	} else if (has_code(e, 700023)) {
+		mo_buf_printf(m, "the client assertion of account %s names a token endpoint "
+				 "(%s) that is not the tenant's.\n"
+				 "What to do: set tenant to the Directory (tenant) ID or a verified "
+				 "domain of the app's tenant, and check authority or cloud",
+			      n, a->token_url);
+	} else if (has_code(e, 700021)) {
+		mo_buf_printf(m, "the client assertion of account %s is not for client_id "
+				 "%s.\nWhat to do: check client_id against the app registration",
+			      n, a->client_id);
+	} else {
+		mo_buf_printf(m, "the identity platform refused the client assertion of "
+				 "account %s (certificate thumbprint %s).\n"
+				 "What to do: try again (every request signs a new assertion); "
+				 "if it persists, compare the certificate in the app registration, "
+				 "Certificates & secrets, with `mailoauth status %s`",
+			      n, thumb, n);
+	}
+	return true;
 }
 
 /* The advice; returns the error code. */
@@ -130,7 +191,10 @@ static int
 advise(const struct mo_oauth_error *e, const struct mo_account *a, struct mo_buf *m)
 {
 	const char *n = a->name, *sec = secret_setting(a);
+	int ret;
 
+	if (advise_certificate(e, a, m, &ret))
+		return ret;
 	if (has_code(e, 70043)) {
 		mo_buf_printf(m, "the sign-in of account %s has ended: a Conditional Access "
 				 "sign-in frequency policy of the tenant requires signing in "

@@ -11,9 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include <curl/curl.h>
 
+#include "assertion.h"
 #include "b64.h"
 #include "errors.h"
 #include "idperrors.h"
@@ -144,6 +146,15 @@ mo_oauth_form_grant(struct mo_buf *form, const struct mo_account *a,
 		ret = mo_form_add(form, "client_id", a->client_id);
 	if (ret != MO_OK)
 		goto out;
+	if (a->client_certificate_file != NULL) {
+		/* RFC 7523 section 2.2: the signed assertion instead of a secret. */
+		ret = mo_client_assertion(a, (int64_t)time(NULL), &secret, error_r);
+		if (ret == MO_OK)
+			ret = mo_form_add(form, "client_assertion_type", MO_ASSERTION_TYPE);
+		if (ret == MO_OK)
+			ret = mo_form_add(form, "client_assertion", secret);
+		goto out;
+	}
 	ret = mo_client_secret(a, &secret, error_r);
 	if (ret != MO_OK)
 		goto out;

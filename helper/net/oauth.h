@@ -69,8 +69,11 @@ int mo_form_add(struct mo_buf *form, const char *name, const char *value);
 /*
  * Starts the form of a token request: grant_type, client_id, and
  * client_secret when the account has client_secret_file or
- * client_secret_command (see mo_client_secret()).  A public app never
- * sends a secret.  Returns MO_OK or an error with *error_r (malloc'd):
+ * client_secret_command (see mo_client_secret()), or client_assertion_type
+ * and a freshly signed client_assertion when it has client_certificate_file
+ * (assertion.h).  A public app never sends a secret.  With a store key the
+ * key is obtained first (storekey.h), so that no request is made whose
+ * tokens could not be saved.  Returns MO_OK or an error with *error_r (malloc'd):
  * MO_ERR_PERM / MO_ERR_CONFIG / MO_ERR_IO from reading the secret,
  * MO_ERR_TOOBIG, MO_ERR_NOMEM.
  */

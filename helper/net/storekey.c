@@ -208,8 +208,9 @@ out:
 	return ret;
 }
 
-static int
-key_from_command(const struct mo_account *a, struct mo_buf *b, char **error_r)
+int
+mo_net_run_command(const char *account, const char *key, const char *cmdline,
+		   struct mo_buf *out, char **error_r)
 {
 	struct mo_buf err;
 	const char *why = NULL;
@@ -217,10 +218,9 @@ key_from_command(const struct mo_account *a, struct mo_buf *b, char **error_r)
 	int status = -1, ret;
 
 	mo_buf_init(&err, 2048);
-	ret = split_words(a->store_key_command, &argv, &why);
+	ret = split_words(cmdline, &argv, &why);
 	if (ret == MO_ERR_CONFIG) {
-		ret = mo_errorf(error_r, ret, "account %s: store_key_command: %s",
-				a->name, why);
+		ret = mo_errorf(error_r, ret, "account %s: %s: %s", account, key, why);
 		goto out;
 	}
 	if (ret != MO_OK)
@@ -228,23 +228,23 @@ key_from_command(const struct mo_account *a, struct mo_buf *b, char **error_r)
 	prog = find_program(argv[0]);
 	if (prog == NULL) {
 		ret = mo_errorf(error_r, MO_ERR_CONFIG,
-				"account %s: store_key_command: program \"%s\" not found "
-				"(not in $PATH); give its full path", a->name, argv[0]);
+				"account %s: %s: program \"%s\" not found "
+				"(not in $PATH); give its full path", account, key, argv[0]);
 		goto out;
 	}
 	free(argv[0]);
 	argv[0] = prog;
-	ret = mo_spawn_capture(argv, environ, COMMAND_TIMEOUT_MS, b, &err, &status, &why);
+	ret = mo_spawn_capture(argv, environ, COMMAND_TIMEOUT_MS, out, &err, &status, &why);
 	if (ret != MO_OK) {
-		ret = mo_errorf(error_r, MO_ERR_CONFIG,
-				"account %s: store_key_command failed: %s", a->name,
-				ret == MO_ERR_TOOBIG ? "it printed more than 4096 bytes" : why);
+		ret = mo_errorf(error_r, MO_ERR_CONFIG, "account %s: %s failed: %s",
+				account, key, ret == MO_ERR_TOOBIG ?
+				"it printed too much" : why);
 		goto out;
 	}
 	if (status != 0)
 		ret = mo_errorf(error_r, MO_ERR_CONFIG,
-				"account %s: store_key_command exited with status %d%s%.*s",
-				a->name, status, err.len ? ": " : "",
+				"account %s: %s exited with status %d%s%.*s",
+				account, key, status, err.len ? ": " : "",
 				(int)strcspn(mo_buf_str(&err), "\n"), mo_buf_str(&err));
 out:
 	free_words(argv);
@@ -278,7 +278,8 @@ mo_net_store_key(const struct mo_account *a, const struct mo_store_key **k_r,
 		}
 	mo_buf_init(&b, MO_STORE_KEY_MAX + 2);
 	ret = a->store_key_file != NULL ? key_from_file(a, &b, error_r) :
-		key_from_command(a, &b, error_r);
+		mo_net_run_command(a->name, "store_key_command", a->store_key_command,
+				   &b, error_r);
 	if (ret != MO_OK)
 		goto out;
 	e = calloc(1, sizeof(*e));

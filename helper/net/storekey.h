@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 
+#include "buf.h"
 #include "config.h"
 #include "store.h"
 #include "storecrypt.h"
@@ -47,5 +48,14 @@ int mo_net_store_load(const struct mo_account *a, struct mo_token *t, char **err
  */
 int mo_net_store_save(const struct mo_account *a, const struct mo_token *t,
 		      char **error_r);
+
+/*
+ * Runs cmdline without a shell (split as above, the program looked up in
+ * $PATH) and appends its standard output to out (at most out->max bytes).
+ * key names the setting in messages.  MO_OK, MO_ERR_CONFIG (cannot be run,
+ * non-zero exit, too much output), MO_ERR_NOMEM; *error_r malloc'd.
+ */
+int mo_net_run_command(const char *account, const char *key, const char *cmdline,
+		       struct mo_buf *out, char **error_r);
 
 #endif

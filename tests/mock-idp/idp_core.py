@@ -22,6 +22,7 @@ import threading
 import time
 import uuid
 
+import idp_assert
 from idp_errors import aad, named
 from idp_rules import (
     DEFAULT_TENANT, DEFAULT_DOMAIN, DEFAULT_USER, MSA_TENANT, PUBLIC_APP,
@@ -53,6 +54,7 @@ class State:
                 self._put_app(a)
             self.codes = {}        # code -> record
             self.refresh = {}      # refresh token -> record
+            self.used_jtis = {}    # client assertion jti -> exp
             self.access = {}       # access token -> record
             self.devices = {}      # device_code -> record
             self.user_codes = {}   # user_code -> device_code
@@ -185,16 +187,21 @@ class State:
                 raise aad(9002332, client_id=client_id)
         return app
 
-    @staticmethod
-    def check_client_auth(app, secret, grant):
-        """Client authentication rules of sections 1.4, 1.6 and 3.2."""
+    def check_client_auth(self, app, secret, grant, form=None, token_url=None):
+        """Client authentication rules of sections 1.4, 1.6 and 3.2; a
+        client assertion (certificate credential) is checked by
+        idp_assert.check()."""
+        assertion = (form or {}).get("client_assertion")
         if app["public"]:
-            if secret is not None:
+            if secret is not None or assertion is not None:
                 raise aad(700025)
             if grant == "client_credentials":
                 raise aad(7000218)
             if grant == "device_code" and not app["allow_public_client_flows"]:
                 raise aad(7000218)
+            return
+        if assertion is not None and secret is None:
+            idp_assert.check(app, form, token_url, self.used_jtis)
             return
         if secret is None:
             if grant == "device_code" and app["allow_public_client_flows"]:
@@ -382,7 +389,10 @@ class State:
                 "scope": form.get("scope"),
                 "redirect_uri": form.get("redirect_uri"),
                 "code_verifier_present": "code_verifier" in form,
+                "client_assertion_type": form.get("client_assertion_type"),
+                "assertion": idp_assert.describe(form.get("client_assertion")),
             }
+            self.remember_secret(form.get("client_assertion"))
             self.remember_secret(form.get("code_verifier"))
 
     def redeem_code(self, app, form):

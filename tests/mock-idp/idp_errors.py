@@ -99,6 +99,16 @@ AADSTS = {
              " been installed by the administrator of the tenant or consented to"
              " by any user in the tenant. You may have sent your authentication"
              " request to the wrong tenant."),
+    700021: ("invalid_client", 401,
+             "Client assertion application identifier doesn't match"
+             " 'client_id' parameter. Review the documentation at https://docs.microsoft.com/en-us/azure/active-directory/develop/active-directory-certificate-credentials ."),
+    700023: ("invalid_client", 401,
+             "Client assertion audience claim does not match Realm issuer. Review the documentation at https://docs.microsoft.com/en-us/azure/active-directory/develop/active-directory-certificate-credentials ."),
+    700024: ("invalid_client", 401,
+             "Client assertion is not within its valid time range. Current"
+             " time: {now}, assertion valid from {nbf}, expiry time of"
+             " assertion {exp}. Review the documentation at https://docs.microsoft.com/en-us/azure/active-directory/develop/active-directory-certificate-credentials ."),
+    700027: ("invalid_client", 401, "{message} [Reason - {reason}]"),
     700025: ("invalid_client", 401,
              "Client is public so neither 'client_assertion' nor"
              " 'client_secret' should be presented."),
@@ -117,6 +127,11 @@ AADSTS = {
               "Invalid client secret provided. Ensure the secret being sent in"
               " the request is the client secret value, not the client secret"
               " ID, for a secret added to app '{client_id}'."),
+    # Refusal of a client assertion whose jti was already used (the mock
+    # refuses replays; the text is the mock's own).
+    7000274: ("invalid_client", 401,
+              "The client assertion with jti '{jti}' was already presented;"
+              " sign a new assertion for every request."),
     7000218: ("invalid_client", 401,
               "The request body must contain the following parameter:"
               " 'client_assertion' or 'client_secret'."),

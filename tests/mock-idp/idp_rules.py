@@ -60,6 +60,7 @@ APP_DEFAULTS = {
     "public": True,
     "secret": None,
     "secret_expired": False,
+    "certificates": [],     # PEM certificates (certificate credentials)
     "audience": "AzureADMultipleOrgs",
     "tenant": DEFAULT_TENANT,
     "tenant_domain": DEFAULT_DOMAIN,

@@ -62,6 +62,8 @@ Test-control API (JSON in, JSON out; tests only):
   GET  /mock/stats   counters and last_token_request.
   GET  /mock/secrets every secret ever issued or configured (JSON list).
   GET  /mock/refresh_tokens  every refresh token ever issued (JSON list).
+Certificate credentials: an app's "certificates" (PEM list) are what a
+client assertion is checked against (idp_assert.py, python3-cryptography).
   POST /mock/reset   back to defaults (secrets list is kept).
 See README.md beside this file for the details and the default apps.
 """
@@ -391,7 +393,10 @@ class Handler(BaseHTTPRequestHandler):
             raise aad(70003, grant=grant)
         with state.lock:
             app = state.app_for(client_id, tenant)
-            state.check_client_auth(app, secret, kind)
+            state.check_client_auth(
+                app, secret, kind, form,
+                "https://%s%s" % (self.headers.get("Host", ""),
+                                  self.path.split("?", 1)[0]))
             if kind == "authorization_code":
                 reply = state.redeem_code(app, form)
             elif kind == "refresh_token":

@@ -183,6 +183,13 @@ static const struct {
 	  "store_key_file and store_key_command are both set; keep one" },
 	{ "relative store_key_file", MS_ACC "store_key_file = k.key\n", 6,
 	  "store_key_file = \"k.key\" is not an absolute path" },
+	{ "certificate without its key", MS_ACC "client_certificate_file = /etc/a.crt\n", 6,
+	  "client_certificate_file and client_key_file go together" },
+	{ "certificate and a secret", MS_ACC "client_certificate_file = /etc/a.crt\n"
+	  "client_key_file = /etc/a.key\nclient_secret_file = /etc/s\n", 6,
+	  "client_certificate_file and a client secret are both set" },
+	{ "passphrase without a key", MS_ACC "client_key_passphrase_file = /etc/p\n", 6,
+	  "a client key passphrase without client_key_file" },
 	{ "client_credentials with google", "[account g]\nprovider = google\n"
 	  "client_id = x\nuser = u@gmail.com\nflow = client_credentials\n", 5,
 	  "does not support flow = client_credentials" },

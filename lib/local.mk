@@ -19,6 +19,7 @@ lib_libmocore_la_SOURCES = \
 	lib/challenge.c lib/challenge.h \
 	lib/config.h \
 	lib/confload.c lib/config.c lib/confparse.c lib/confbuild.c lib/confprov.c \
+	lib/hosts.c lib/hosts.h \
 	lib/confval.c lib/confval.h lib/confint.h \
 	lib/errmsg.c lib/errmsg.h \
 	lib/paths.c lib/paths.h \

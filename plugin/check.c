@@ -63,7 +63,7 @@ check_token(struct run *r, struct mo_buf *b64)
 	char *err = NULL;
 	int rc;
 
-	rc = mo_login_xoauth2_stamped(r->cfg, r->acct, r->t.proto, b64, &r->stamp, &r->f);
+	rc = mo_login_xoauth2_stamped(r->cfg, r->acct, r->t.proto, r->t.host, b64, &r->stamp, &r->f);
 	if (rc != MO_OK) {
 		step_fail("token", &r->f);
 		r->failed = "no token";

@@ -107,7 +107,7 @@ login(struct imap *s, const char *tag, const char *name)
 	mo_buf_init(&tagged, 256 * 1024);
 	mo_buf_init(&out, 256 * 1024);
 	if ((rc = mo_login_find_account(fr->cfg, fr->forced, name, &acct, &f)) != MO_OK ||
-	    (rc = mo_login_xoauth2_stamped(fr->cfg, acct, MO_PROTO_IMAP, &b64, &stamp, &f)) != MO_OK) {
+	    (rc = mo_login_xoauth2_stamped(fr->cfg, acct, MO_PROTO_IMAP, fr->target.host, &b64, &stamp, &f)) != MO_OK) {
 		say_fail(s, tag, &f);
 		goto out;
 	}

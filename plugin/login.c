@@ -8,6 +8,7 @@
 
 #include "b64.h"
 #include "errors.h"
+#include "hosts.h"
 #include "login.h"
 #include "saslmsg.h"
 #include "secret.h"
@@ -116,15 +117,41 @@ mo_login_find_account(const struct mo_config *cfg, const struct mo_account *forc
 
 int
 mo_login_xoauth2(const struct mo_config *cfg, const struct mo_account *acct,
-		 struct mo_buf *b64, struct mo_fail *f)
+		 enum mo_proto proto, const char *host, struct mo_buf *b64,
+		 struct mo_fail *f)
 {
-	return mo_login_xoauth2_stamped(cfg, acct, MO_PROTO_COUNT, b64, NULL, f);
+	return mo_login_xoauth2_stamped(cfg, acct, MO_PROTO_COUNT, host, b64, NULL, f);
 }
+
+/* The token and the message, once the host is known to be allowed. */
+static int
+xoauth2_for(const struct mo_config *cfg, const struct mo_account *acct,
+	    enum mo_proto proto, struct mo_buf *b64, int64_t *stamp_r,
+	    struct mo_fail *f);
 
 int
 mo_login_xoauth2_stamped(const struct mo_config *cfg, const struct mo_account *acct,
-			 enum mo_proto proto, struct mo_buf *b64, int64_t *stamp_r,
-			 struct mo_fail *f)
+			 enum mo_proto proto, const char *host, struct mo_buf *b64,
+			 int64_t *stamp_r, struct mo_fail *f)
+{
+	char *err = NULL;
+	int rc;
+
+	if (stamp_r != NULL)
+		*stamp_r = 0;
+	rc = mo_account_host_allowed(acct, (int)proto, host, &err);
+	if (rc != MO_OK) {
+		mo_fail_set(f, rc, "%s", err != NULL ? err : mo_strerror(rc));
+		free(err);
+		return rc;
+	}
+	return xoauth2_for(cfg, acct, proto, b64, stamp_r, f);
+}
+
+static int
+xoauth2_for(const struct mo_config *cfg, const struct mo_account *acct,
+	    enum mo_proto proto, struct mo_buf *b64, int64_t *stamp_r,
+	    struct mo_fail *f)
 {
 	struct mo_buf raw;
 	char *token = NULL, *err = NULL;
@@ -194,7 +221,8 @@ mo_login_renew(const struct mo_config *cfg, const struct mo_account *acct,
 	mo_log(1, "account %s: the server refused a token that had not expired; "
 	       "refreshing it once", acct->name);
 	mo_buf_reset(b64);
-	rc = mo_login_xoauth2_stamped(cfg, acct, proto, b64, NULL, f);
+	/* The same connection, whose host was allowed for the first token. */
+	rc = xoauth2_for(cfg, acct, proto, b64, NULL, f);
 	return rc;
 }
 

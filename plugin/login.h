@@ -45,21 +45,24 @@ int mo_login_find_account(const struct mo_config *cfg,
 
 /*
  * Obtains a fresh access token for acct (mo_token_obtain(): the same code
- * as `mailoauth token`) and appends the base64 XOAUTH2 initial response
+ * as `mailoauth token`), once mo_account_host_allowed() has said that host,
+ * the server of this proto connection, may receive it (else MO_ERR_CONFIG
+ * naming the key to add, and no token is looked up), and appends the base64 XOAUTH2 initial response
  * for acct->user to b64 (initialise it with MO_XOAUTH2_B64_MAX; the caller
  * wipes it with mo_buf_free()).  The token itself is wiped here.  Errors:
  * MO_ERR_REAUTH (sign in again), MO_ERR_TEMP (IdP unreachable: try later),
  * MO_ERR_CONFIG, MO_ERR_NOENT, MO_ERR_INVAL ...; f explains.
  */
 int mo_login_xoauth2(const struct mo_config *cfg, const struct mo_account *acct,
-		     struct mo_buf *b64, struct mo_fail *f);
+		     enum mo_proto proto, const char *host, struct mo_buf *b64,
+		     struct mo_fail *f);
 
 /* The same, and *stamp_r (may be NULL) names the token for mo_login_renew():
  * its expiry stamp when it is the stored, unrefused access token carrying
  * proto's scope (mo_token_stamp()), else 0. */
 int mo_login_xoauth2_stamped(const struct mo_config *cfg,
 			     const struct mo_account *acct, enum mo_proto proto,
-			     struct mo_buf *b64, int64_t *stamp_r,
+			     const char *host, struct mo_buf *b64, int64_t *stamp_r,
 			     struct mo_fail *f);
 
 /*

@@ -88,7 +88,7 @@ login(struct pop3 *s, const char *name)
 	mo_buf_init(&b64, MO_XOAUTH2_B64_MAX);
 	mo_buf_init(&reply, MO_UPSTREAM_LINE_MAX);
 	if ((rc = mo_login_find_account(fr->cfg, fr->forced, name, &acct, &f)) != MO_OK ||
-	    (rc = mo_login_xoauth2_stamped(fr->cfg, acct, MO_PROTO_POP3, &b64, &stamp, &f)) != MO_OK) {
+	    (rc = mo_login_xoauth2_stamped(fr->cfg, acct, MO_PROTO_POP3, fr->target.host, &b64, &stamp, &f)) != MO_OK) {
 		say_fail(s, &f);
 		goto out;
 	}

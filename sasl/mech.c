@@ -28,10 +28,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "buf.h"
 #include "challenge.h"
 #include "errors.h"
+#include "hosts.h"
 #include "plugin.h"
 #include "saslmsg.h"
 #include "secret.h"
@@ -201,6 +203,43 @@ canon(const sasl_client_params_t *params, const char *authid,
 	return SASL_OK;
 }
 
+/* The protocol of the connection, from the service name the application
+ * gave sasl_client_new() ("imap", "pop", "smtp"); -1 when unknown. */
+static int
+service_proto(const char *service)
+{
+	if (service == NULL)
+		return -1;
+	if (strcasecmp(service, "pop") == 0 || strcasecmp(service, "pop3") == 0)
+		return MO_PROTO_POP3;
+	if (strcasecmp(service, "imap") == 0)
+		return MO_PROTO_IMAP;
+	if (strcasecmp(service, "smtp") == 0 || strcasecmp(service, "submission") == 0)
+		return MO_PROTO_SMTP;
+	return -1;
+}
+
+/* The token goes only to the account's servers (lib/hosts.c): checked
+ * before the token is looked up. */
+static int
+check_host(const sasl_client_params_t *params, const struct mo_account *acct)
+{
+	char *error = NULL;
+	int err;
+
+	err = mo_account_host_allowed(acct, service_proto(params->service),
+				      params->serverFQDN, &error);
+	if (err == MO_OK)
+		return SASL_OK;
+	if (err == MO_ERR_NOMEM)
+		mo_sasl_error(params->utils, 0, "out of memory");
+	else
+		mo_sasl_error(params->utils, 0, "%s", error != NULL ? error :
+			      mo_strerror(err));
+	free(error);
+	return err == MO_ERR_NOMEM ? SASL_NOMEM : SASL_BADAUTH;
+}
+
 static int
 step_start(struct mo_sasl_ctx *ctx, sasl_client_params_t *params,
 	   sasl_interact_t **prompt_need, const char **clientout,
@@ -257,6 +296,8 @@ step_start(struct mo_sasl_ctx *ctx, sasl_client_params_t *params,
 		goto out;
 	}
 	if ((ret = canon(params, authid, mailbox, oparams)) != SASL_OK)
+		goto out;
+	if ((ret = check_host(params, acct)) != SASL_OK)
 		goto out;
 
 	ret = mo_sasl_token(ctx->glob, utils, acct, by_name, ctx->password.s,

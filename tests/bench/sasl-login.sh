@@ -21,7 +21,7 @@ sasl_setup
 # Tokens short enough for imtest -w (it aborts at 1024 bytes), the same size
 # both ways.
 mock_ctl POST /mock/config '{"token_size": 900}' > /dev/null
-e2e_account work
+sasl_account work
 e2e_import work "$STAND_USER" "$E2E_MAIL_SCOPES"
 tap_ok $? "a grant is imported for account work"
 TOKEN=$(store_get "$STATE/work.json" access_token)

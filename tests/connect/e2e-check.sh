@@ -43,6 +43,14 @@ check work --server "127.0.0.1:$DOVECOT_POP3_PORT" --protocol pop3 --tls starttl
 st=$?
 [ $st -eq 0 ] && grep -q 'STARTTLS, TLSv1' "$W/c.out"
 tap_ok $? "check --server HOST:PORT --tls starttls (status $st)"
+# Tokens go only to the account's servers: localhost is not one of them.
+check work --server "localhost:$DOVECOT_POP3_PORT" --protocol pop3 --tls starttls
+st=$?
+[ $st -eq 78 ] && grep -q "localhost is not one of the account's servers" "$W/c.out" &&
+	grep -q '`pop3 = localhost` to \[account work\]' "$W/c.out" &&
+	! grep -q '^  ok     token' "$W/c.out"
+tap_ok $? "check --server with a host that is not the account's: no token, exit 78, the key named (status $st)"
+[ $st -eq 78 ] || tap_diag "$(cat "$W/c.out" "$W/c.err")"
 check work --server "127.0.0.1:$DOVECOT_POP3_PORT"
 st=$?
 [ $st -eq 64 ] && grep -q -- '--protocol' "$W/c.err"

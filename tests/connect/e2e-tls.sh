@@ -70,11 +70,20 @@ fake_stop
 ! grep -q 'xoauth2' "$FAKE_LOG"
 tap_ok $? "the wrong-host server never saw a token"
 
-# The right certificate by name: localhost is in the SAN.
+# Tokens go only to the account's servers: localhost is not its pop3 host
+# (127.0.0.1 is), so no token is built for it.
 printf "$POP_SCRIPT" | timeout 30 "$MAILOAUTH_HELPER" --config "$CFG" connect --protocol pop3 \
-	localhost "$DOVECOT_POP3S_PORT" > "$W/s.out" 2>&1
+	localhost "$DOVECOT_POP3S_PORT" > "$W/s.out" 2> "$W/s.err"
+grep -q "^-ERR .*localhost is not one of the account's servers" "$W/s.out" &&
+	grep -q '`pop3 = localhost` to \[account work\]' "$W/s.err"
+tap_ok $? "a host that is not the account's gets no token; the message names the key to add"
+
+# The right certificate by name: localhost is in the SAN.
+sed "s/^pop3 = 127.0.0.1:/pop3 = localhost:/" "$CFG" > "$W/config-localhost"
+printf "$POP_SCRIPT" | timeout 30 "$MAILOAUTH_HELPER" --config "$W/config-localhost" connect \
+	--protocol pop3 localhost "$DOVECOT_POP3S_PORT" > "$W/s.out" 2>&1
 grep -q '^+OK 2 ' "$W/s.out"
-tap_ok $? "the host name localhost (SNI + name check) works"
+tap_ok $? "the host name localhost (SNI + name check) works once it is the account's pop3"
 
 # An account without ca_file: the stand's CA is not trusted.
 sed 's/^ca_file = .*$//' "$CFG" > "$W/config-noca"

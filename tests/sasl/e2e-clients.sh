@@ -14,8 +14,8 @@
 tap_require "$IMTEST" "$POP3TEST" mbsync
 
 sasl_setup
-e2e_account work
-e2e_account gone user="$STAND_OTHER_USER"
+sasl_account work
+sasl_account gone user="$STAND_OTHER_USER"
 e2e_import work "$STAND_USER" "$E2E_MAIL_SCOPES"
 tap_ok $? "a grant is imported for account work"
 e2e_import gone "$STAND_OTHER_USER" "$E2E_MAIL_SCOPES"
@@ -60,7 +60,7 @@ tap_ok $? "with an Exchange-sized token ($tok_len bytes, too long for -w)"
 
 # --- cyrus imtest: SASL-IR ---------------------------------------------------
 run "$IMTEST" -m XOAUTH2 -a "$STAND_USER" -w work -p "$DOVECOT_IMAP_PORT" \
-	127.0.0.1
+	localhost
 grep -q '^Authenticated\.' "$OUT"
 tap_check "imtest -m XOAUTH2 logs in through the plugin"
 grep -q '^C: A01 AUTHENTICATE XOAUTH2 [A-Za-z0-9+/=]' "$OUT"
@@ -68,7 +68,7 @@ tap_ok $? "imtest: initial response on the AUTHENTICATE line"
 
 before=$(dovecot_logins OAUTHBEARER)
 run "$IMTEST" -m OAUTHBEARER -a "$STAND_USER" -w work -p "$DOVECOT_IMAP_PORT" \
-	127.0.0.1
+	localhost
 grep -q '^Authenticated\.' "$OUT"
 tap_check "imtest -m OAUTHBEARER logs in through the plugin"
 [ "$(dovecot_logins OAUTHBEARER)" -gt "$before" ]
@@ -90,14 +90,14 @@ if [ -f "$SYS_SASL/libkdexoauth2.so" ]; then
 	# decides which one libsasl uses; OAUTHBEARER is ours alone.
 	for order in "$PLUGIN_DIR:$W/kde-only" "$W/kde-only:$PLUGIN_DIR"; do
 		run env SASL_PATH="$order" "$IMTEST" -m OAUTHBEARER -a "$STAND_USER" -w work \
-			-p "$DOVECOT_IMAP_PORT" 127.0.0.1
+			-p "$DOVECOT_IMAP_PORT" localhost
 		grep -q '^Authenticated\.' "$OUT"
 		tap_check "with libkdexoauth2.so in SASL_PATH ($order): OAUTHBEARER logs in"
 	done
 	# The check above means something: KDE's plugin alone sends the
 	# password ("work") as the token and fails.
 	run env SASL_PATH="$W/kde-only" "$IMTEST" -m XOAUTH2 -a "$STAND_USER" -w work \
-		-p "$DOVECOT_IMAP_PORT" 127.0.0.1
+		-p "$DOVECOT_IMAP_PORT" localhost
 	! grep -q '^Authenticated\.' "$OUT"
 	tap_ok $? "(libkdexoauth2.so alone does not log in with -w work)"
 elif [ "${CI:-}" = true ]; then
@@ -188,7 +188,7 @@ rc=$?
 tap_check "no configuration: mbsync finds no XOAUTH2 (rc=$rc), nothing is sent"
 # A login that is no account's: imtest with a token-shaped password.
 run "$IMTEST" -m XOAUTH2 -a stranger@fabrikam.example -w "$(cat "$W/other.token" | cut -c1-200)" \
-	-p "$DOVECOT_IMAP_PORT" 127.0.0.1
+	-p "$DOVECOT_IMAP_PORT" localhost
 ! grep -q '^C: A01 AUTHENTICATE XOAUTH2 [A-Za-z0-9+/=]' "$OUT" &&
 	! grep -q '^Authenticated\.' "$OUT"
 tap_check "imtest for a user that is no account's: no XOAUTH2 message is sent"
@@ -197,7 +197,7 @@ tap_check "imtest for a user that is no account's: no XOAUTH2 message is sent"
 old=$(store_get "$F" access_token)
 store_edit "$F" stale
 run "$IMTEST" -m XOAUTH2 -a "$STAND_USER" -w work -p "$DOVECOT_IMAP_PORT" \
-	127.0.0.1
+	localhost
 grep -q '^Authenticated\.' "$OUT"
 tap_check "stale token: the plugin runs the helper and logs in"
 new=$(store_get "$F" access_token)
@@ -207,7 +207,7 @@ tap_ok $? "stale token: the store now holds a fresh one"
 # --- a token Dovecot refuses: error challenge acknowledged ---------------------
 store_edit "$F" token "EwRefusedByTheServer.0123456789"
 run "$IMTEST" -m XOAUTH2 -a "$STAND_USER" -w work -p "$DOVECOT_IMAP_PORT" \
-	127.0.0.1
+	localhost
 grep -q '^S: + eyJ' "$OUT" && grep -q '^C: $' "$OUT" &&
 	grep -q '^S: A01 NO \[AUTHENTICATIONFAILED\]' "$OUT"
 tap_check "XOAUTH2 refused: the error challenge is answered with an empty response"
@@ -218,7 +218,7 @@ tap_ok $? "XOAUTH2 refused: not authenticated"
 # would refresh it.  Put a refused one back for the next two.
 store_edit "$F" token "EwRefusedByTheServer.0123456789"
 run "$IMTEST" -m OAUTHBEARER -a "$STAND_USER" -w work -p "$DOVECOT_IMAP_PORT" \
-	127.0.0.1
+	localhost
 grep -q '^S: + eyJ' "$OUT" && grep -q '^C: AQ==$' "$OUT" &&
 	grep -q '^S: A01 NO \[AUTHENTICATIONFAILED\]' "$OUT"
 tap_check "OAUTHBEARER refused: the error challenge is answered with 0x01 (AQ==)"

@@ -44,3 +44,13 @@ sasl_setup() {
 	SASL_PATH=$PLUGIN_DIR
 	export SASL_PATH
 }
+
+# sasl_account NAME [KEY=VALUE...] — e2e_account with the hosts the clients
+# here connect to as the account's servers (the token goes nowhere else):
+# pop3test and Postfix use 127.0.0.1, imtest (which names the server by its
+# canonical name, also for 127.0.0.1) and mbsync localhost (mbsync
+# checks the certificate's DNS names only).
+sasl_account() {
+	e2e_account "$@" pop3="127.0.0.1:$DOVECOT_POP3_PORT" \
+		imap="localhost:$DOVECOT_IMAPS_PORT" smtp="127.0.0.1:$DOVECOT_SUBMISSION_PORT"
+}

@@ -52,7 +52,7 @@ if ! runuser -u postfix -- test -x "$MAILOAUTH_HELPER" ||
 	runuser -u postfix -- test -x "$MAILOAUTH_HELPER" ||
 		tap_skip_all "user postfix cannot run $MAILOAUTH_HELPER"
 fi
-e2e_account work state_dir="$PSTATE"
+sasl_account work state_dir="$PSTATE"
 e2e_import --as postfix work "$STAND_USER" "$E2E_MAIL_SCOPES"
 tap_ok $? "a grant is imported as user postfix"
 F=$PSTATE/work.json

@@ -216,10 +216,10 @@ main(void)
 	snprintf(text, sizeof(text),
 		 "[account inside]\nprovider = microsoft\ntenant = contoso.example\n"
 		 "client_id = 00000000-0000-0000-0000-00000000a001\n"
-		 "user = in@contoso.example\nstate_dir = %s\n\n"
+		 "user = in@contoso.example\nsmtp = smtp.example.org\nstate_dir = %s\n\n"
 		 "[account outside]\nprovider = microsoft\ntenant = contoso.example\n"
 		 "client_id = 00000000-0000-0000-0000-00000000a001\n"
-		 "user = out@contoso.example\nstate_dir = %s\n",
+		 "user = out@contoso.example\nsmtp = smtp.example.org\nstate_dir = %s\n",
 		 inside, outside);
 	f = fopen(cfg, "w");
 	if (mkdir(root, 0755) != 0 || f == NULL || fputs(text, f) < 0 ||

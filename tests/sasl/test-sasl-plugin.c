@@ -330,6 +330,7 @@ setup(void)
 		"tenant = contoso.example\n"
 		"client_id = 00000000-0000-0000-0000-00000000a001\n"
 		"user = %s\n"
+		"imap = imap.example.com\n"
 		"state_dir = %s\n\n";
 	size_t n = 0;
 
@@ -767,6 +768,33 @@ test_helper(void)
 	app_free(&n);
 }
 
+/* Tokens go only to the account's servers. */
+static void
+test_hosts(void)
+{
+	struct app evil = { .authname = USER, .pass = "work", .host = "imap.example.org" };
+	struct app shaped = { .authname = USER, .pass = SHAPED, .host = "imap.example.org" };
+	struct app o365 = { .authname = USER, .pass = "work",
+			    .host = "Outlook.Office365.com." };
+	struct result r;
+
+	login(&evil, "XOAUTH2", true, &r);
+	tap_ok(r.start_rc != SASL_OK && r.start_rc != SASL_CONTINUE && r.msglen == 0,
+	       "a server that is not the account's: nothing sent (%d)", r.start_rc);
+	tap_ok(contains(r.err, "imap.example.org is not one of the account's servers") &&
+	       contains(r.err, "`imap = imap.example.org` to [account work]"),
+	       "... the error names the key to add (%s)", r.err);
+	login(&shaped, "OAUTHBEARER", false, &r);
+	tap_ok(r.msglen == 0 && contains(r.err, "not one of the account's servers"),
+	       "... nor a token given as the password (two-step)");
+	login(&o365, "XOAUTH2", true, &r);
+	tap_is_mem(r.msg, r.msglen, XO(USER, FRESH), sizeof(XO(USER, FRESH)) - 1,
+		   "the provider's own host (any case, final dot) is allowed");
+	app_free(&evil);
+	app_free(&shaped);
+	app_free(&o365);
+}
+
 static void
 test_duplicate_user(void)
 {
@@ -1038,6 +1066,7 @@ main(int argc, char **argv)
 	test_odd_server();
 	test_prompts();
 	test_helper();
+	test_hosts();
 	test_duplicate_user();
 	test_no_names();
 	test_threads();

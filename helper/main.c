@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "errors.h"
+#include "secret.h"
 #include "frontend.h"
 #include "tokenget.h"
 
@@ -113,6 +114,7 @@ main(int argc, char **argv)
 	size_t c;
 
 	/* Global options come before the command. */
+	mo_no_core_dumps();
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
 

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 #include "autoconfig.h"
 
+#include <sys/prctl.h>
+#include <sys/resource.h>
+
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -73,4 +76,15 @@ mo_memeq_ct(const void *a, const void *b, size_t len)
 	for (i = 0; i < len; i++)
 		diff |= x[i] ^ y[i];
 	return diff != 0;
+}
+
+void
+mo_no_core_dumps(void)
+{
+	struct rlimit rl = { 0, 0 };
+
+	(void)setrlimit(RLIMIT_CORE, &rl);
+#if !defined(__SANITIZE_ADDRESS__) && !defined(MO_SANITIZERS)
+	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+#endif
 }

@@ -27,4 +27,12 @@ char *mo_strndup(const char *s, size_t n);
 /* Constant-time comparison of two buffers of equal length: 0 when equal. */
 int mo_memeq_ct(const void *a, const void *b, size_t len);
 
+/* For programs that hold refresh tokens, client secrets or access tokens
+ * (mailoauth, mailoauth-net, mailoauth-connect): no core dump can write
+ * them to disk.  Sets RLIMIT_CORE to 0 (inherited by child processes) and
+ * PR_SET_DUMPABLE to 0 (which also keeps other processes of the same user
+ * from ptrace-attaching; not in sanitizer builds, whose leak checker needs
+ * ptrace).  Call first thing in main(). */
+void mo_no_core_dumps(void);
+
 #endif

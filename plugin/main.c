@@ -25,6 +25,7 @@
 #include "check.h"
 #include "config.h"
 #include "errors.h"
+#include "secret.h"
 #include "front.h"
 #include "login.h"
 #include "report.h"
@@ -319,6 +320,7 @@ main(int argc, char **argv)
 {
 	struct args a;
 
+	mo_no_core_dumps();
 	/* A client or server that goes away must not kill us mid-write. */
 	signal(SIGPIPE, SIG_IGN);
 	if (parse_args(argc, argv, &a) != MO_OK) {

@@ -16,6 +16,7 @@
 
 #include "config.h"
 #include "errors.h"
+#include "secret.h"
 #include "cmd.h"
 #include "http.h"
 #include "log.h"
@@ -44,6 +45,7 @@ main(int argc, char **argv)
 	size_t c;
 	int i, ret, code = MO_EXIT_USAGE;
 
+	mo_no_core_dumps();
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
 

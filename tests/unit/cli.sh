@@ -54,6 +54,26 @@ printf '[account work]\nprovider = microsoft\nbogus = 1\n' >"$tmp/bad"
 [ $? -eq 78 ] && grep -q "bad:3:" "$tmp/err"
 tap_ok $? "token with a broken configuration: exit 78 and file:line"
 
+# A configuration whose client secret command records its core limit.
+cat >"$tmp/cmd" <<CFG
+[account work]
+provider = microsoft
+tenant = contoso.example
+client_id = 00000000-0000-0000-0000-00000000a001
+client_secret_command = ulimit -c > $tmp/core; echo not-a-secret
+authority = https://127.0.0.1:9
+flow = client_credentials
+user = work@contoso.example
+state_dir = $tmp/state
+CFG
+# Core dumps are off in the processes that hold secrets; the command runs
+# as their child and inherits the limit.
+ulimit -S -c 1024 2>/dev/null || true
+rm -f "$tmp/core"
+"$M" --config "$tmp/cmd" token work >"$tmp/out" 2>"$tmp/err"
+[ "$(cat "$tmp/core" 2>/dev/null)" = 0 ]
+tap_ok $? "the client secret command runs with core dumps off (ulimit -c: $(cat "$tmp/core" 2>/dev/null))"
+
 cat >"$tmp/good" <<CFG
 [account work]
 provider = microsoft

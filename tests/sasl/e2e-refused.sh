@@ -12,7 +12,7 @@
 tap_require "$IMTEST" "$POP3TEST" mbsync
 
 sasl_setup
-e2e_account work
+sasl_account work
 e2e_import work "$STAND_USER" "$E2E_MAIL_SCOPES"
 tap_ok $? "a grant is imported for account work"
 F=$STATE/work.json

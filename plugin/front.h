@@ -2,6 +2,8 @@
 #ifndef MAILOAUTH_PLUGIN_FRONT_H
 #define MAILOAUTH_PLUGIN_FRONT_H
 
+#include <stdint.h>
+
 #include <openssl/ssl.h>
 
 #include "config.h"
@@ -33,6 +35,10 @@ struct mo_front {
 	struct mo_conn *server;
 	struct mo_fail setup;	/* a failure before the session: told to
 				   the client in place of the greeting */
+	/* After the login: the account, and the stamp of its token
+	 * (mo_login_xoauth2_stamped(); 0 when not the stored one). */
+	const struct mo_account *acct;
+	int64_t stamp;
 };
 
 /* Serve one session.  Return an exit code: 0 when the conversation ended
@@ -41,7 +47,12 @@ struct mo_front {
 int mo_pop3_serve(struct mo_front *fr);
 /* After a login: relays bytes both ways until either side is done (relay.c).
  * Returns 0, or the exit code of the failure that ended it (said on
- * stderr). */
+ * stderr).  When an IMAP server's last words before it closed were
+ * Office 365's "* BYE Session invalidated - AccessTokenExpired"
+ * (mo_imap_bye_token_expired(); the client got the line), stderr says the
+ * token expired during the session, the token is marked refused
+ * (mo_token_reject()) so that the next session refreshes it, and the
+ * result is 75 (MO_EXIT_TEMPFAIL: the next session works). */
 int mo_front_relay(struct mo_front *fr);
 int mo_imap_serve(struct mo_front *fr);
 

@@ -139,6 +139,8 @@ login(struct imap *s, const char *tag, const char *name)
 	if (rc == MO_OK && mo_conn_write(fr->client, out.data, out.len, &why) == MO_OK) {
 		s->logged_in = true;
 		s->exit_code = 0;
+		fr->acct = acct;
+		fr->stamp = stamp;
 	} else {
 		s->done = true;
 	}

@@ -410,6 +410,23 @@ mo_imap_resp_parse(const char *line, struct mo_imap_resp *r)
 	return MO_OK;
 }
 
+bool
+mo_imap_bye_token_expired(const char *line, size_t len)
+{
+	static const char word[] = "AccessTokenExpired";
+	struct mo_imap_resp r;
+	char copy[512];
+
+	if (len >= sizeof(copy) || memchr(line, '\0', len) != NULL)
+		return false;
+	memcpy(copy, line, len);
+	copy[len] = '\0';
+	if (mo_imap_resp_parse(copy, &r) != MO_OK || !r.untagged ||
+	    r.status != MO_IMAP_S_BYE)
+		return false;
+	return strstr(r.text, word) != NULL;
+}
+
 int
 mo_imap_rewrite_response(const char *line, size_t len, bool preauth,
 			 const char *new_tag, struct mo_buf *out)

@@ -133,6 +133,15 @@ struct mo_imap_resp {
 /* Returns MO_OK or MO_ERR_PARSE (not a response line at all). */
 int mo_imap_resp_parse(const char *line, struct mo_imap_resp *r);
 
+/*
+ * True when line (len bytes, no CRLF) is Office 365's goodbye for an
+ * access token that expired during the session (doc/protocol.md):
+ *     resp-cond-bye = "BYE" SP resp-text          ; RFC 9051 §7.1.5
+ * untagged, its text naming "AccessTokenExpired", as in
+ * "* BYE Session invalidated - AccessTokenExpired".
+ */
+bool mo_imap_bye_token_expired(const char *line, size_t len);
+
 /* True when the line ends with a literal announcement "{N}" (or {N+});
  * *n_r gets N.  False for a malformed or absurd (> 2^31) count. */
 bool mo_imap_line_literal(const char *line, size_t len, size_t *n_r);

@@ -17,8 +17,10 @@
 
 #include "errors.h"
 #include "front.h"
+#include "imapparse.h"
 #include "relay.h"
 #include "secret.h"
+#include "tokenreject.h"
 
 /* One direction: bytes in buf[start..end), read side finished when eof. */
 struct pipe {
@@ -96,6 +98,11 @@ struct relay {
 	bool cin_ready, srv_ready;
 	long long drain_deadline;	/* -1 until client_done */
 	int err;			/* the result of an end: MO_OK or MO_ERR_IO */
+	/* The server's line being received (for stats->last_line): its
+	 * bytes so far, or cur_over when it is too long to keep. */
+	char cur[MO_RELAY_LAST_LINE];
+	size_t cur_len;
+	bool cur_over;
 	const char *why;		/* static, for *error_r */
 	struct mo_relay_stats *stats;
 };
@@ -133,7 +140,7 @@ relay_start(struct relay *r, struct mo_conn *client, struct mo_conn *server,
 	r->err = MO_OK;
 	r->stats = stats;
 	if (stats != NULL)
-		stats->to_server = stats->to_client = 0;
+		memset(stats, 0, sizeof(*stats));
 	r->up.buf = malloc(MO_RELAY_BUF);
 	r->down.buf = malloc(MO_RELAY_BUF);
 	if (r->up.buf == NULL || r->down.buf == NULL) {
@@ -165,6 +172,7 @@ relay_finish(struct relay *r)
 		mo_freezero(r->up.buf, MO_RELAY_BUF);
 	if (r->down.buf != NULL)
 		mo_freezero(r->down.buf, MO_RELAY_BUF);
+	mo_wipe(r->cur, sizeof(r->cur));
 }
 
 /* client -> up.  True when something happened. */
@@ -252,6 +260,53 @@ note_client_done(struct relay *r)
 	}
 }
 
+/* Appends n bytes to the line being received, or marks it too long. */
+static void
+cur_add(struct relay *r, const unsigned char *d, size_t n)
+{
+	if (r->cur_over || n > sizeof(r->cur) - r->cur_len) {
+		r->cur_over = true;
+		return;
+	}
+	memcpy(r->cur + r->cur_len, d, n);
+	r->cur_len += n;
+}
+
+/* Keeps the last complete line of what the server sent (n bytes at d just
+ * arrived) in stats: only the bytes after the chunk's second-to-last LF are
+ * looked at, so a chunk costs a backward scan to its last line, not a
+ * per-line pass. */
+static void
+track_last_line(struct relay *r, const unsigned char *d, size_t n)
+{
+	const unsigned char *lf, *prev;
+	size_t len;
+
+	if (r->stats == NULL || n == 0)
+		return;
+	lf = memrchr(d, '\n', n);
+	if (lf == NULL) {
+		cur_add(r, d, n);
+		return;
+	}
+	prev = memrchr(d, '\n', (size_t)(lf - d));
+	if (prev != NULL) {
+		r->cur_len = 0;
+		r->cur_over = false;
+		cur_add(r, prev + 1, (size_t)(lf - prev - 1));
+	} else {
+		cur_add(r, d, (size_t)(lf - d));
+	}
+	len = r->cur_over ? 0 : r->cur_len;
+	if (len > 0 && r->cur[len - 1] == '\r')
+		len--;
+	memcpy(r->stats->last_line, r->cur, len);
+	r->stats->last_len = len;
+	r->cur_len = 0;
+	r->cur_over = false;
+	cur_add(r, lf + 1, n - (size_t)(lf + 1 - d));
+}
+
 /* server -> down, also draining what OpenSSL holds; records are batched
  * so that the client gets large writes.  A TLS error ends the server's
  * side with r->err = MO_ERR_IO (what it sent before still goes out).
@@ -284,6 +339,7 @@ read_server(struct relay *r)
 				p->eof = true;
 		}
 		if (ok == 1) {
+			track_last_line(r, p->buf + p->end, got);
 			p->end += got;
 			progress = true;
 			if (r->client_done)	/* still talking */
@@ -365,8 +421,13 @@ relay_pump(struct relay *r)
 			progress = true;
 		if (write_client(r))
 			progress = true;
-		if (r->client_gone || (r->down.eof && r->down.end == r->down.start))
+		if (r->client_gone)
 			return RELAY_OVER;
+		if (r->down.eof && r->down.end == r->down.start) {
+			if (r->stats != NULL)
+				r->stats->server_closed = 1;
+			return RELAY_OVER;
+		}
 	} while (progress);
 	return MO_OK;
 }
@@ -449,6 +510,27 @@ mo_relay(struct mo_conn *client, struct mo_conn *server,
 	return rc == RELAY_OVER ? r.err : rc;
 }
 
+/* The server ended an IMAP session because the access token expired
+ * (front.h): say so, and have the next session refresh it. */
+static int
+token_expired(struct mo_front *fr)
+{
+	const char *name = fr->acct != NULL ? fr->acct->name : "?";
+	char *err = NULL;
+	int rc = MO_ERR_NOENT;
+
+	if (fr->acct != NULL && fr->stamp != 0 && fr->cfg != NULL)
+		rc = mo_token_reject(fr->cfg->path, fr->acct, fr->stamp, &err);
+	fprintf(stderr, "mailoauth: %s ended the session: the access token of account %s "
+		"expired during it (\"AccessTokenExpired\"); the client was told so and "
+		"the next session logs in with a fresh token\n", fr->target.host, name);
+	if (rc != MO_OK && fr->stamp != 0)
+		mo_log(1, "account %s: cannot mark the expired token: %s", name,
+		       err != NULL ? err : mo_strerror(rc));
+	free(err);
+	return MO_EXIT_TEMPFAIL;
+}
+
 int
 mo_front_relay(struct mo_front *fr)
 {
@@ -459,6 +541,9 @@ mo_front_relay(struct mo_front *fr)
 	rc = mo_relay(fr->client, fr->server, &st, &why);
 	mo_log(1, "session over: %llu bytes to the server, %llu to the client",
 	       st.to_server, st.to_client);
+	if (fr->target.proto == MO_PROTO_IMAP && st.server_closed &&
+	    mo_imap_bye_token_expired(st.last_line, st.last_len))
+		return token_expired(fr);
 	if (rc == MO_OK)
 		return 0;
 	fprintf(stderr, "mailoauth: connection to %s ended: %s\n", fr->target.host, why);

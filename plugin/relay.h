@@ -11,8 +11,19 @@
  * before the relay ends. */
 #define MO_RELAY_DRAIN_MS 5000
 
+/* Longest server line that mo_relay_stats keeps as the last one. */
+#define MO_RELAY_LAST_LINE 256
+
 struct mo_relay_stats {
 	unsigned long long to_server, to_client;	/* bytes */
+	/* Set when the relay ended because the server closed its side. */
+	int server_closed;
+	/* The last complete line the server sent (CRLF removed, not
+	 * NUL-terminated), when it was at most MO_RELAY_LAST_LINE bytes long;
+	 * last_len 0 otherwise.  The server's final words before it closes:
+	 * an untagged BYE saying why (front.h). */
+	char last_line[MO_RELAY_LAST_LINE];
+	size_t last_len;
 };
 
 /*
@@ -39,7 +50,7 @@ struct mo_relay_stats {
  * still delivered first), MO_ERR_NOMEM (the buffers), or MO_ERR_INTERNAL
  * (nothing left to wait for: a bug).  *error_r (static) says why for an
  * error; it may be set after MO_OK too.  stats (may be NULL) is zeroed
- * first, then counts the bytes moved.
+ * first, then counts the bytes moved and keeps the server's last line.
  */
 int mo_relay(struct mo_conn *client, struct mo_conn *server,
 	     struct mo_relay_stats *stats, const char **error_r);

@@ -29,7 +29,8 @@
 #                              (0 mail, 1 no mail, 2 socket, 3 auth ...)
 #   session OUT PORT ARGS... < SCRIPT   one plugin run with a scripted client
 #   fake_start / fake_stop     the fake servers of tests/connect/fake_server.py
-#                              (e2e_bg processes: stopped on exit too)
+#                              (e2e_bg processes: stopped on exit too);
+#                              arguments after COUNT go to the server
 #   sanitizer_clean            TAP check: no sanitizer report so far
 #   connect_count FILE         number of messages in an mbox written above
 #   maildir_count DIR          number of messages in a Maildir (new + cur)
@@ -114,8 +115,9 @@ maildir_count() {
 	find "$1/new" "$1/cur" -type f 2>/dev/null | wc -l
 }
 
-# fake_start PROTO MODE [tls|wronghost|plain] [COUNT] — start
-# tests/connect/fake_server.py; sets FAKE_PORT, FAKE_LOG, FAKE_PID.
+# fake_start PROTO MODE [tls|wronghost|plain] [COUNT [ARGS...]] — start
+# tests/connect/fake_server.py (ARGS: more of its options); sets FAKE_PORT,
+# FAKE_LOG, FAKE_PID.
 fake_start() {
 	_fd=$W/fake.$$.$(date +%s%N)
 	mkdir -p "$_fd"
@@ -126,9 +128,11 @@ fake_start() {
 	wronghost) _tls="--cert $STAND_WRONGHOST_CERT --key $STAND_WRONGHOST_KEY" ;;
 	*) _tls= ;;
 	esac
+	_proto=$1 _mode=$2 _count=${4:-1}
+	shift $(( $# < 4 ? $# : 4 ))
 	# shellcheck disable=SC2086
-	python3 "$top_srcdir/tests/connect/fake_server.py" --proto "$1" --mode "$2" \
-		--port-file "$_fd/port" --log "$FAKE_LOG" --count "${4:-1}" $_tls \
+	python3 "$top_srcdir/tests/connect/fake_server.py" --proto "$_proto" --mode "$_mode" \
+		--port-file "$_fd/port" --log "$FAKE_LOG" --count "$_count" $_tls "$@" \
 		> "$_fd/out" 2>&1 &
 	FAKE_PID=$!
 	e2e_bg "$FAKE_PID"

@@ -6,6 +6,7 @@ misbehave on purpose, for the `mailoauth connect` tests.
 Usage:
   fake_server.py --proto pop3|imap --mode MODE --port-file FILE --log FILE
                  [--cert PEM --key PEM] [--count N]
+                 [--expire-after N] [--expire-secs S]
 
 Listens on 127.0.0.1 (ephemeral port, written to --port-file once
 listening), serves --count connections one after the other (default 1),
@@ -32,10 +33,20 @@ IMAP modes:
               SELECT/EXAMINE -> "BAD User is authenticated but not connected."
               then "* BYE Connection closed. 14".
   noir        like o365 without SASL-IR (the response must come after "+").
+  expire      a mailbox that works (SELECT, NOOP, FETCH, LOGOUT) until the
+              access token "expires": instead of answering the
+              --expire-after'th command after the login, or --expire-secs
+              seconds after it, Office 365's
+              "* BYE Session invalidated - AccessTokenExpired" and the
+              connection closed.  A later connection that presents the same
+              token is refused ("NO AUTHENTICATE failed."), as Office 365
+              refuses an expired token; each connection's login is noted as
+              "<login N token T>", T counting the distinct tokens seen.
 """
 
 import argparse
 import base64
+import hashlib
 import os
 import socket
 import ssl
@@ -43,11 +54,17 @@ import sys
 import time
 
 
+class Timeout(Exception):
+    pass
+
+
 class Conn:
-    def __init__(self, sock, log):
+    def __init__(self, sock, log, opts=None):
         self.sock = sock
         self.buf = b""
         self.log = log
+        self.opts = opts
+        self.deadline = None    # time.monotonic() past which line() raises Timeout
 
     def send(self, text):
         if isinstance(text, str):
@@ -58,8 +75,17 @@ class Conn:
         while b"\n" not in self.buf:
             if len(self.buf) > limit:
                 return None
+            if self.deadline is not None:
+                left = self.deadline - time.monotonic()
+                if left <= 0:
+                    raise Timeout()
+                self.sock.settimeout(left)
             try:
                 data = self.sock.recv(65536)
+            except socket.timeout:
+                if self.deadline is not None:
+                    raise Timeout()
+                return None
             except (OSError, ssl.SSLError):
                 return None
             if not data:
@@ -153,7 +179,76 @@ def pop3(c, mode):
             c.send("-ERR Protocol error.\r\n")
 
 
+# The expire mode's memory across connections: tokens seen (digest -> index)
+# and those the server declared expired.
+TOKENS = {}
+EXPIRED = set()
+LOGINS = [0]
+
+
+def bearer_digest(b64):
+    try:
+        raw = base64.b64decode(b64, validate=True)
+    except Exception:
+        return None
+    for p in raw.split(b"\x01"):
+        if p.lower().startswith(b"auth=bearer "):
+            return hashlib.sha256(p[12:]).hexdigest()
+    return None
+
+
+def expire_login(c, tag, b64):
+    """The expire mode's AUTHENTICATE: True when accepted."""
+    d = bearer_digest(b64)
+    if d is None or d in EXPIRED:
+        c.note("<refused an expired token>")
+        c.send("%s NO AUTHENTICATE failed.\r\n" % tag)
+        return False
+    TOKENS.setdefault(d, len(TOKENS) + 1)
+    LOGINS[0] += 1
+    c.note("<login %d token %d>" % (LOGINS[0], TOKENS[d]))
+    c.token = d
+    c.commands = 0
+    if c.opts.expire_secs:
+        c.deadline = time.monotonic() + c.opts.expire_secs
+    c.send("%s OK AUTHENTICATE completed.\r\n" % tag)
+    return True
+
+
+def expire_bye(c):
+    EXPIRED.add(c.token)
+    c.note("<sent BYE AccessTokenExpired>")
+    c.send("* BYE Session invalidated - AccessTokenExpired\r\n")
+
+
+def imap_mailbox(c, tag, word):
+    """The expire mode's answers after the login; False to end."""
+    if word in ("SELECT", "EXAMINE"):
+        c.send("* 2 EXISTS\r\n* 0 RECENT\r\n* FLAGS (\\Seen \\Deleted)\r\n"
+               "* OK [UIDVALIDITY 14] UIDs valid\r\n* OK [UIDNEXT 3] next\r\n"
+               "%s OK [READ-WRITE] SELECT completed.\r\n" % tag)
+    elif word == "NOOP":
+        c.send("%s OK NOOP completed.\r\n" % tag)
+    elif word in ("FETCH", "UID"):
+        c.send("* 1 FETCH (UID 1 FLAGS (\\Seen))\r\n%s OK FETCH completed.\r\n" % tag)
+    elif word == "LOGOUT":
+        c.send("* BYE Microsoft Exchange Server IMAP4 server signing off.\r\n")
+        c.send("%s OK LOGOUT completed.\r\n" % tag)
+        return False
+    else:
+        c.send("%s BAD Command Error. 12\r\n" % tag)
+    return True
+
+
 def imap(c, mode):
+    try:
+        imap_session(c, mode)
+    except Timeout:
+        expire_bye(c)
+
+
+def imap_session(c, mode):
+    authed = False
     if mode == "nostarttls":
         c.send("* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN AUTH=XOAUTH2] fake ready\r\n")
     else:
@@ -171,13 +266,26 @@ def imap(c, mode):
                 if mode == "noir":
                     c.send("%s BAD SASL-IR was not offered\r\n" % tag)
                     continue
+                ir = parts[3]
             else:
                 c.note(line)
                 c.send("+ \r\n")
-                c.note(describe_xoauth2(c.line() or ""))
+                ir = c.line() or ""
+                c.note(describe_xoauth2(ir))
+            if mode == "expire":
+                authed = expire_login(c, tag, ir)
+                continue
             c.send("%s OK AUTHENTICATE completed.\r\n" % tag)
             continue
         c.note(line)
+        if mode == "expire" and authed:
+            c.commands += 1
+            if c.opts.expire_after and c.commands >= c.opts.expire_after:
+                expire_bye(c)
+                return
+            if not imap_mailbox(c, tag, word):
+                return
+            continue
         if word == "CAPABILITY":
             if mode in ("nostarttls", "noir"):
                 c.send("* CAPABILITY IMAP4rev1 AUTH=PLAIN AUTH=XOAUTH2\r\n")
@@ -208,6 +316,8 @@ def main():
     ap.add_argument("--cert")
     ap.add_argument("--key")
     ap.add_argument("--count", type=int, default=1)
+    ap.add_argument("--expire-after", type=int, default=0)
+    ap.add_argument("--expire-secs", type=float, default=0)
     a = ap.parse_args()
 
     ctx = None
@@ -232,7 +342,7 @@ def main():
         try:
             if ctx is not None:
                 s = ctx.wrap_socket(s, server_side=True)
-            c = Conn(s, a.log)
+            c = Conn(s, a.log, a)
             (pop3 if a.proto == "pop3" else imap)(c, a.mode)
         except (OSError, ssl.SSLError) as e:
             with open(a.log, "a") as f:

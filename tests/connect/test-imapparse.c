@@ -255,6 +255,18 @@ test_responses(void)
 	tap_ok(!mo_imap_line_literal(L("x {1234567890}"), &n), "literal: absurd size refused");
 	tap_ok(!mo_imap_line_literal(L("x 5}"), &n), "literal: no brace");
 	tap_ok(!mo_imap_line_literal(L("}"), &n), "literal: lone brace");
+
+	tap_ok(mo_imap_bye_token_expired(L("* BYE Session invalidated - AccessTokenExpired")),
+	       "bye: Office 365's expired-token BYE");
+	tap_ok(mo_imap_bye_token_expired(L("* bye [ALERT] Session invalidated - AccessTokenExpired")),
+	       "bye: any case, a response code before the text");
+	tap_ok(!mo_imap_bye_token_expired(L("* BYE Connection closed. 14")), "bye: another BYE");
+	tap_ok(!mo_imap_bye_token_expired(L("a1 BYE Session invalidated - AccessTokenExpired")),
+	       "bye: a tagged line is not it");
+	tap_ok(!mo_imap_bye_token_expired(L("* OK AccessTokenExpired")), "bye: not a BYE");
+	tap_ok(!mo_imap_bye_token_expired(L("Subject: * BYE AccessTokenExpired")),
+	       "bye: mail text is not it");
+	tap_ok(!mo_imap_bye_token_expired("* BYE AccessTokenExpired\0x", 26), "bye: NUL refused");
 }
 
 int

@@ -26,6 +26,7 @@ helper_net_libmonet_la_SOURCES = \
 	helper/net/assertion.c helper/net/assertion.h \
 	helper/net/idperrors.c helper/net/idperrors.h \
 	helper/net/refresh.c helper/net/refresh.h \
+	helper/net/apptoken.c helper/net/apptoken.h \
 	helper/net/storekey.c helper/net/storekey.h \
 	helper/net/cmd-token.c \
 	helper/net/cmd-refresh.c \

@@ -84,8 +84,8 @@ fill(struct run *r)
 		mo_refresh_job_start(r->ctx->http, job, 0);
 		if (job->busy) {
 			r->active--;
-			mo_net_note(1, "account %s: another mailoauth is refreshing it; "
-				       "coming back to it at the end", job->acct->name);
+			mo_net_note(1, "account %s: busy elsewhere; coming back to it at "
+				       "the end", job->acct->name);
 		}
 	}
 	r->filling = false;
@@ -96,6 +96,7 @@ mo_cmd_refresh(struct mo_net_ctx *ctx, int argc, char **argv)
 {
 	struct run r = { .ctx = ctx, .code = MO_EXIT_OK };
 	const struct mo_account **accts = NULL;
+	int64_t t0 = (int64_t)time(NULL);
 	long within = -1;
 	bool all = false;
 	size_t n = 0, k;
@@ -141,6 +142,10 @@ mo_cmd_refresh(struct mo_net_ctx *ctx, int argc, char **argv)
 	r.n = n;
 	for (k = 0; k < n; k++) {
 		mo_refresh_job_init(&r.jobs[k], accts[k], within >= 0 ? within : 0, within < 0);
+		/* One start for the run: a token another job (or process)
+		 * obtained since, an app token shared by many accounts above
+		 * all, counts as refreshed by this run. */
+		r.jobs[k].t0 = t0;
 		r.jobs[k].on_done = job_done;
 		r.jobs[k].on_done_arg = &r;
 	}

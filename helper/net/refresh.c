@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "apptoken.h"
 #include "buf.h"
 #include "errmsg.h"
 #include "errors.h"
@@ -38,11 +39,13 @@ mo_refresh_job_init(struct mo_refresh_job *job, const struct mo_account *acct,
 	job->min_valid = min_valid;
 	job->force = force;
 	job->lock_fd = -1;
+	job->app.lock_fd = -1;
 }
 
 void
 mo_refresh_job_clear(struct mo_refresh_job *job)
 {
+	mo_apptoken_release(&job->app);
 	mo_store_unlock(job->lock_fd);
 	job->lock_fd = -1;
 	mo_token_clear(&job->tok);
@@ -54,6 +57,7 @@ mo_refresh_job_clear(struct mo_refresh_job *job)
 static void
 job_end(struct mo_refresh_job *job, int result, char *error)
 {
+	mo_apptoken_release(&job->app);
 	mo_store_unlock(job->lock_fd);
 	job->lock_fd = -1;
 	job->result = result;
@@ -99,8 +103,112 @@ on_reply(void *arg, int result, struct mo_token_reply *reply,
 	}
 	mo_net_note(1, "account %s: new tokens saved (access token valid for %lld s)",
 		    a->name, (long long)(job->tok.expires_at - wall_now()));
+	/* The accounts sharing the app token find it from now on; when it
+	 * cannot be saved they ask for their own, nothing worse. */
+	if (job->app.lock_fd >= 0 &&
+	    mo_apptoken_save(&job->app, &job->tok, &serr) != MO_OK) {
+		mo_net_warn("account %s: cannot save the shared app token: %s", a->name,
+			    serr ? serr : "?");
+		free(serr);
+		serr = NULL;
+	}
 	job->refreshed = true;
 	job_end(job, MO_OK, NULL);
+}
+
+enum app_step { APP_ASK, APP_DONE, APP_BUSY };
+
+/* Moves *from into *to (freeing, wiping, what *to held). */
+static void
+take_secret(char **to, char **from)
+{
+	mo_free_secret(*to);
+	*to = *from;
+	*from = NULL;
+}
+
+/*
+ * flow = client_credentials, the stored token will not do: takes the
+ * shared app token's lock (the account's is held) and uses the shared
+ * token when it will do, copied into the account's store (the fast path
+ * and the SASL plugin read only that).  APP_ASK: a request is needed and
+ * the lock is held until the reply is saved; APP_DONE: job_end() was
+ * called; APP_BUSY: lock_wait is 0 and another holds the lock: both locks
+ * released, job->busy set.
+ */
+static enum app_step
+app_token_step(struct mo_refresh_job *job, int lock_wait)
+{
+	const struct mo_account *a = job->acct;
+	struct mo_token s = { 0 };
+	char *error = NULL;
+	int64_t now = wall_now();
+	bool usable;
+	int ret;
+
+	ret = mo_apptoken_lock(a, 0, &job->app, &error);
+	if (ret == MO_ERR_TIMEOUT) {
+		free(error);
+		error = NULL;
+		mo_apptoken_release(&job->app);
+		if (lock_wait == 0) {
+			mo_store_unlock(job->lock_fd);
+			job->lock_fd = -1;
+			job->busy = true;
+			return APP_BUSY;
+		}
+		mo_net_note(1, "account %s: the app token it shares is being requested; waiting",
+			    a->name);
+		ret = mo_apptoken_lock(a, lock_wait, &job->app, &error);
+	}
+	if (ret != MO_OK) {
+		job_end(job, ret, error);
+		return APP_DONE;
+	}
+	ret = mo_apptoken_load(&job->app, &s, &error);
+	if (ret == MO_ERR_NOENT || ret == MO_ERR_PARSE) {
+		/* Nothing shared yet, or a damaged file the reply replaces. */
+		if (ret == MO_ERR_PARSE)
+			mo_net_note(1, "account %s: %s", a->name, error);
+		free(error);
+		return APP_ASK;
+	}
+	if (ret != MO_OK) {
+		job_end(job, ret, error);
+		return APP_DONE;
+	}
+	/* Not the token a mail server refused for this account; fresh enough,
+	 * or obtained since this job (or this refresh run) started. */
+	usable = s.access_token != NULL && s.client_id != NULL &&
+		 strcmp(s.client_id, a->client_id) == 0 &&
+		 !(job->tok.refused_at != 0 && job->tok.access_token != NULL &&
+		   strcmp(job->tok.access_token, s.access_token) == 0) &&
+		 ((!job->force && mo_token_fresh(&s, now, job->min_valid)) ||
+		  (s.obtained_at >= job->t0 && mo_token_fresh(&s, now, 0)));
+	if (!usable) {
+		mo_token_clear(&s);
+		return APP_ASK;
+	}
+	take_secret(&job->tok.access_token, &s.access_token);
+	take_secret(&job->tok.token_type, &s.token_type);
+	take_secret(&job->tok.scope, &s.scope);
+	take_secret(&job->tok.client_id, &s.client_id);
+	job->tok.expires_at = s.expires_at;
+	job->tok.obtained_at = s.obtained_at;
+	job->tok.refused_at = 0;
+	mo_token_clear(&s);
+	ret = mo_net_store_save(a, &job->tok, &error);
+	if (ret != MO_OK) {
+		job_end(job, ret, mo_strdup_printf("account %s: cannot save the shared app "
+						   "token: %s", a->name,
+						   error ? error : mo_strerror(ret)));
+		free(error);
+		return APP_DONE;
+	}
+	mo_net_note(1, "account %s: using the app token it shares with the accounts of "
+		       "the same app (%lld s left)", a->name, (long long)(job->tok.expires_at - now));
+	job_end(job, MO_OK, NULL);
+	return APP_DONE;
 }
 
 void
@@ -163,6 +271,15 @@ mo_refresh_job_start(struct mo_http *h, struct mo_refresh_job *job, int lock_wai
 		mo_net_note(1, "account %s: refreshed by another process just now", a->name);
 		job_end(job, MO_OK, NULL);
 		goto out;
+	}
+	if (app_only && mo_apptoken_shared(a)) {
+		enum app_step step = app_token_step(job, lock_wait);
+
+		if (step == APP_BUSY)
+			mo_net_note(1, "account %s: another job is requesting the app token "
+				       "it shares", a->name);
+		if (step != APP_ASK)
+			goto out;
 	}
 	if (app_only) {
 		ret = mo_oauth_form_client_credentials(&form, a, &error);

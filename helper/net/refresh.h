@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "apptoken.h"
 #include "config.h"
 #include "http.h"
 #include "oauth.h"
@@ -40,10 +41,14 @@ struct mo_refresh_job {
 	struct mo_token tok;	/* the stored tokens after the job (MO_OK) */
 	/* private */
 	int lock_fd;
+	struct mo_apptoken app;	/* flow = client_credentials: the shared
+				   app token's lock, taken after lock_fd */
 	bool done;
 	bool busy;		/* lock held by another process (non-blocking start) */
 	bool waited;		/* the lock was busy when the job started */
-	int64_t t0;
+	int64_t t0;		/* when the job (or the run) started: a token
+				   obtained since is as new as ours would be;
+				   0: set by mo_refresh_job_start() */
 };
 
 /* Initialises a job for acct (on_done NULL: set it afterwards). */
@@ -54,6 +59,10 @@ void mo_refresh_job_init(struct mo_refresh_job *job,
 /*
  * Starts a job: takes the lock (waiting up to lock_wait seconds; 0: do not
  * wait, then job->busy is set and nothing else happens), re-reads the store
+ * (for flow = client_credentials, when the stored token will not do, the
+ * shared app token (apptoken.h), under its own lock taken the same way:
+ * with lock_wait 0 and that lock busy, the account's lock is released
+ * again and job->busy set)
  * and either finishes at once (fresh, or an error) or queues the token
  * request on h; mo_http_run() finishes it.  job->done tells which.
  */

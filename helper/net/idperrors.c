@@ -128,191 +128,305 @@ secret_setting(const struct mo_account *a)
 	return NULL;
 }
 
-/* Certificate credentials: Microsoft's refusals of a client assertion
- * (https://learn.microsoft.com/entra/identity-platform/reference-error-codes,
- * https://learn.microsoft.com/entra/identity-platform/certificate-credentials). */
-static bool
-advise_certificate(const struct mo_oauth_error *e, const struct mo_account *a,
-		   struct mo_buf *m, int *ret_r)
+/*
+ * What the advice needs of the account, for the placeholders of the table
+ * below: {account}, {client_id}, {tenant} ("?" when none), {secret} (the
+ * setting that holds the secret, client_secret_file when none),
+ * {token_url}, {cert_file} and {thumbprint} (of client_certificate_file,
+ * "?" when it cannot be read; read only when a text names it).
+ */
+struct facts {
+	const struct mo_account *a;
+	bool thumb_read;
+	char thumb[41];
+};
+
+static const char *
+thumbprint(struct facts *f)
 {
 	struct mo_cert_info ci;
 	char *err = NULL;
-	const char *n = a->name, *thumb = "?";
 
-	if (!ANY(e, 700027, 700024, 7000274, 700023, 700021))
-		return false;
-	if (a->client_certificate_file != NULL &&
-	    mo_client_cert_info(a, &ci, &err) == MO_OK)
-		thumb = ci.sha1;
-	free(err);
-	*ret_r = MO_ERR_CONFIG;
-	if (a->client_certificate_file == NULL) {
-		mo_buf_printf(m, "the identity platform refused a client assertion, but "
-				 "account %s has no client_certificate_file.\n"
-				 "What to do: check the app registration's credentials", n);
-	} else if (has_code(e, 700027)) {
-		mo_buf_printf(m, "the app registration (client_id %s) does not accept the "
-				 "certificate of account %s (thumbprint %s): it is not uploaded "
-				 "there, or was removed, or the signature does not verify.\n"
-				 "What to do: upload %s (the certificate only, never the key) in "
-				 "the app registration, Certificates & secrets, Certificates, and "
-				 "check that the Thumbprint shown there is %s",
-			      a->client_id, n, thumb, a->client_certificate_file, thumb);
-	} else if (has_code(e, 700024)) {
-		mo_buf_printf(m, "the client assertion of account %s is outside its valid "
-				 "time range: this machine's clock is wrong, or the certificate "
-				 "(thumbprint %s) has expired.\n"
-				 "What to do: set the clock right (timedatectl, chrony); check the "
-				 "certificate's expiry with `mailoauth status %s` and, if it has "
-				 "expired, make and upload a new one", n, thumb, n);
-	} else if (has_code(e, 700023)) {
-		mo_buf_printf(m, "the client assertion of account %s names a token endpoint "
-				 "(%s) that is not the tenant's.\n"
-				 "What to do: set tenant to the Directory (tenant) ID or a verified "
-				 "domain of the app's tenant, and check authority or cloud",
-			      n, a->token_url);
-	} else if (has_code(e, 700021)) {
-		mo_buf_printf(m, "the client assertion of account %s is not for client_id "
-				 "%s.\nWhat to do: check client_id against the app registration",
-			      n, a->client_id);
-	} else {
-		mo_buf_printf(m, "the identity platform refused the client assertion of "
-				 "account %s (certificate thumbprint %s).\n"
-				 "What to do: try again (every request signs a new assertion); "
-				 "if it persists, compare the certificate in the app registration, "
-				 "Certificates & secrets, with `mailoauth status %s`",
-			      n, thumb, n);
+	if (!f->thumb_read) {
+		f->thumb_read = true;
+		strcpy(f->thumb, "?");
+		if (f->a->client_certificate_file != NULL &&
+		    mo_client_cert_info(f->a, &ci, &err) == MO_OK)
+			memcpy(f->thumb, ci.sha1, sizeof(f->thumb));
+		free(err);
 	}
+	return f->thumb;
+}
+
+static const char *
+fact(struct facts *f, const char *name, size_t len)
+{
+	const struct mo_account *a = f->a;
+	const char *sec = secret_setting(a);
+
+#define IS(lit) (len == sizeof(lit) - 1 && memcmp(name, lit, len) == 0)
+	if (IS("account"))
+		return a->name;
+	if (IS("client_id"))
+		return a->client_id;
+	if (IS("tenant"))
+		return a->tenant ? a->tenant : "?";
+	if (IS("secret"))
+		return sec ? sec : "client_secret_file";
+	if (IS("token_url"))
+		return a->token_url;
+	if (IS("cert_file"))
+		return a->client_certificate_file;
+	if (IS("thumbprint"))
+		return thumbprint(f);
+#undef IS
+	return NULL;
+}
+
+/* Appends text with its {placeholders} replaced. */
+static void
+expand(struct mo_buf *m, const char *text, struct facts *f)
+{
+	const char *p = text, *open, *close, *v;
+
+	while ((open = strchr(p, '{')) != NULL && (close = strchr(open, '}')) != NULL) {
+		mo_buf_add(m, p, (size_t)(open - p));
+		v = fact(f, open + 1, (size_t)(close - open - 1));
+		if (v != NULL)
+			mo_buf_addstr(m, v);
+		else
+			mo_buf_add(m, open, (size_t)(close - open + 1));
+		p = close + 1;
+	}
+	mo_buf_addstr(m, p);
+}
+
+/*
+ * Microsoft's error codes whose advice is one cause and one fix.  Sources:
+ * https://learn.microsoft.com/entra/identity-platform/reference-error-codes
+ * (every code), .../certificate-credentials (the client assertion),
+ * doc/troubleshooting.md (each with cause and fix for users).  The first
+ * row with one of the reply's codes (or its suberror) wins; the special
+ * cases between them are code (a row with special set).
+ */
+struct advice {
+	long codes[8];			/* 0-terminated */
+	const char *suberror;		/* also matches this suberror */
+	int ret;
+	const char *cause;		/* "{placeholders}" (struct facts) */
+	const char *fix;		/* after "What to do: " */
+	/* instead of cause and fix: appends the advice and returns true, or
+	 * returns false to let the next rows try */
+	bool (*special)(const struct mo_oauth_error *e, struct facts *f, struct mo_buf *m);
+};
+
+#define CERT_CODES 700027, 700024, 7000274, 700023, 700021
+
+/* A client assertion refused, but the account sends none. */
+static bool
+cert_without_cert(const struct mo_oauth_error *e, struct facts *f, struct mo_buf *m)
+{
+	(void)e;
+	if (f->a->client_certificate_file != NULL)
+		return false;
+	mo_buf_printf(m, "the identity platform refused a client assertion, but "
+			 "account %s has no client_certificate_file.\n"
+			 "What to do: check the app registration's credentials", f->a->name);
 	return true;
+}
+
+static bool
+public_wants_secret(const struct mo_oauth_error *e, struct facts *f, struct mo_buf *m)
+{
+	const struct mo_account *a = f->a;
+
+	(void)e;
+	mo_buf_printf(m, "the app registration (client_id %s) treats the app as "
+			 "confidential and wants a client secret, but account %s has %s.\n"
+			 "What to do: in the app registration, Authentication, set \"Allow "
+			 "public client flows\" to Yes (and register the redirect URI under "
+			 "\"Mobile and desktop applications\", not \"Web\"); or create a "
+			 "client secret and set client_secret_file for account %s",
+		      a->client_id, a->name, secret_setting(a) ? "a secret that was not sent" :
+		      "no client_secret_file or client_secret_command", a->name);
+	return true;
+}
+
+static bool
+public_sent_secret(const struct mo_oauth_error *e, struct facts *f, struct mo_buf *m)
+{
+	const struct mo_account *a = f->a;
+	const char *sec = secret_setting(a);
+
+	(void)e;
+	mo_buf_printf(m, "the app registration (client_id %s) is a public client, but "
+			 "account %s sends a client secret (%s).\n"
+			 "What to do: remove %s from account %s, or turn \"Allow public "
+			 "client flows\" off in the app registration if it is meant to be "
+			 "confidential",
+		      a->client_id, a->name, sec ? sec : "configured", sec ? sec : "the secret",
+		      a->name);
+	return true;
+}
+
+static bool
+tenant_mismatch(const struct mo_oauth_error *e, struct facts *f, struct mo_buf *m)
+{
+	const struct mo_account *a = f->a;
+
+	mo_buf_printf(m, "the tenant and the app registration of account %s do not fit "
+			 "together (client_id %s, tenant %s): %s.\n"
+			 "What to do: check client_id (the Application (client) ID) and "
+			 "tenant (the Directory (tenant) ID or a verified domain) against the "
+			 "app registration's overview and its Supported account types",
+		      a->name, a->client_id, a->tenant ? a->tenant : "-",
+		      has_code(e, 700016) ? "the app is not known in that tenant" :
+		      has_code(e, 90002) ? "the tenant does not exist" :
+		      has_code(e, 50020) ? "the user is not a member or guest of that tenant" :
+		      "the app or grant is not allowed on that tenant path");
+	return true;
+}
+
+static const struct advice advice[] = {
+	/* Certificate credentials (RFC 7523 client assertions). */
+	{ { CERT_CODES }, NULL, MO_ERR_CONFIG, NULL, NULL, cert_without_cert },
+	{ { 700027 }, NULL, MO_ERR_CONFIG,
+	  "the app registration (client_id {client_id}) does not accept the certificate "
+	  "of account {account} (thumbprint {thumbprint}): it is not uploaded there, or "
+	  "was removed, or the signature does not verify",
+	  "upload {cert_file} (the certificate only, never the key) in the app "
+	  "registration, Certificates & secrets, Certificates, and check that the "
+	  "Thumbprint shown there is {thumbprint}", NULL },
+	{ { 700024 }, NULL, MO_ERR_CONFIG,
+	  "the client assertion of account {account} is outside its valid time range: "
+	  "this machine's clock is wrong, or the certificate (thumbprint {thumbprint}) "
+	  "has expired",
+	  "set the clock right (timedatectl, chrony); check the certificate's expiry "
+	  "with `mailoauth status {account}` and, if it has expired, make and upload a "
+	  "new one", NULL },
+	{ { 700023 }, NULL, MO_ERR_CONFIG,
+	  "the client assertion of account {account} names a token endpoint "
+	  "({token_url}) that is not the tenant's",
+	  "set tenant to the Directory (tenant) ID or a verified domain of the app's "
+	  "tenant, and check authority or cloud", NULL },
+	{ { 700021 }, NULL, MO_ERR_CONFIG,
+	  "the client assertion of account {account} is not for client_id {client_id}",
+	  "check client_id against the app registration", NULL },
+	{ { 7000274 }, NULL, MO_ERR_CONFIG,
+	  "the identity platform refused the client assertion of account {account} "
+	  "(certificate thumbprint {thumbprint})",
+	  "try again (every request signs a new assertion); if it persists, compare the "
+	  "certificate in the app registration, Certificates & secrets, with "
+	  "`mailoauth status {account}`", NULL },
+	/* The sign-in is over. */
+	{ { 70043 }, NULL, MO_ERR_REAUTH,
+	  "the sign-in of account {account} has ended: a Conditional Access sign-in "
+	  "frequency policy of the tenant requires signing in again after a set time "
+	  "(AADSTS70043), whatever mailoauth does",
+	  "sign in again: mailoauth authorize {account}; to stop it recurring, ask the "
+	  "tenant administrator to exclude this app or mailbox from the sign-in "
+	  "frequency policy (or use app-only access, flow = client_credentials)", NULL },
+	{ { 50078 }, NULL, MO_ERR_REAUTH,
+	  "the multi-factor authentication that account {account} signed in with has "
+	  "expired (AADSTS50078: a Conditional Access policy or the tenant's MFA "
+	  "settings ask for it again)",
+	  "sign in again, with MFA: mailoauth authorize {account}", NULL },
+	{ { 700082 }, NULL, MO_ERR_REAUTH,
+	  "the sign-in of account {account} has expired or was revoked (unused for too "
+	  "long)",
+	  "sign in again: mailoauth authorize {account}", NULL },
+	{ { 50173 }, NULL, MO_ERR_REAUTH,
+	  "the sign-in of account {account} has expired or was revoked (password changed "
+	  "or sessions revoked)",
+	  "sign in again: mailoauth authorize {account}", NULL },
+	{ { 70008, 700084, 54005, 501481 }, NULL, MO_ERR_REAUTH,
+	  "the sign-in of account {account} has expired or was revoked",
+	  "sign in again: mailoauth authorize {account}", NULL },
+	{ { 50079 }, NULL, MO_ERR_REAUTH,
+	  "account {account} needs multi-factor authentication (the user must first "
+	  "register security info): a Conditional Access policy or per-user MFA asks "
+	  "for it, and a refresh cannot answer it",
+	  "sign in again interactively, with MFA: mailoauth authorize {account}", NULL },
+	{ { 50076 }, NULL, MO_ERR_REAUTH,
+	  "account {account} needs multi-factor authentication (AADSTS50076): a "
+	  "Conditional Access policy or per-user MFA asks for it, and a refresh cannot "
+	  "answer it",
+	  "sign in again interactively, with MFA: mailoauth authorize {account}", NULL },
+	{ { 65001, 90094, 90095 }, "consent_required", MO_ERR_REAUTH,
+	  "the app (client_id {client_id}) lacks consent for the requested permissions "
+	  "in this tenant",
+	  "a tenant administrator grants consent at the URL printed by `mailoauth "
+	  "consent-url {account}`; then sign in again: mailoauth authorize {account}",
+	  NULL },
+	/* The app registration and the configuration disagree. */
+	{ { 7000218 }, NULL, MO_ERR_CONFIG, NULL, NULL, public_wants_secret },
+	{ { 700025 }, NULL, MO_ERR_CONFIG, NULL, NULL, public_sent_secret },
+	{ { 7000215 }, NULL, MO_ERR_CONFIG,
+	  "the client secret of account {account} is wrong",
+	  "put the secret's Value (not its Secret ID) from the app registration, "
+	  "Certificates & secrets, into {secret}", NULL },
+	{ { 7000222 }, NULL, MO_ERR_CONFIG,
+	  "the client secret of account {account} has expired",
+	  "create a new client secret in the app registration (Certificates & secrets) "
+	  "and put its Value into {secret}", NULL },
+	{ { 50194 }, NULL, MO_ERR_CONFIG,
+	  "the app (client_id {client_id}) is single-tenant, but account {account} uses "
+	  "tenant = {tenant}",
+	  "set tenant to the directory (tenant) ID or domain of the app, or make the app "
+	  "multitenant (app registration, Supported account types)", NULL },
+	{ { 9002332 }, NULL, MO_ERR_CONFIG,
+	  "the app (client_id {client_id}) is for work or school accounts only, but "
+	  "account {account} uses tenant = {tenant}",
+	  "set tenant to organizations or the tenant ID, or allow personal Microsoft "
+	  "accounts in the app registration (Supported account types)", NULL },
+	{ { 700016, 90002, 50020, 9001023, 90130, 90124, 500208 }, NULL, MO_ERR_CONFIG,
+	  NULL, NULL, tenant_mismatch },
+	/* Policy. */
+	{ { 53003, 530032, 530035, 53000, 53001, 53002 }, NULL, MO_ERR_AUTH,
+	  "sign-in of account {account} is blocked by a Conditional Access or security "
+	  "policy of the tenant",
+	  "ask the tenant administrator to allow this app, device or location; they find "
+	  "the sign-in in the Entra sign-in logs with the ids below.  Tenants often "
+	  "block only the device code flow (Conditional Access, \"Authentication "
+	  "flows\"): then sign in in a browser instead, mailoauth authorize {account} "
+	  "--browser (over ssh: --no-open and a tunnel to redirect_port)", NULL },
+};
+
+static bool
+row_matches(const struct advice *r, const struct mo_oauth_error *e)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(r->codes) / sizeof(r->codes[0]) && r->codes[i] != 0; i++)
+		if (has_code(e, r->codes[i]))
+			return true;
+	return r->suberror != NULL && e->suberror != NULL && strcmp(e->suberror, r->suberror) == 0;
 }
 
 /* The advice; returns the error code. */
 static int
 advise(const struct mo_oauth_error *e, const struct mo_account *a, struct mo_buf *m)
 {
+	struct facts f = { .a = a };
 	const char *n = a->name, *sec = secret_setting(a);
-	int ret;
+	size_t i;
 
-	if (advise_certificate(e, a, m, &ret))
-		return ret;
-	if (has_code(e, 70043)) {
-		mo_buf_printf(m, "the sign-in of account %s has ended: a Conditional Access "
-				 "sign-in frequency policy of the tenant requires signing in "
-				 "again after a set time (AADSTS70043), whatever mailoauth does.\n"
-				 "What to do: sign in again: mailoauth authorize %s; to stop it "
-				 "recurring, ask the tenant administrator to exclude this app or "
-				 "mailbox from the sign-in frequency policy (or use app-only "
-				 "access, flow = client_credentials)", n, n);
-		return MO_ERR_REAUTH;
+	for (i = 0; i < sizeof(advice) / sizeof(advice[0]); i++) {
+		const struct advice *r = &advice[i];
+
+		if (!row_matches(r, e))
+			continue;
+		if (r->special != NULL) {
+			if (!r->special(e, &f, m))
+				continue;
+		} else {
+			expand(m, r->cause, &f);
+			mo_buf_addstr(m, ".\nWhat to do: ");
+			expand(m, r->fix, &f);
+		}
+		return r->ret;
 	}
-	if (has_code(e, 50078)) {
-		mo_buf_printf(m, "the multi-factor authentication that account %s signed in "
-				 "with has expired (AADSTS50078: a Conditional Access policy or "
-				 "the tenant's MFA settings ask for it again).\n"
-				 "What to do: sign in again, with MFA: mailoauth authorize %s", n, n);
-		return MO_ERR_REAUTH;
-	}
-	if (ANY(e, 70008, 700082, 50173, 700084, 54005, 501481)) {
-		mo_buf_printf(m, "the sign-in of account %s has expired or was revoked%s.\n"
-				 "What to do: sign in again: mailoauth authorize %s", n,
-			      has_code(e, 700082) ? " (unused for too long)" :
-			      has_code(e, 50173) ? " (password changed or sessions revoked)" : "",
-			      n);
-		return MO_ERR_REAUTH;
-	}
-	if (ANY(e, 50076, 50079)) {
-		mo_buf_printf(m, "account %s needs multi-factor authentication%s: a "
-				 "Conditional Access policy or per-user MFA asks for it, and a "
-				 "refresh cannot answer it.\n"
-				 "What to do: sign in again interactively, with MFA: mailoauth "
-				 "authorize %s",
-			      n, has_code(e, 50079) ? " (the user must first register "
-						      "security info)" : has_code(e, 50076) ?
-			      " (AADSTS50076)" : "", n);
-		return MO_ERR_REAUTH;
-	}
-	if (ANY(e, 65001, 90094, 90095) || (e->suberror && strcmp(e->suberror, "consent_required") == 0)) {
-		mo_buf_printf(m, "the app (client_id %s) lacks consent for the requested "
-				 "permissions in this tenant.\n"
-				 "What to do: a tenant administrator grants consent at the URL printed by "
-				 "`mailoauth consent-url %s`; then sign in again: mailoauth authorize %s",
-			      a->client_id, n, n);
-		return MO_ERR_REAUTH;
-	}
-	if (has_code(e, 7000218)) {
-		mo_buf_printf(m, "the app registration (client_id %s) treats the app as "
-				 "confidential and wants a client secret, but account %s has %s.\n"
-				 "What to do: in the app registration, Authentication, set \"Allow "
-				 "public client flows\" to Yes (and register the redirect URI under "
-				 "\"Mobile and desktop applications\", not \"Web\"); or create a "
-				 "client secret and set client_secret_file for account %s",
-			      a->client_id, n, sec ? "a secret that was not sent" :
-			      "no client_secret_file or client_secret_command", n);
-		return MO_ERR_CONFIG;
-	}
-	if (has_code(e, 700025)) {
-		mo_buf_printf(m, "the app registration (client_id %s) is a public client, but "
-				 "account %s sends a client secret (%s).\n"
-				 "What to do: remove %s from account %s, or turn \"Allow public "
-				 "client flows\" off in the app registration if it is meant to be "
-				 "confidential",
-			      a->client_id, n, sec ? sec : "configured", sec ? sec : "the secret", n);
-		return MO_ERR_CONFIG;
-	}
-	if (has_code(e, 7000215)) {
-		mo_buf_printf(m, "the client secret of account %s is wrong.\n"
-				 "What to do: put the secret's Value (not its Secret ID) from the "
-				 "app registration, Certificates & secrets, into %s",
-			      n, sec ? sec : "client_secret_file");
-		return MO_ERR_CONFIG;
-	}
-	if (has_code(e, 7000222)) {
-		mo_buf_printf(m, "the client secret of account %s has expired.\n"
-				 "What to do: create a new client secret in the app registration "
-				 "(Certificates & secrets) and put its Value into %s",
-			      n, sec ? sec : "client_secret_file");
-		return MO_ERR_CONFIG;
-	}
-	if (has_code(e, 50194)) {
-		mo_buf_printf(m, "the app (client_id %s) is single-tenant, but account %s uses "
-				 "tenant = %s.\n"
-				 "What to do: set tenant to the directory (tenant) ID or domain of the "
-				 "app, or make the app multitenant (app registration, Supported "
-				 "account types)", a->client_id, n, a->tenant ? a->tenant : "?");
-		return MO_ERR_CONFIG;
-	}
-	if (has_code(e, 9002332)) {
-		mo_buf_printf(m, "the app (client_id %s) is for work or school accounts only, "
-				 "but account %s uses tenant = %s.\n"
-				 "What to do: set tenant to organizations or the tenant ID, or allow "
-				 "personal Microsoft accounts in the app registration (Supported "
-				 "account types)", a->client_id, n, a->tenant ? a->tenant : "?");
-		return MO_ERR_CONFIG;
-	}
-	if (ANY(e, 700016, 90002, 50020, 9001023, 90130, 90124, 500208)) {
-		mo_buf_printf(m, "the tenant and the app registration of account %s do not fit "
-				 "together (client_id %s, tenant %s): %s.\n"
-				 "What to do: check client_id (the Application (client) ID) and "
-				 "tenant (the Directory (tenant) ID or a verified domain) against the "
-				 "app registration's overview and its Supported account types",
-			      n, a->client_id, a->tenant ? a->tenant : "-",
-			      has_code(e, 700016) ? "the app is not known in that tenant" :
-			      has_code(e, 90002) ? "the tenant does not exist" :
-			      has_code(e, 50020) ? "the user is not a member or guest of that tenant" :
-			      "the app or grant is not allowed on that tenant path");
-		return MO_ERR_CONFIG;
-	}
-	if (ANY(e, 53003, 530032, 530035, 53000, 53001, 53002)) {
-		mo_buf_printf(m, "sign-in of account %s is blocked by a Conditional Access or "
-				 "security policy of the tenant.\n"
-				 "What to do: ask the tenant administrator to allow this app, device "
-				 "or location; they find the sign-in in the Entra sign-in logs with "
-				 "the ids below.  Tenants often block only the device code flow "
-				 "(Conditional Access, \"Authentication flows\"): then sign in in "
-				 "a browser instead, mailoauth authorize %s --browser (over ssh: "
-				 "--no-open and a tunnel to redirect_port)", n, n);
-		return MO_ERR_AUTH;
-	}
+	/* No code we know: by the error and the HTTP status. */
 	if (ANY(e, 50196, 90055, 50033, 90024, 90006, 50087) ||
 	    is_error(e, "temporarily_unavailable") || is_error(e, "server_error") ||
 	    e->http_status == 429 || e->http_status >= 500) {

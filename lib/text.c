@@ -107,3 +107,27 @@ mo_oneline_inplace(char *s, size_t max)
 	if (o < len)
 		mo_wipe(s + o + 1, len - o);
 }
+
+void
+mo_terminal_text(char *s)
+{
+	unsigned char *p = (unsigned char *)s;
+	size_t len, i = 0, k;
+
+	if (s == NULL)
+		return;
+	len = strlen(s);
+	while (i < len) {
+		if (p[i] < 0x80) {
+			if ((p[i] < 0x20 && p[i] != '\n' && p[i] != '\t') || p[i] == 0x7f)
+				p[i] = '?';
+			i++;
+			continue;
+		}
+		k = utf8_len(p + i, len - i);
+		if (k == 0)
+			p[i++] = '?';
+		else
+			i += k;
+	}
+}

@@ -39,4 +39,16 @@ char *mo_oneline(char *dst, size_t n, const char *src, size_t len);
  */
 void mo_oneline_inplace(char *s, size_t max);
 
+/*
+ * For a whole message that goes to a terminal and may quote text from
+ * outside (mailoauth-net's diagnostics, -v included): in place on the
+ * string s (NULL is accepted), every ASCII control character except LF
+ * and TAB (so CR, ESC, BEL, BS, NUL cannot occur: s ends at its first
+ * NUL) and DEL becomes '?', and every byte from 0x80 up that is not part
+ * of a well-formed UTF-8 character other than a C1 control becomes '?'
+ * (rule 3 above).  Lines and spacing are kept: the message's own line
+ * breaks stay.  The length never changes.  Pure, no errors.
+ */
+void mo_terminal_text(char *s);
+
 #endif

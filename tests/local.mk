@@ -146,7 +146,8 @@ net_tests = tests/net/token.sh tests/net/retry.sh tests/net/concurrency.sh \
 	tests/net/signin-browser.sh tests/net/signin-device.sh tests/net/signin-cc.sh \
 	tests/net/signin-grant.sh \
 	tests/net/cloud.sh tests/net/store-encryption.sh tests/net/signin-blocked.sh \
-	tests/net/signin-cert.sh tests/net/app-token.sh
+	tests/net/signin-cert.sh tests/net/app-token.sh \
+	tests/net/outside-text.sh
 TESTS += $(net_tests)
 EXTRA_DIST += $(net_tests) tests/net/netstand.sh tests/net/signin.sh \
 	tests/net/signin-browser.py

@@ -6,6 +6,7 @@
 
 #include "cmd.h"
 #include "config.h"
+#include "log.h"
 
 const struct mo_account *
 mo_net_account(struct mo_net_ctx *ctx, const char *name)
@@ -15,9 +16,9 @@ mo_net_account(struct mo_net_ctx *ctx, const char *name)
 
 	if (a != NULL)
 		return a;
-	fprintf(stderr, "mailoauth: there is no [account %s] in %s", name, ctx->cfg->path);
+	mo_net_print("mailoauth: there is no [account %s] in %s", name, ctx->cfg->path);
 	for (i = 0; i < ctx->cfg->n_accounts; i++)
-		fprintf(stderr, "%s%s", i == 0 ? "; configured: " : ", ",
+		mo_net_print("%s%s", i == 0 ? "; configured: " : ", ",
 			ctx->cfg->accounts[i].name);
 	fputc('\n', stderr);
 	return NULL;

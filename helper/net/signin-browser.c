@@ -189,20 +189,20 @@ mo_signin_browser(struct mo_signin *s, char **error_r)
 		goto out;
 	}
 
-	fprintf(stderr, "mailoauth: to sign in to account %s (%s), open this URL in a web "
+	mo_net_print("mailoauth: to sign in to account %s (%s), open this URL in a web "
 			"browser%s:\n", a->name, a->login_hint ? a->login_hint : a->user,
 		s->open_browser ? " (starting yours now)" : "");
 	fflush(stderr);
 	/* Alone on its line, flushed at once: ssh users and scripts take it. */
 	printf("%s\n", mo_buf_str(&url));
 	fflush(stdout);
-	fprintf(stderr, "mailoauth: waiting up to %d s for the browser to come back to "
+	mo_net_print("mailoauth: waiting up to %d s for the browser to come back to "
 			"http://localhost:%u/ on this machine (Ctrl-C cancels)\n",
 		s->timeout, mo_loopback_port(lb));
 	if (!s->open_browser && !mo_signin_have_display()) {
 		unsigned int port = mo_loopback_port(lb);
 
-		fprintf(stderr, "mailoauth: signing in from another computer?  The browser must "
+		mo_net_print("mailoauth: signing in from another computer?  The browser must "
 				"reach port %u here: run `ssh -L %u:127.0.0.1:%u THIS-HOST` there "
 				"first (set redirect_port for a fixed port), or use --device.\n",
 			port, port, port);

@@ -100,7 +100,7 @@ explain_exchange_steps(const struct mo_account *a, const struct app_claims *c)
 	const char *oid = c->oid != NULL ? c->oid : "<OBJECT_ID>";
 	int p;
 
-	fprintf(stderr,
+	mo_net_print(
 		"mailoauth: the app's credentials work.  No refresh token exists in this flow:\n"
 		"  `mailoauth token %s` asks for a new access token whenever needed.\n"
 		"Exchange Online must still let the app into the mailbox %s.  A tenant admin,\n"
@@ -108,25 +108,25 @@ explain_exchange_steps(const struct mo_account *a, const struct app_claims *c)
 		"  New-ServicePrincipal -AppId %s -ObjectId %s\n",
 		a->name, a->user, a->client_id, oid);
 	if (c->oid != NULL)
-		fprintf(stderr, "      (%s is the app's service principal, read from the token)\n",
+		mo_net_print("      (%s is the app's service principal, read from the token)\n",
 			oid);
 	else
 		fputs("      OBJECT_ID is the Object ID under Entra ID >\n"
 		      "      Enterprise applications > the app, NOT the one under App\n"
 		      "      registrations (the wrong one makes every login fail).\n", stderr);
 	if (a->wants[MO_PROTO_POP3] || a->wants[MO_PROTO_IMAP])
-		fprintf(stderr, "  Add-MailboxPermission -Identity %s -User %s "
+		mo_net_print("  Add-MailboxPermission -Identity %s -User %s "
 				"-AccessRights FullAccess\n", a->user, oid);
 	if (a->wants[MO_PROTO_SMTP])
-		fprintf(stderr, "  Add-RecipientPermission -Identity %s -Trustee %s "
+		mo_net_print("  Add-RecipientPermission -Identity %s -Trustee %s "
 				"-AccessRights SendAs -Confirm:$false\n", a->user, oid);
-	fprintf(stderr,
+	mo_net_print(
 		"The app registration needs the application permission(s)");
 	for (p = 0; p < MO_PROTO_COUNT; p++) {
 		if (a->wants[p])
-			fprintf(stderr, " %s", app_role[p]);
+			mo_net_print(" %s", app_role[p]);
 	}
-	fprintf(stderr,
+	mo_net_print(
 		" of\n  \"Office 365 Exchange Online\" with admin consent "
 		"(`mailoauth consent-url %s`).\n"
 		"Then prove it end to end: mailoauth check %s\n",

@@ -76,11 +76,11 @@ out:
 static void
 show_instructions(const struct mo_signin *s, const struct mo_device_auth *d)
 {
-	fprintf(stderr, "mailoauth: to sign in to account %s (%s):\n", s->acct->name,
+	mo_net_print("mailoauth: to sign in to account %s (%s):\n", s->acct->name,
 		s->acct->login_hint ? s->acct->login_hint : s->acct->user);
 	if (d->message != NULL)
-		fprintf(stderr, "  %s\n", d->message);
-	fprintf(stderr, "  Open:       %s\n  Enter code: %s\n", d->verification_uri,
+		mo_net_print("  %s\n", d->message);
+	mo_net_print("  Open:       %s\n  Enter code: %s\n", d->verification_uri,
 		d->user_code);
 	fflush(stderr);
 #ifdef HAVE_QRENCODE
@@ -90,7 +90,7 @@ show_instructions(const struct mo_signin *s, const struct mo_device_auth *d)
 			fflush(stdout);
 	}
 #endif
-	fprintf(stderr, "mailoauth: waiting for the sign-in (the code expires in %ld min; "
+	mo_net_print("mailoauth: waiting for the sign-in (the code expires in %ld min; "
 			"Ctrl-C cancels)\n", (d->expires_in + 59) / 60);
 	fflush(stderr);
 }

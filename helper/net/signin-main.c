@@ -111,7 +111,7 @@ warn_identity(const struct mo_signin *s, const char *identity)
 
 	mo_net_warn("signed in as %s, but account %s is for the mailbox %s.", identity,
 		    a->name, a->user);
-	fprintf(stderr,
+	mo_net_print(
 		"  If %s is a shared mailbox that %s may open, that is right: say so in\n"
 		"  [account %s] of %s with\n"
 		"      user = %s\n"
@@ -140,7 +140,7 @@ warn_scope(const struct mo_signin *s, enum mo_proto p, const char *want)
 	mo_net_warn("the identity provider did not grant %s, which %s needs: the %s server "
 		    "will refuse this token.", want, proto_label(p), proto_label(p));
 	if (a->provider->needs_tenant)
-		fprintf(stderr,
+		mo_net_print(
 			"  Add the delegated permission %s of \"Office 365 Exchange\n"
 			"  Online\" to the app registration (Entra admin center > App\n"
 			"  registrations > the app > API permissions > Add a permission > APIs\n"
@@ -149,7 +149,7 @@ warn_scope(const struct mo_signin *s, enum mo_proto p, const char *want)
 			"  If you do not use %s, drop it from the scopes of [account %s].\n",
 			perm_name(want), a->name, a->name, proto_label(p), a->name);
 	else
-		fprintf(stderr,
+		mo_net_print(
 			"  Allow that scope for the app at the provider, then run\n"
 			"  `mailoauth authorize %s` again.\n",
 			a->name);
@@ -199,16 +199,16 @@ mo_signin_finish(struct mo_signin *s, struct mo_token_reply *reply,
 		goto out;
 	s->stored = true;
 	if (s->identity != NULL && m == MO_ID_DELEGATE)
-		fprintf(stderr, "mailoauth: signed in as %s for the mailbox %s; tokens stored for "
+		mo_net_print("mailoauth: signed in as %s for the mailbox %s; tokens stored for "
 				"account %s.\n", s->identity, a->user, a->name);
 	else if (s->identity != NULL)
-		fprintf(stderr, "mailoauth: signed in as %s; tokens stored for account %s.\n",
+		mo_net_print("mailoauth: signed in as %s; tokens stored for account %s.\n",
 			s->identity, a->name);
 	else
-		fprintf(stderr, "mailoauth: tokens stored for account %s.\n", a->name);
+		mo_net_print("mailoauth: tokens stored for account %s.\n", a->name);
 	/* The trap of the "Authenticated" button: a token is not a mailbox. */
 	if (a->flow != MO_FLOW_CLIENT_CREDENTIALS)
-		fprintf(stderr, "mailoauth: a sign-in alone does not prove that the mailbox can be "
+		mo_net_print("mailoauth: a sign-in alone does not prove that the mailbox can be "
 				"used: `mailoauth check %s` does.\n", a->name);
 out:
 	mo_token_clear(&tok);
@@ -218,7 +218,7 @@ out:
 static void
 usage(void)
 {
-	fprintf(stderr,
+	mo_net_print(
 		"usage: mailoauth authorize ACCOUNT [--browser | --device] [--no-open] "
 		"[--timeout SECONDS]\n"
 		"  --browser          sign in with a web browser (authorization code + PKCE)\n"

@@ -53,6 +53,19 @@ static const struct {
 	{ S("abcdef"), 1, "", "n == 1: empty" },
 };
 
+static const struct {
+	const char *in, *want, *what;
+} term_cases[] = {
+	{ "line one\n\tline two", "line one\n\tline two", "LF and TAB kept" },
+	{ "ab\x1b]0;evil\x07" "cd\x7f", "ab?]0;evil?cd?", "ESC, BEL and DEL replaced" },
+	{ "AADSTS1: x\r\nTrace ID: 1", "AADSTS1: x?\nTrace ID: 1", "CR replaced, LF kept" },
+	{ "\x1b[2J\x1b[31mred\b\b", "?[2J?[31mred??", "screen-clearing and colour escapes" },
+	{ "B\xc3\xa4r \xe2\x82\xac", "B\xc3\xa4r \xe2\x82\xac", "UTF-8 kept" },
+	{ "a\xc2\x9b" "31mb", "a??31mb", "a C1 CSI replaced" },
+	{ "a\x9b" "31m\xff", "a?31m?", "bare 8-bit bytes replaced" },
+	{ "", "", "empty" },
+};
+
 int
 main(void)
 {
@@ -90,5 +103,17 @@ main(void)
 	free(s);
 	mo_oneline_inplace(NULL, 10);
 	tap_ok(1, "in place: NULL is accepted");
+
+	/* mo_terminal_text: lines and tabs kept, every other control gone. */
+	for (i = 0; i < sizeof(term_cases) / sizeof(term_cases[0]); i++) {
+		s = strdup(term_cases[i].in);
+		if (s == NULL)
+			return 99;
+		mo_terminal_text(s);
+		tap_is_str(s, term_cases[i].want, "terminal: %s", term_cases[i].what);
+		free(s);
+	}
+	mo_terminal_text(NULL);
+	tap_ok(1, "terminal: NULL is accepted");
 	return tap_done();
 }

@@ -12,6 +12,7 @@
 #include "errors.h"
 #include "login.h"
 #include "secret.h"
+#include "smtpadvice.h"
 #include "store.h"
 #include "upstream.h"
 #include "validate.h"
@@ -188,9 +189,11 @@ check_mailbox(struct run *r, struct mo_upstream *up)
 	step_fail("mailbox", &r->f);
 	r->failed = "mailbox refused";
 	/* Refused, or dropped right after a good login: both are how
-	 * Office 365 says "authenticated but not connected". */
+	 * Office 365 says "authenticated but not connected" -- unless the
+	 * reply names its own cause (smtpadvice.h, explained at the end). */
 	if (rc == MO_ERR_AUTH || rc == MO_ERR_PROTO || rc == MO_ERR_TEMP) {
-		explain_mailbox(r, up->ops);
+		if (r->t.proto != MO_PROTO_SMTP || mo_smtp_advice(r->f.msg) == NULL)
+			explain_mailbox(r, up->ops);
 		rc = MO_ERR_AUTH;
 	}
 	return rc;
@@ -266,10 +269,39 @@ check_refused_valid(struct run *r, SSL_CTX *ctx, struct mo_buf *b64)
 	return rc;
 }
 
+/* s with USER and ACCOUNT replaced by the account's user and name. */
+static void
+print_subst(const char *s, const struct mo_account *acct)
+{
+	while (*s != '\0') {
+		if (strncmp(s, "USER", 4) == 0) {
+			fputs(acct->user, stdout);
+			s += 4;
+		} else if (strncmp(s, "ACCOUNT", 7) == 0) {
+			fputs(acct->name, stdout);
+			s += 7;
+		} else {
+			putchar(*s++);
+		}
+	}
+}
+
+/* An Office 365 SMTP refusal with a known cause: say it and the fix. */
+static void
+explain_smtp(const struct run *r, const struct mo_smtp_advice *adv)
+{
+	printf("\nSMTP %s: ", adv->code);
+	print_subst(adv->cause, r->acct);
+	printf(".\nWhat to do: ");
+	print_subst(adv->fix, r->acct);
+	printf(".\n");
+}
+
 static int
 check_one(const struct mo_config *cfg, const struct mo_account *acct,
 	  const struct mo_target *t, struct mo_check_report *rep)
 {
+	const struct mo_smtp_advice *adv;
 	struct run *r;
 	struct mo_buf b64;
 	SSL_CTX *ctx = NULL;
@@ -297,8 +329,14 @@ check_one(const struct mo_config *cfg, const struct mo_account *acct,
 		goto out;
 	}
 	rc = check_server(r, ctx, b64.data);
-	if (rc == MO_ERR_AUTH && r->login_refused && r->stamp != 0)
+	adv = t->proto == MO_PROTO_SMTP && rc != MO_OK ? mo_smtp_advice(r->f.msg) : NULL;
+	/* No refresh for a refusal that no token can overcome. */
+	if (rc == MO_ERR_AUTH && r->login_refused && r->stamp != 0 &&
+	    (adv == NULL || adv->token_fault))
 		rc = check_refused_valid(r, ctx, &b64);
+	adv = t->proto == MO_PROTO_SMTP && rc != MO_OK ? mo_smtp_advice(r->f.msg) : NULL;
+	if (adv != NULL)
+		explain_smtp(r, adv);
 out:
 	if (rc == MO_OK)
 		printf("Result: the %s mailbox of %s works%s.\n\n", mo_proto_label(t->proto),

@@ -16,6 +16,7 @@ plugin_libmoproto_la_SOURCES = \
 	plugin/imapparse.c plugin/imapparse.h \
 	plugin/saslplain.c plugin/saslplain.h \
 	plugin/target.c plugin/target.h \
+	plugin/smtpadvice.c plugin/smtpadvice.h \
 	plugin/report.c plugin/report.h
 plugin_libmoproto_la_CFLAGS = $(AM_CFLAGS)
 

@@ -221,7 +221,7 @@ EXTRA_DIST += $(sasl_e2e_tests) tests/sasl/e2e-lib.sh
 CONNECT_UNIT_CPPFLAGS = $(UNIT_CPPFLAGS) -I$(top_srcdir)/plugin
 CONNECT_UNIT_LDADD = plugin/libmoproto.la $(UNIT_LDADD)
 connect_unit_tests = tests/connect/test-pop3parse tests/connect/test-imapparse \
-	tests/connect/test-target
+	tests/connect/test-target tests/connect/test-smtpadvice
 check_PROGRAMS += $(connect_unit_tests)
 TESTS += $(connect_unit_tests)
 tests_connect_test_pop3parse_SOURCES = tests/connect/test-pop3parse.c
@@ -233,6 +233,9 @@ tests_connect_test_imapparse_LDADD = $(CONNECT_UNIT_LDADD)
 tests_connect_test_target_SOURCES = tests/connect/test-target.c
 tests_connect_test_target_CPPFLAGS = $(CONNECT_UNIT_CPPFLAGS)
 tests_connect_test_target_LDADD = $(CONNECT_UNIT_LDADD)
+tests_connect_test_smtpadvice_SOURCES = tests/connect/test-smtpadvice.c
+tests_connect_test_smtpadvice_CPPFLAGS = $(CONNECT_UNIT_CPPFLAGS)
+tests_connect_test_smtpadvice_LDADD = $(CONNECT_UNIT_LDADD)
 
 # End to end with fetchmail, mbsync and fake servers; load: 200 concurrent
 # sessions on a stale token.
@@ -241,7 +244,7 @@ connect_e2e_tests = tests/connect/e2e-fetchmail.sh tests/connect/e2e-mbsync.sh \
 	tests/connect/e2e-errors.sh tests/connect/e2e-check.sh \
 	tests/connect/e2e-hostile.sh tests/connect/e2e-forms.sh \
 	tests/connect/e2e-infer.sh tests/connect/e2e-lean.sh tests/connect/e2e-refused.sh \
-	tests/connect/e2e-monitor.sh tests/connect/e2e-expired.sh \
+	tests/connect/e2e-monitor.sh tests/connect/e2e-expired.sh tests/connect/e2e-smtp-o365.sh \
 	tests/connect/load.sh
 TESTS += $(connect_e2e_tests)
 EXTRA_DIST += $(connect_e2e_tests) tests/connect/connect-lib.sh \

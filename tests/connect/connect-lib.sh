@@ -115,7 +115,7 @@ maildir_count() {
 	find "$1/new" "$1/cur" -type f 2>/dev/null | wc -l
 }
 
-# fake_start PROTO MODE [tls|wronghost|plain] [COUNT [ARGS...]] — start
+# fake_start PROTO MODE [tls|starttls|wronghost|plain] [COUNT [ARGS...]] — start
 # tests/connect/fake_server.py (ARGS: more of its options); sets FAKE_PORT,
 # FAKE_LOG, FAKE_PID.
 fake_start() {
@@ -126,6 +126,7 @@ fake_start() {
 	case ${3:-plain} in
 	tls) _tls="--cert $STAND_SERVER_CERT --key $STAND_SERVER_KEY" ;;
 	wronghost) _tls="--cert $STAND_WRONGHOST_CERT --key $STAND_WRONGHOST_KEY" ;;
+	starttls) _tls="--cert $STAND_SERVER_CERT --key $STAND_SERVER_KEY --starttls" ;;
 	*) _tls= ;;
 	esac
 	_proto=$1 _mode=$2 _count=${4:-1}

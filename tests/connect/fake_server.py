@@ -1,16 +1,17 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
-"""fake_server.py - tiny POP3/IMAP servers that behave like Office 365 or
-misbehave on purpose, for the `mailoauth connect` tests.
+"""fake_server.py - tiny POP3/IMAP/SMTP servers that behave like Office 365
+or misbehave on purpose, for the `mailoauth connect` and `check` tests.
 
 Usage:
-  fake_server.py --proto pop3|imap --mode MODE --port-file FILE --log FILE
-                 [--cert PEM --key PEM] [--count N]
-                 [--expire-after N] [--expire-secs S]
+  fake_server.py --proto pop3|imap|smtp --mode MODE --port-file FILE --log FILE
+                 [--cert PEM --key PEM [--starttls]] [--count N]
+                 [--expire-after N] [--expire-secs S] [--sendas-at mail|data]
 
 Listens on 127.0.0.1 (ephemeral port, written to --port-file once
 listening), serves --count connections one after the other (default 1),
-then exits.  With --cert/--key the connection is TLS from the first byte.
+then exits.  With --cert/--key the connection is TLS from the first byte,
+or (SMTP, --starttls) after STARTTLS.
 Every line received is appended to --log, with the XOAUTH2 response
 replaced by a summary ("<xoauth2 user=... bearer=yes>") -- the test checks
 the form of the exchange there.  Standard library only.
@@ -42,6 +43,19 @@ IMAP modes:
               token is refused ("NO AUTHENTICATE failed."), as Office 365
               refuses an expired token; each connection's login is noted as
               "<login N token T>", T counting the distinct tokens seen.
+SMTP modes (Office 365's smtp.office365.com; doc/protocol.md, SMTP):
+  o365        "220 ... Microsoft ESMTP MAIL Service ready", EHLO offering
+              STARTTLS before TLS and "AUTH LOGIN XOAUTH2" after it;
+              AUTH XOAUTH2 -> 334 -> "235 2.7.0 Authentication successful";
+              MAIL FROM, RCPT TO, DATA, RSET, QUIT.
+  authdisabled  the token gets "535 5.7.139 Authentication unsuccessful,
+              SmtpClientAuthentication is disabled for the Tenant. ..."
+  badauth     the token gets "535 5.7.3 Authentication unsuccessful [...]"
+  sendas      logs in; a sender that is not the XOAUTH2 user gets
+              "554 5.2.252 SendAsDenied; U not allowed to send as S; ..."
+              at the end of DATA, as Office 365 answers (or at MAIL FROM
+              with --sendas-at mail); with --sendas-at mail the user's own
+              address is refused too (a mailbox without the right to send).
 """
 
 import argparse
@@ -307,9 +321,108 @@ def imap_session(c, mode):
             c.send("%s BAD Command Error. 12\r\n" % tag)
 
 
+SMTP_HOST = "FAKE0PR01MB0001.namprd01.prod.outlook.com"
+
+
+def smtp(c, mode, tls_ctx):
+    opts = c.opts
+    c.send("220 %s Microsoft ESMTP MAIL Service ready at Wed, 2 Dec 2026 04:00:00 +0000\r\n"
+           % SMTP_HOST)
+    secure = tls_ctx is None     # implicit TLS, or no TLS offered at all
+    user = None
+    sender = None
+    while True:
+        line = c.line()
+        if line is None:
+            c.note("<closed by client>")
+            return
+        word = line.split(" ", 1)[0].upper()
+        if word == "AUTH" and len(line.split(" ")) == 2:
+            c.note(line)
+            if not secure:
+                c.send("504 5.7.4 Unrecognized authentication type\r\n")
+                continue
+            c.send("334 \r\n")
+            resp = c.line()
+            if resp is None:
+                c.note("<closed by client>")
+                return
+            c.note(describe_xoauth2(resp))
+            if mode == "authdisabled":
+                c.send("535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication "
+                       "is disabled for the Tenant. Visit https://aka.ms/smtp_auth_disabled "
+                       "for more information. [%s]\r\n" % SMTP_HOST)
+                continue
+            if mode == "badauth":
+                c.send("535 5.7.3 Authentication unsuccessful [%s]\r\n" % SMTP_HOST)
+                continue
+            try:
+                raw = base64.b64decode(resp, validate=True)
+                user = raw.split(b"\x01")[0][5:].decode()
+            except Exception:
+                user = "?"
+            c.send("235 2.7.0 Authentication successful\r\n")
+            continue
+        c.note(line)
+        if word == "EHLO":
+            c.send("250-%s Hello [127.0.0.1]\r\n250-SIZE 157286400\r\n250-PIPELINING\r\n"
+                   "250-DSN\r\n250-ENHANCEDSTATUSCODES\r\n" % SMTP_HOST)
+            if secure:
+                c.send("250-AUTH LOGIN XOAUTH2\r\n")
+            else:
+                c.send("250-STARTTLS\r\n")
+            c.send("250-8BITMIME\r\n250-BINARYMIME\r\n250-CHUNKING\r\n250 SMTPUTF8\r\n")
+        elif word == "STARTTLS" and not secure:
+            c.send("220 2.0.0 SMTP server ready\r\n")
+            c.sock = tls_ctx.wrap_socket(c.sock, server_side=True)
+            c.buf = b""
+            secure = True
+        elif word == "MAIL" and user is not None:
+            sender = line.split(":", 1)[1].strip().strip("<>").split(">")[0] if ":" in line else ""
+            if (mode == "sendas" and opts.sendas_at == "mail"):
+                c.send("554 5.2.252 SendAsDenied; %s not allowed to send as %s; "
+                       "STOREDRV.Submission.Exception:SendAsDeniedException."
+                       "MapiExceptionSendAsDenied; Failed to process message due to a "
+                       "permanent exception with message [BeginDiagnosticData]Cannot "
+                       "submit message.\r\n" % (user, sender))
+                sender = None
+                continue
+            c.send("250 2.1.0 Sender OK\r\n")
+        elif word == "MAIL":
+            c.send("530 5.7.57 Client not authenticated to send mail. [%s]\r\n" % SMTP_HOST)
+        elif word == "RCPT" and sender is not None:
+            c.send("250 2.1.5 Recipient OK\r\n")
+        elif word == "DATA" and sender is not None:
+            c.send("354 Start mail input; end with <CRLF>.<CRLF>\r\n")
+            while True:
+                d = c.line()
+                if d is None or d == ".":
+                    break
+            c.note("<message received>")
+            if mode == "sendas" and sender.lower() != (user or "").lower():
+                c.send("554 5.2.252 SendAsDenied; %s not allowed to send as %s; "
+                       "STOREDRV.Submission.Exception:SendAsDeniedException."
+                       "MapiExceptionSendAsDenied; Failed to process message due to a "
+                       "permanent exception with message [BeginDiagnosticData]Cannot "
+                       "submit message.\r\n" % (user, sender))
+            else:
+                c.send("250 2.0.0 OK <fake@%s> [Hostname=%s]\r\n" % (SMTP_HOST, SMTP_HOST))
+            sender = None
+        elif word == "RSET":
+            sender = None
+            c.send("250 2.0.0 Resetting\r\n")
+        elif word == "NOOP":
+            c.send("250 2.0.0 OK\r\n")
+        elif word == "QUIT":
+            c.send("221 2.0.0 Service closing transmission channel\r\n")
+            return
+        else:
+            c.send("500 5.3.3 Unrecognized command\r\n")
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--proto", required=True, choices=["pop3", "imap"])
+    ap.add_argument("--proto", required=True, choices=["pop3", "imap", "smtp"])
     ap.add_argument("--mode", required=True)
     ap.add_argument("--port-file", required=True)
     ap.add_argument("--log", required=True)
@@ -318,6 +431,8 @@ def main():
     ap.add_argument("--count", type=int, default=1)
     ap.add_argument("--expire-after", type=int, default=0)
     ap.add_argument("--expire-secs", type=float, default=0)
+    ap.add_argument("--starttls", action="store_true")
+    ap.add_argument("--sendas-at", choices=["mail", "data"], default="data")
     a = ap.parse_args()
 
     ctx = None
@@ -340,10 +455,13 @@ def main():
             break
         s.settimeout(30)
         try:
-            if ctx is not None:
+            if ctx is not None and not a.starttls:
                 s = ctx.wrap_socket(s, server_side=True)
             c = Conn(s, a.log, a)
-            (pop3 if a.proto == "pop3" else imap)(c, a.mode)
+            if a.proto == "smtp":
+                smtp(c, a.mode, ctx if a.starttls else None)
+            else:
+                (pop3 if a.proto == "pop3" else imap)(c, a.mode)
         except (OSError, ssl.SSLError) as e:
             with open(a.log, "a") as f:
                 f.write("<connection error: %s>\n" % e.__class__.__name__)

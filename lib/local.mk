@@ -23,6 +23,7 @@ lib_libmocore_la_SOURCES = \
 	lib/confval.c lib/confval.h lib/confint.h \
 	lib/errmsg.c lib/errmsg.h \
 	lib/paths.c lib/paths.h \
+	lib/atomicfile.c lib/atomicfile.h \
 	lib/store.c lib/storefmt.c lib/storefmt.h lib/lock.c \
 	lib/store.h \
 	lib/subproc.c lib/subproc.h \

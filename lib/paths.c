@@ -178,6 +178,48 @@ mo_private_dir_check(int fd, const char *dir, bool fix_mode, char **error_r)
 	return ret;
 }
 
+/* Opens dir itself, never a symbolic link in its place: O_NOFOLLOW, and
+ * trailing slashes dropped (they would make open() follow the link).
+ * MO_OK with *fd_r, MO_ERR_NOENT (no message), MO_ERR_PERM, MO_ERR_IO or
+ * MO_ERR_NOMEM. */
+static int
+open_dir_nofollow(const char *dir, int *fd_r, char **error_r)
+{
+	size_t n = strlen(dir);
+	struct stat st;
+	char *p, *q = NULL;
+	int ret = MO_OK, e;
+
+	while (n > 1 && dir[n - 1] == '/')
+		n--;
+	p = strndup(dir, n);
+	if (p == NULL)
+		return MO_ERR_NOMEM;
+	*fd_r = open(p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	e = errno;
+	if (*fd_r >= 0)
+		goto out;
+	if (e == ENOENT) {
+		ret = MO_ERR_NOENT;
+		goto out;
+	}
+	/* lstat() only chooses the message: the refusal is open()'s. */
+	if ((e == ENOTDIR || e == ELOOP) && lstat(p, &st) == 0 &&
+	    S_ISLNK(st.st_mode)) {
+		q = mo_shell_quote(p);
+		ret = mo_errorf(error_r, MO_ERR_PERM,
+				"%s is a symbolic link; the token directory must be "
+				"a real directory: set state_dir to the directory "
+				"it points to (realpath %s)", dir, q != NULL ? q : p);
+		goto out;
+	}
+	ret = mo_errorf(error_r, MO_ERR_IO, "%s: %s", dir, strerror(e));
+out:
+	free(q);
+	free(p);
+	return ret;
+}
+
 int
 mo_private_dir_open(const char *dir, bool create, int *fd_r, char **error_r)
 {
@@ -187,21 +229,19 @@ mo_private_dir_open(const char *dir, bool create, int *fd_r, char **error_r)
 	*fd_r = -1;
 	if (dir[0] == '\0')
 		return mo_errorf(error_r, MO_ERR_IO, "empty token directory name");
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0 && errno == ENOENT && create) {
+	ret = open_dir_nofollow(dir, &fd, error_r);
+	if (ret == MO_ERR_NOENT && create) {
 		ret = mkdir_parents(dir, error_r);
 		if (ret != MO_OK)
 			goto out;
 		created = true;
-		fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		ret = open_dir_nofollow(dir, &fd, error_r);
 	}
-	if (fd < 0) {
-		int e = errno;
-
-		ret = mo_errorf(error_r, e == ENOENT ? MO_ERR_NOENT : MO_ERR_IO,
-				"%s: %s", dir, strerror(e));
+	if (ret == MO_ERR_NOENT)
+		ret = mo_errorf(error_r, MO_ERR_NOENT, "%s: %s", dir,
+				strerror(ENOENT));
+	if (ret != MO_OK)
 		goto out;
-	}
 	ret = mo_private_dir_check(fd, dir, created, error_r);
 	if (ret != MO_OK)
 		goto out;

@@ -33,8 +33,11 @@ int mo_expand_home(const char *path, char **out_r);
 char *mo_shell_quote(const char *s);
 
 /*
- * Opens the private directory dir (following symbolic links) and checks it:
- * a directory owned by the effective user with no group or other access.
+ * Opens the private directory dir and checks it on the open descriptor: a
+ * directory owned by the effective user with no group or other access.
+ * dir itself must not be a symbolic link (O_NOFOLLOW; MO_ERR_PERM); links
+ * in its parents are followed.  Write through *fd_r (openat(), renameat(),
+ * mo_dir_replace()), never through a path built from dir.
  * With create, a missing dir is created with its parents, mode 0700.
  * Returns MO_OK with *fd_r (O_DIRECTORY, close-on-exec; close() it),
  * MO_ERR_NOENT (missing and !create), MO_ERR_PERM (*error_r holds the chmod

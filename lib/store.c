@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "atomicfile.h"
 #include "buf.h"
 #include "errmsg.h"
 #include "errors.h"
@@ -211,7 +212,7 @@ overwrite_zeros(int fd, off_t size)
 }
 
 /* Temporary files older than this are left-overs of a writer that was
- * killed between mkostemp() and rename(): no live writer takes that long. */
+ * killed between creating and renaming them: no live writer takes that long. */
 #define STALE_TMP_SECONDS 60
 
 /*
@@ -261,9 +262,8 @@ int
 mo_store_save(const char *dir, const char *account, const struct mo_token *t,
 	      char **error_r)
 {
-	char *json = NULL, *path = NULL, *tmp = NULL;
-	int dfd = -1, fd = -1, ret;
-	bool tmp_exists = false;
+	char *json = NULL, *text = NULL, *name = NULL;
+	int dfd = -1, ret;
 
 	ret = check_account(account, error_r);
 	if (ret == MO_OK)
@@ -271,61 +271,26 @@ mo_store_save(const char *dir, const char *account, const struct mo_token *t,
 	if (ret != MO_OK)
 		goto out;
 	json = mo_store_serialise(account, t);
-	path = mo_store_path(dir, account);
-	tmp = mo_strdup_printf("%.*s/.%s.json.XXXXXX",
-			       (int)(strlen(path) - strlen(account) - 6), path,
-			       account);
-	if (json == NULL || path == NULL || tmp == NULL) {
+	text = json != NULL ? mo_strdup_printf("%s\n", json) : NULL;
+	name = mo_strdup_printf("%s.json", account);
+	if (text == NULL || name == NULL) {
 		ret = MO_ERR_NOMEM;
 		goto out;
 	}
+	/* The checked descriptor is the only way into the directory from
+	 * here on: a directory renamed or replaced by a link after the check
+	 * is never written into. */
 	ret = mo_private_dir_open(dir, true, &dfd, error_r);
-	if (ret != MO_OK)
-		goto out;
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0) {
-		ret = mo_errorf(error_r, MO_ERR_IO,
-				"cannot create a temporary file in %s: %s", dir,
-				strerror(errno));
-		goto out;
-	}
-	tmp_exists = true;
-	if (fchmod(fd, 0600) != 0 || write_all(fd, json, strlen(json)) != 0 ||
-	    write_all(fd, "\n", 1) != 0 || fsync(fd) != 0) {
-		ret = mo_errorf(error_r, MO_ERR_IO, "cannot write %s: %s", tmp,
-				strerror(errno));
-		goto out;
-	}
-	if (close(fd) != 0) {
-		fd = -1;
-		ret = mo_errorf(error_r, MO_ERR_IO, "cannot write %s: %s", tmp,
-				strerror(errno));
-		goto out;
-	}
-	fd = -1;
-	if (rename(tmp, path) != 0) {
-		ret = mo_errorf(error_r, MO_ERR_IO, "cannot replace %s: %s",
-				path, strerror(errno));
-		goto out;
-	}
-	tmp_exists = false;
-	sweep_stale_tmp(dfd, account);
-	if (fsync(dfd) != 0) {
-		ret = mo_errorf(error_r, MO_ERR_IO, "cannot sync %s: %s", dir,
-				strerror(errno));
-		goto out;
-	}
-	ret = MO_OK;
+	if (ret == MO_OK)
+		ret = mo_dir_replace(dfd, dir, name, text, strlen(text), error_r);
+	if (ret == MO_OK)
+		sweep_stale_tmp(dfd, account);
 out:
-	if (fd >= 0)
-		close(fd);
-	if (tmp_exists)
-		unlink(tmp);
 	if (dfd >= 0)
 		close(dfd);
 	mo_free_secret(json);
-	free(path);
-	free(tmp);
+	mo_free_secret(text);
+	free(name);
 	return ret;
 }
 
@@ -345,7 +310,16 @@ mo_store_remove(const char *dir, const char *account, char **error_r)
 		ret = MO_ERR_NOMEM;
 		goto out;
 	}
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	ret = mo_private_dir_open(dir, false, &dfd, error_r);
+	if (ret == MO_ERR_NOENT) {
+		if (error_r != NULL) {
+			free(*error_r);
+			*error_r = NULL;
+		}
+		errno = ENOENT;
+	} else if (ret != MO_OK) {
+		goto out;
+	}
 	if (dfd >= 0)
 		fd = openat(dfd, name, O_WRONLY | O_NOFOLLOW | O_CLOEXEC |
 			    O_NONBLOCK);

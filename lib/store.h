@@ -96,7 +96,9 @@ char *mo_store_serialise(const char *account, const struct mo_token *t);
 
 /*
  * Creates dir (0700, with parents) when missing and replaces ACCOUNT's file
- * atomically.  Returns MO_OK, MO_ERR_PERM, MO_ERR_IO, MO_ERR_NOMEM or
+ * atomically, through the directory descriptor that was checked
+ * (mo_private_dir_open(), mo_dir_replace()): a symbolic link in place of
+ * dir or of the file is refused (MO_ERR_PERM).  Returns MO_OK, MO_ERR_PERM, MO_ERR_IO, MO_ERR_NOMEM or
  * MO_ERR_INVAL (an invalid account name, or a member the file could not
  * hold: a token outside 0x21-0x7e, a control character, a negative time);
  * on failure the previous file is untouched.
@@ -104,8 +106,9 @@ char *mo_store_serialise(const char *account, const struct mo_token *t);
 int mo_store_save(const char *dir, const char *account,
 		  const struct mo_token *t, char **error_r);
 
-/* Overwrites the file's contents with zeros, fsyncs and removes it.
- * MO_ERR_NOENT when nothing was stored. */
+/* Overwrites the file's contents with zeros, fsyncs and removes it, through
+ * the checked directory descriptor.  MO_ERR_NOENT when nothing was stored,
+ * MO_ERR_PERM when dir or the file is a symbolic link or not private. */
 int mo_store_remove(const char *dir, const char *account, char **error_r);
 
 /*

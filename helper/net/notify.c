@@ -14,11 +14,13 @@
 
 #include <jansson.h>
 
+#include "atomicfile.h"
 #include "buf.h"
 #include "errmsg.h"
 #include "errors.h"
 #include "log.h"
 #include "notify.h"
+#include "paths.h"
 #include "subproc.h"
 
 #define STATE_MAX (64 * 1024)
@@ -39,10 +41,11 @@ health_from(const char *s)
 	return MO_HEALTH_OK;
 }
 
+/* "ACCOUNT.state" plus suffix: a name inside the state directory. */
 static char *
-state_path(const struct mo_account *acct, const char *suffix)
+state_name(const struct mo_account *acct, const char *suffix)
 {
-	return mo_strdup_printf("%s/%s.state%s", acct->state_dir, acct->name, suffix);
+	return mo_strdup_printf("%s.state%s", acct->name, suffix);
 }
 
 static int64_t
@@ -54,22 +57,24 @@ get_time(json_t *o, const char *key)
 		(int64_t)json_integer_value(v) : 0;
 }
 
-int
-mo_state_load(const struct mo_account *acct, struct mo_account_state *st)
+/* Reads the state file from the checked state directory dfd. */
+static int
+state_load_at(int dfd, const struct mo_account *acct, struct mo_account_state *st)
 {
-	char *path = state_path(acct, "");
+	char *name = state_name(acct, "");
 	json_t *o = NULL;
 	json_error_t jerr;
-	int ret = MO_OK;
+	int fd = -1, ret = MO_OK;
 
 	memset(st, 0, sizeof(*st));
-	if (path == NULL)
+	if (name == NULL)
 		return MO_ERR_NOMEM;
-	o = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
-	if (o == NULL) {
-		ret = access(path, F_OK) != 0 && errno == ENOENT ? MO_ERR_NOENT : MO_ERR_PARSE;
+	fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0) {
+		ret = errno == ENOENT ? MO_ERR_NOENT : MO_ERR_IO;
 		goto out;
 	}
+	o = json_loadfd(fd, JSON_REJECT_DUPLICATES, &jerr);
 	if (!json_is_object(o)) {
 		ret = MO_ERR_PARSE;
 		goto out;
@@ -84,24 +89,39 @@ mo_state_load(const struct mo_account *acct, struct mo_account_state *st)
 		snprintf(st->last_error, sizeof(st->last_error), "%s",
 			 json_string_value(json_object_get(o, "last_error")));
 out:
+	if (fd >= 0)
+		close(fd);
 	json_decref(o);
-	free(path);
+	free(name);
 	return ret;
 }
 
-static int
-state_save(const struct mo_account *acct, const struct mo_account_state *st)
+int
+mo_state_load(const struct mo_account *acct, struct mo_account_state *st)
 {
-	char *path = state_path(acct, ""), *tmp = state_path(acct, ".XXXXXX");
-	json_t *o = json_object();
-	char *text = NULL;
-	int fd = -1, ret = MO_ERR_IO;
-	size_t len, off = 0;
+	int dfd = -1, ret;
 
-	if (path == NULL || tmp == NULL || o == NULL) {
-		ret = MO_ERR_NOMEM;
+	memset(st, 0, sizeof(*st));
+	ret = mo_private_dir_open(acct->state_dir, false, &dfd, NULL);
+	if (ret == MO_OK)
+		ret = state_load_at(dfd, acct, st);
+	else if (ret != MO_ERR_NOENT && ret != MO_ERR_NOMEM)
+		ret = MO_ERR_IO;
+	if (dfd >= 0)
+		close(dfd);
+	return ret;
+}
+
+/* Replaces the state file inside the checked state directory dfd. */
+static int
+state_save_at(int dfd, const struct mo_account *acct, const struct mo_account_state *st)
+{
+	char *name = state_name(acct, ""), *text = NULL, *line = NULL;
+	json_t *o = json_object();
+	int ret = MO_ERR_NOMEM;
+
+	if (name == NULL || o == NULL)
 		goto out;
-	}
 	json_object_set_new(o, "version", json_integer(1));
 	json_object_set_new(o, "state", json_string(health_name[st->state]));
 	json_object_set_new(o, "since", json_integer((json_int_t)st->since));
@@ -115,42 +135,15 @@ state_save(const struct mo_account *acct, const struct mo_account_state *st)
 		json_object_set_new(o, "credential_notified",
 				    json_integer((json_int_t)st->credential_notified));
 	text = json_dumps(o, JSON_INDENT(2));
-	if (text == NULL)
+	line = text != NULL ? mo_strdup_printf("%s\n", text) : NULL;
+	if (line == NULL)
 		goto out;
-	fd = mkstemp(tmp);
-	if (fd < 0)
-		goto out;
-	if (fchmod(fd, 0600) != 0)
-		goto out;
-	len = strlen(text);
-	while (off < len) {
-		ssize_t n = write(fd, text + off, len - off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			goto out;
-		off += (size_t)n;
-	}
-	if (write(fd, "\n", 1) != 1 || fsync(fd) != 0)
-		goto out;
-	if (close(fd) != 0) {
-		fd = -1;
-		goto out;
-	}
-	fd = -1;
-	if (rename(tmp, path) != 0)
-		goto out;
-	ret = MO_OK;
+	ret = mo_dir_replace(dfd, acct->state_dir, name, line, strlen(line), NULL);
 out:
-	if (fd >= 0)
-		close(fd);
-	if (ret != MO_OK && tmp != NULL)
-		unlink(tmp);
 	json_decref(o);
 	free(text);
-	free(path);
-	free(tmp);
+	free(line);
+	free(name);
 	return ret;
 }
 
@@ -259,23 +252,27 @@ mo_notify_outcome(const struct mo_account *acct, int result, const char *message
 	enum mo_health now_state = result == MO_OK ? MO_HEALTH_OK :
 		result == MO_ERR_REAUTH ? MO_HEALTH_SIGNIN_NEEDED : MO_HEALTH_REFRESH_FAILED;
 	const char *event = NULL;
-	char *lockpath = NULL, *msg = NULL, detail[512];
+	char *lockname = NULL, *msg = NULL, *err = NULL, detail[512];
 	bool changed = false, cred = false;
 	int64_t now = (int64_t)time(NULL);
-	int fd = -1, ret;
+	int dfd = -1, fd = -1, ret;
 
-	if (mkdir(acct->state_dir, 0700) != 0 && errno != EEXIST)
-		return;
-	lockpath = state_path(acct, ".lock");
-	if (lockpath == NULL)
-		return;
-	fd = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0 || flock(fd, LOCK_EX) != 0) {
-		mo_net_note(1, "account %s: cannot lock %s: %s", acct->name, lockpath,
-			    strerror(errno));
+	/* Everything under the state directory goes through the descriptor
+	 * that was checked, as the token store does. */
+	if (mo_private_dir_open(acct->state_dir, true, &dfd, &err) != MO_OK) {
+		mo_net_note(1, "account %s: %s", acct->name, err != NULL ? err : "no memory");
 		goto out;
 	}
-	ret = mo_state_load(acct, &st);
+	lockname = state_name(acct, ".lock");
+	if (lockname == NULL)
+		goto out;
+	fd = openat(dfd, lockname, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0 || flock(fd, LOCK_EX) != 0) {
+		mo_net_note(1, "account %s: cannot lock %s/%s: %s", acct->name,
+			    acct->state_dir, lockname, strerror(errno));
+		goto out;
+	}
+	ret = state_load_at(dfd, acct, &st);
 	if (ret != MO_OK && ret != MO_ERR_NOENT)
 		memset(&st, 0, sizeof(st));	/* unreadable: start afresh */
 	if (ret != MO_OK)
@@ -306,7 +303,7 @@ mo_notify_outcome(const struct mo_account *acct, int result, const char *message
 	}
 	if (changed) {
 		st.checked_at = now;
-		if (state_save(acct, &st) != MO_OK)
+		if (state_save_at(dfd, acct, &st) != MO_OK)
 			mo_net_note(1, "account %s: cannot save %s.state", acct->name, acct->name);
 	}
 	if (acct->notify_command == NULL)
@@ -340,5 +337,8 @@ out:
 	free(msg);
 	if (fd >= 0)
 		close(fd);
-	free(lockpath);
+	if (dfd >= 0)
+		close(dfd);
+	free(lockname);
+	free(err);
 }

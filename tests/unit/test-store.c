@@ -15,8 +15,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "atomicfile.h"
 #include "clock.h"
 #include "errors.h"
+#include "paths.h"
 #include "secret.h"
 #include "store.h"
 #include "tap.h"
@@ -611,6 +613,67 @@ test_sweep_stale_tmp(void)
 	mo_token_clear(&in);
 }
 
+/*
+ * A symbolic link in place of the state directory is refused by every
+ * writer and reader (links in the parents are the user's business), and a
+ * directory swapped for another after the check is never written into:
+ * the write goes through the descriptor that was checked.
+ */
+static void
+test_symlinked_dir(void)
+{
+	struct mo_token in, t;
+	char real[256], link_[256], slash[260], moved[256], path[512];
+	char *err = NULL;
+	int dfd = -1, fd = -1;
+
+	snprintf(real, sizeof(real), "%s/realstate", base);
+	snprintf(link_, sizeof(link_), "%s/linkstate", base);
+	snprintf(slash, sizeof(slash), "%s/", link_);
+	mkdir(real, 0700);
+	if (symlink(real, link_) != 0)
+		tap_diag("symlink: %s", strerror(errno));
+	fill(&in);
+	tap_is_int(mo_store_save(link_, "s", &in, &err), MO_ERR_PERM,
+		   "save: a symlinked state directory is refused");
+	tap_ok(contains(err, "symbolic link") && contains(err, "state_dir"),
+	       "save: says so and names state_dir (%s)", err != NULL ? err : "(null)");
+	free(err);
+	err = NULL;
+	tap_is_int(mo_store_save(slash, "s", &in, &err), MO_ERR_PERM,
+		   "save: ... with a trailing slash too");
+	free(err);
+	tap_is_int(count_entries(real, ""), 2, "nothing written through the link");
+	tap_is_int(mo_store_save(real, "s", &in, NULL), MO_OK, "the real directory works");
+	tap_is_int(mo_store_load(link_, "s", &t, NULL), MO_ERR_PERM,
+		   "load: a symlinked state directory is refused");
+	tap_is_int(mo_store_lock(link_, "s", 0, &fd, NULL), MO_ERR_PERM,
+		   "lock: a symlinked state directory is refused");
+	mo_store_unlock(fd);
+	tap_is_int(mo_store_remove(link_, "s", NULL), MO_ERR_PERM,
+		   "remove: a symlinked state directory is refused");
+	snprintf(path, sizeof(path), "%s/s.json", real);
+	tap_ok(access(path, F_OK) == 0, "... and removes nothing");
+
+	/* Checked, then swapped: renamed away and a link put in its place. */
+	tap_is_int(mo_private_dir_open(real, false, &dfd, NULL), MO_OK,
+		   "open and check the directory");
+	snprintf(moved, sizeof(moved), "%s/moved", base);
+	mkdir(moved, 0700);
+	snprintf(path, sizeof(path), "%s/checked", base);
+	if (rename(real, path) != 0 || symlink(moved, real) != 0)
+		tap_diag("swap: %s", strerror(errno));
+	tap_is_int(mo_dir_replace(dfd, real, "x.json", "{}\n", 3, NULL), MO_OK,
+		   "replace through the checked descriptor");
+	tap_is_int(count_entries(moved, "x.json"), 0,
+		   "swapped directory: nothing lands where the new link points");
+	tap_is_int(count_entries(path, "x.json"), 1,
+		   "... the file is in the directory that was checked");
+	tap_is_int(count_entries(path, "."), 2, "... and no temporary file remains");
+	close(dfd);
+	mo_token_clear(&in);
+}
+
 int
 main(void)
 {
@@ -631,6 +694,7 @@ main(void)
 	test_corrupt_files();
 	test_permissions();
 	test_load_at();
+	test_symlinked_dir();
 	test_remove();
 	test_lock();
 

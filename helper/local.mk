@@ -22,7 +22,7 @@ helper_net_libmonet_la_SOURCES = \
 	helper/net/trust.c helper/net/trust.h \
 	helper/net/retry.c helper/net/retry.h \
 	helper/net/oauth.c helper/net/oauth.h \
-	helper/net/clientsecret.c \
+	helper/net/clientsecret.c helper/net/command.c helper/net/command.h \
 	helper/net/assertion.c helper/net/assertion.h \
 	helper/net/idperrors.c helper/net/idperrors.h \
 	helper/net/refresh.c helper/net/refresh.h \

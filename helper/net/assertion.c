@@ -25,6 +25,7 @@
 #include "errors.h"
 #include "paths.h"
 #include "secret.h"
+#include "command.h"
 #include "storekey.h"
 
 #define PASSPHRASE_MAX 1024

@@ -14,17 +14,14 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "command.h"
 #include "errmsg.h"
 #include "errors.h"
 #include "oauth.h"
 #include "paths.h"
 #include "secret.h"
-#include "subproc.h"
 
 #define SECRET_MAX (8 * 1024)
-#define COMMAND_TIMEOUT_MS (60 * 1000)
-
-extern char **environ;
 
 /* The first line of b (CR/LF stripped) as a malloc'd secret. */
 static int
@@ -95,36 +92,18 @@ out:
 static int
 secret_from_command(const struct mo_account *a, char **secret_r, char **error_r)
 {
-	/* The user wrote this command line in their own configuration, so a
-	 * shell runs it, as msmtp's passwordeval does. */
-	char *argv[] = { (char *)"/bin/sh", (char *)"-c", a->client_secret_command, NULL };
-	struct mo_buf out, err;
-	const char *why = NULL;
-	int status = -1, ret;
+	struct mo_buf out;
+	int ret;
 
 	mo_buf_init(&out, SECRET_MAX);
-	mo_buf_init(&err, 2048);
-	ret = mo_spawn_capture(argv, environ, COMMAND_TIMEOUT_MS, &out, &err, &status, &why);
-	if (ret != MO_OK) {
-		ret = mo_errorf(error_r, MO_ERR_CONFIG,
-				"account %s: client_secret_command failed: %s",
-				a->name, ret == MO_ERR_TOOBIG ? "it printed too much" : why);
-		goto out;
-	}
-	if (status != 0) {
-		ret = mo_errorf(error_r, MO_ERR_CONFIG,
-				"account %s: client_secret_command exited with status %d%s%.*s",
-				a->name, status, err.len ? ": " : "",
-				(int)strcspn(mo_buf_str(&err), "\n"), mo_buf_str(&err));
-		goto out;
-	}
-	ret = first_line(&out, secret_r);
-	if (ret == MO_ERR_CONFIG)
+	ret = mo_net_run_command(a->name, "client_secret_command", a->client_secret_command,
+				 &out, error_r);
+	if (ret == MO_OK)
+		ret = first_line(&out, secret_r);
+	if (ret == MO_ERR_CONFIG && *error_r == NULL)
 		mo_errorf(error_r, ret, "account %s: client_secret_command printed nothing",
 			  a->name);
-out:
 	mo_buf_free(&out);
-	mo_buf_free(&err);
 	return ret;
 }
 

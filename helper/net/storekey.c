@@ -11,17 +11,12 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "command.h"
 #include "errmsg.h"
 #include "errors.h"
 #include "paths.h"
 #include "secret.h"
 #include "storekey.h"
-#include "subproc.h"
-
-#define COMMAND_TIMEOUT_MS (60 * 1000)
-#define MAX_WORDS 64
-
-extern char **environ;
 
 /* Keys read so far, by source ("file:PATH" or "command:LINE"). */
 struct key_entry {
@@ -49,119 +44,6 @@ bool
 mo_net_store_key_configured(const struct mo_account *a)
 {
 	return a->store_key_file != NULL || a->store_key_command != NULL;
-}
-
-/* Splits line into words (malloc'd vector of malloc'd words in *argv_r):
- * blanks separate, '...' is literal, "..." allows \" and \\, a \ outside
- * quotes escapes the next character.  MO_OK, MO_ERR_CONFIG (*why_r: an
- * open quote, no words, too many) or MO_ERR_NOMEM. */
-static int
-split_words(const char *line, char ***argv_r, const char **why_r)
-{
-	char **argv = calloc(MAX_WORDS + 1, sizeof(*argv));
-	char *w = NULL;
-	const char *p = line;
-	size_t n = 0, len;
-	int ret = MO_ERR_NOMEM;
-
-	if (argv == NULL)
-		return MO_ERR_NOMEM;
-	for (;;) {
-		while (*p == ' ' || *p == '\t')
-			p++;
-		if (*p == '\0')
-			break;
-		if (n == MAX_WORDS) {
-			*why_r = "more than 64 words";
-			ret = MO_ERR_CONFIG;
-			goto fail;
-		}
-		w = malloc(strlen(p) + 1);
-		if (w == NULL)
-			goto fail;
-		len = 0;
-		while (*p != '\0' && *p != ' ' && *p != '\t') {
-			if (*p == '\'') {
-				for (p++; *p != '\0' && *p != '\''; p++)
-					w[len++] = *p;
-				if (*p == '\0')
-					goto open_quote;
-				p++;
-			} else if (*p == '"') {
-				for (p++; *p != '\0' && *p != '"'; p++) {
-					if (*p == '\\' && (p[1] == '"' || p[1] == '\\'))
-						p++;
-					w[len++] = *p;
-				}
-				if (*p == '\0')
-					goto open_quote;
-				p++;
-			} else if (*p == '\\' && p[1] != '\0') {
-				w[len++] = p[1];
-				p += 2;
-			} else {
-				w[len++] = *p++;
-			}
-		}
-		w[len] = '\0';
-		argv[n++] = w;
-		w = NULL;
-	}
-	if (n == 0) {
-		*why_r = "it is empty";
-		ret = MO_ERR_CONFIG;
-		goto fail;
-	}
-	*argv_r = argv;
-	return MO_OK;
-open_quote:
-	*why_r = "a quote is not closed";
-	ret = MO_ERR_CONFIG;
-fail:
-	free(w);
-	for (n = 0; argv[n] != NULL; n++)
-		free(argv[n]);
-	free(argv);
-	return ret;
-}
-
-static void
-free_words(char **argv)
-{
-	size_t i;
-
-	for (i = 0; argv != NULL && argv[i] != NULL; i++)
-		free(argv[i]);
-	free(argv);
-}
-
-/* The absolute path of program name (looked up in $PATH without a "/"),
- * malloc'd, or NULL. */
-static char *
-find_program(const char *name)
-{
-	const char *path = getenv("PATH"), *p, *e;
-	char *cand;
-
-	if (strchr(name, '/') != NULL)
-		return name[0] == '/' ? strdup(name) : realpath(name, NULL);
-	if (path == NULL || *path == '\0')
-		path = "/usr/local/bin:/usr/bin:/bin";
-	for (p = path; ; p = e + 1) {
-		e = strchr(p, ':');
-		if (e == NULL)
-			e = p + strlen(p);
-		if (e > p && p[0] == '/') {
-			cand = mo_strdup_printf("%.*s/%s", (int)(e - p), p, name);
-			if (cand == NULL)
-				return NULL;
-			if (access(cand, X_OK) == 0)
-				return cand;
-			free(cand);
-		}
-		if (*e == '\0')
-			return NULL;
-	}
 }
 
 /* The key text in b: one trailing "\n" or "\r\n" is not part of it. */
@@ -205,50 +87,6 @@ key_from_file(const struct mo_account *a, struct mo_buf *b, char **error_r)
 out:
 	if (fd >= 0)
 		close(fd);
-	return ret;
-}
-
-int
-mo_net_run_command(const char *account, const char *key, const char *cmdline,
-		   struct mo_buf *out, char **error_r)
-{
-	struct mo_buf err;
-	const char *why = NULL;
-	char **argv = NULL, *prog = NULL;
-	int status = -1, ret;
-
-	mo_buf_init(&err, 2048);
-	ret = split_words(cmdline, &argv, &why);
-	if (ret == MO_ERR_CONFIG) {
-		ret = mo_errorf(error_r, ret, "account %s: %s: %s", account, key, why);
-		goto out;
-	}
-	if (ret != MO_OK)
-		goto out;
-	prog = find_program(argv[0]);
-	if (prog == NULL) {
-		ret = mo_errorf(error_r, MO_ERR_CONFIG,
-				"account %s: %s: program \"%s\" not found "
-				"(not in $PATH); give its full path", account, key, argv[0]);
-		goto out;
-	}
-	free(argv[0]);
-	argv[0] = prog;
-	ret = mo_spawn_capture(argv, environ, COMMAND_TIMEOUT_MS, out, &err, &status, &why);
-	if (ret != MO_OK) {
-		ret = mo_errorf(error_r, MO_ERR_CONFIG, "account %s: %s failed: %s",
-				account, key, ret == MO_ERR_TOOBIG ?
-				"it printed too much" : why);
-		goto out;
-	}
-	if (status != 0)
-		ret = mo_errorf(error_r, MO_ERR_CONFIG,
-				"account %s: %s exited with status %d%s%.*s",
-				account, key, status, err.len ? ": " : "",
-				(int)strcspn(mo_buf_str(&err), "\n"), mo_buf_str(&err));
-out:
-	free_words(argv);
-	mo_buf_free(&err);
 	return ret;
 }
 

@@ -15,9 +15,8 @@
  * key (storecrypt.h) when store_key_file or store_key_command is set.
  *
  * The key: store_key_file's contents (a regular file owned by the user,
- * mode 0600 or stricter), or what store_key_command prints (run without a
- * shell: the line is split into words, ' and " quote, \ escapes; a program
- * name without "/" is looked up in $PATH), one trailing newline removed, at
+ * mode 0600 or stricter), or what store_key_command prints (command.h: by
+ * /bin/sh -c, like every credential command), one trailing newline removed, at
  * least MO_STORE_KEY_MIN bytes.  A key is read once per process and kept
  * (wiped at exit).
  */
@@ -48,14 +47,5 @@ int mo_net_store_load(const struct mo_account *a, struct mo_token *t, char **err
  */
 int mo_net_store_save(const struct mo_account *a, const struct mo_token *t,
 		      char **error_r);
-
-/*
- * Runs cmdline without a shell (split as above, the program looked up in
- * $PATH) and appends its standard output to out (at most out->max bytes).
- * key names the setting in messages.  MO_OK, MO_ERR_CONFIG (cannot be run,
- * non-zero exit, too much output), MO_ERR_NOMEM; *error_r malloc'd.
- */
-int mo_net_run_command(const char *account, const char *key, const char *cmdline,
-		       struct mo_buf *out, char **error_r);
 
 #endif

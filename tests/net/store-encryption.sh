@@ -164,7 +164,7 @@ rc=$?
 [ $rc -eq 0 ] && [ "$(store_get "$p" version)" = 2 ] && [ -z "$(store_get "$p" refresh_token)" ]
 tap_ok $? "the next refresh writes it sealed (rc=$rc)"
 
-# --- store_key_command, run without a shell --------------------------------------
+# --- store_key_command, run by /bin/sh -c --------------------------------------
 e2e_account cmd "store_key_command=cat '$KEY'"
 e2e_import cmd > /dev/null
 rc=$?
@@ -174,10 +174,16 @@ stale cmd
 mo token cmd > /dev/null
 tap_ok $? "store_key_command: the sealed store refreshes"
 e2e_account shcmd "store_key_command=cat '$KEY' && true"
-mo import shcmd --file "$STAND_DIR/seed.rt"
+e2e_import shcmd > /dev/null
 rc=$?
-[ $rc -eq 78 ] && grep -q "store_key_command exited with status" "$ERR"
-tap_ok $? "store_key_command is not given to a shell: \"&&\" is an argument of cat (rc=$rc)"
+[ $rc -eq 0 ] && [ -n "$(store_get "$(store_of shcmd)" sealed)" ]
+tap_ok $? "store_key_command is run by a shell: \"&&\" works as in a shell (rc=$rc)"
+e2e_account badcmd "store_key_command=cat '$KEY' && exit 5"
+mo import badcmd --file "$STAND_DIR/seed.rt"
+rc=$?
+[ $rc -eq 78 ] && grep -q "store_key_command exited with status 5" "$ERR" &&
+	[ ! -e "$(store_of badcmd)" ]
+tap_ok $? "a store_key_command that fails: exit 78, nothing stored (rc=$rc)"
 
 out=$(rts_on_disk)
 tap_ok $? "at the end: no refresh token in any file under the state directory of sealed accounts"

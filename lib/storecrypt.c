@@ -134,12 +134,20 @@ mo_store_seal(const struct mo_store_key *k, const char *account, struct mo_token
 	o = json_pack("{s:s}", "refresh_token", t->refresh_token);
 	if (o == NULL)
 		goto out;
-	plain = json_dumps(o, JSON_COMPACT);
+	/* json_dumpb() writes into our buffer: json_dumps() would build the
+	 * text in a growing buffer of its own and free it unwiped. */
+	plen = json_dumpb(o, NULL, 0, JSON_COMPACT);
+	if (plen > 0 && plen <= SEALED_MAX)
+		plain = malloc(plen + 1);
+	if (plain != NULL && json_dumpb(o, plain, plen, JSON_COMPACT) != plen) {
+		mo_freezero(plain, plen + 1);
+		plain = NULL;
+	}
 	mo_wipe((char *)json_string_value(json_object_get(o, "refresh_token")),
 		strlen(t->refresh_token));
 	if (plain == NULL)
 		goto out;
-	plen = strlen(plain);
+	plain[plen] = '\0';
 	hdr[0] = SEAL_FORMAT;
 	memcpy(hdr + 1, k->id, sizeof(k->id));
 	aad = make_aad(hdr, account, &aadlen);
@@ -172,7 +180,7 @@ mo_store_seal(const struct mo_store_key *k, const char *account, struct mo_token
 	ret = MO_OK;
 out:
 	if (plain != NULL)
-		mo_free_secret(plain);
+		mo_freezero(plain, plen + 1);
 	json_decref(o);
 	free(aad);
 	free(ct);

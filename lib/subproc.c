@@ -14,6 +14,7 @@
 
 #include "clock.h"
 #include "errors.h"
+#include "secret.h"
 #include "subproc.h"
 
 /* A close-on-exec pipe whose ends are both >= 3, so that dup2() onto 1 and
@@ -68,8 +69,9 @@ drain(int fd, struct mo_buf *b, int *overflow)
 		return 1;
 	if (!*overflow && (rc = mo_buf_add(b, chunk, (size_t)n)) != MO_OK)
 		*overflow = rc;
-	/* chunk may hold a token */
-	memset(chunk, 0, (size_t)n);
+	/* chunk may hold a token, a key or a passphrase: a wipe the compiler
+	 * cannot drop, unlike a memset() of a local array about to die */
+	mo_wipe(chunk, (size_t)n);
 	return 0;
 }
 

@@ -7,10 +7,12 @@
 # request, status showing thumbprint and expiry; a certificate that is not
 # uploaded, a key that does not fit, a missing or wrong passphrase, an
 # expired certificate; and the mock refusing an expired, replayed,
-# wrongly signed or wrongly addressed assertion with Microsoft's errors.
+# wrongly signed or wrongly addressed assertion with Microsoft's errors; and
+# the browser sign-in (authorization code, loopback redirect) of a
+# confidential app whose code redemption the mock verifies by the assertion.
 # Keys and certificates are made here, never committed.
 . "${top_srcdir:-.}/tests/lib/tap.sh"
-. "${top_srcdir:-.}/tests/net/netstand.sh"
+. "${top_srcdir:-.}/tests/net/signin.sh"
 
 python3 -c 'import cryptography' 2> /dev/null ||
 	tap_skip_all "python3-cryptography is not installed (tools/install-deps)"
@@ -93,6 +95,51 @@ rc=$?
 [ $rc -eq 0 ] && [ "$(last grant_type)" = refresh_token ] && [ "$(last had_client_secret)" = false ] &&
 	[ "$(last client_assertion_type)" = urn:ietf:params:oauth:client-assertion-type:jwt-bearer ]
 tap_ok $? "a confidential app's refresh grant authenticates with the assertion (passphrase from a command; rc=$rc)"
+
+# --- the browser sign-in of a confidential app, with the certificate --------------
+# The code is redeemed with a client assertion (RFC 7523 section 2.2), which
+# the mock checks against the uploaded certificate before it looks at the
+# code.
+unset DISPLAY WAYLAND_DISPLAY
+e2e_account web "client_id=$CERT_APP" "client_certificate_file=$D/app.crt" \
+	"client_key_file=$D/app.key" "client_key_passphrase_file=$D/pass"
+n0=$(total)
+si_start web --browser --no-open
+url=$(si_url) && si_browser "$url" > "$STAND_DIR/browser.out"
+rb=$?
+si_wait
+[ $rb -eq 0 ] && [ "$SI_RC" -eq 0 ] && grep -q '^redirect 200 Signed in' "$STAND_DIR/browser.out"
+tap_ok $? "browser sign-in of the certificate app: authorize exits 0 (rc=$SI_RC, browser $rb)"
+[ "$(last grant_type)" = authorization_code ] && [ "$(last had_client_secret)" = false ] &&
+	[ "$(last client_assertion_type)" = urn:ietf:params:oauth:client-assertion-type:jwt-bearer ] &&
+	[ "$(last code_verifier_present)" = true ] && [ "$(total)" -eq $((n0 + 1)) ]
+tap_ok $? "the code was redeemed once, with PKCE and a client assertion, no secret"
+mock_ctl GET /mock/stats | stand_json last_token_request.assertion > "$STAND_DIR/a-web.json"
+python3 - "$STAND_DIR/a-web.json" "$x5t" "$CERT_APP" "$MOCK_URL/$STAND_TENANT/oauth2/v2.0/token" <<'PY'
+import json, sys
+a = json.load(open(sys.argv[1]))
+h, c = a["header"], a["claims"]
+sys.exit(0 if h.get("x5t#S256") == sys.argv[2] and c.get("aud") == sys.argv[4]
+         and c.get("iss") == sys.argv[3] == c.get("sub") else 1)
+PY
+tap_ok $? "its assertion names the certificate (x5t#S256) and the token endpoint (aud)"
+[ -n "$(store_get "$(store_of web)" refresh_token)" ] && [ -n "$(store_get "$(store_of web)" access_token)" ]
+tap_ok $? "the refresh and access tokens are stored"
+mo refresh web > /dev/null
+rc=$?
+[ $rc -eq 0 ] && [ "$(last grant_type)" = refresh_token ] && [ "$(last had_client_secret)" = false ]
+tap_ok $? "and refresh with the certificate (rc=$rc)"
+# A certificate the app registration does not have: the browser part works,
+# the redemption is refused (AADSTS700027) and nothing is stored.
+e2e_account webother "client_id=$CERT_APP" "client_certificate_file=$D/other.crt" \
+	"client_key_file=$D/other.key"
+si_start webother --browser --no-open
+url=$(si_url) && si_browser "$url" > "$STAND_DIR/browser.out"
+si_wait
+[ "$SI_RC" -eq 78 ] && grep -q 'AADSTS700027' "$SI_ERR" &&
+	grep -q 'upload .*other.crt' "$SI_ERR" && [ ! -e "$(store_of webother)" ] &&
+	[ "$(last grant_type)" = authorization_code ]
+tap_ok $? "a certificate not uploaded: the mock refuses the code redemption, AADSTS700027 with the fix, exit 78, nothing stored (rc=$SI_RC)"
 
 # --- what goes wrong locally -------------------------------------------------------
 cc other "client_certificate_file=$D/other.crt" "client_key_file=$D/other.key"

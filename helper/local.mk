@@ -34,6 +34,7 @@ helper_net_libmonet_la_SOURCES = \
 	helper/net/cmd-import.c \
 	helper/net/cmd-consent.c \
 	helper/net/cmd-reject.c \
+	helper/net/cmd-notify.c \
 	helper/net/notify.c helper/net/notify.h \
 	helper/net/monitor.c \
 	helper/net/signin.h helper/net/signin-main.c \

@@ -43,6 +43,8 @@ static const struct command {
 	{ "logout", NET, "logout ACCOUNT                remove the stored tokens" },
 	{ "reject", NET, "reject ACCOUNT EXPIRES_AT     the mail server refused the stored token:\n"
 			 "                                make the next use refresh it" },
+	{ "notify-failure", NET, "notify-failure UNIT           a refresh unit failed (its OnFailure=):\n"
+				 "                                run notify_command once per failure" },
 	{ "consent-url", NET, "consent-url ACCOUNT           print the tenant admin-consent URL" },
 	{ "connect", CONNECT, "connect [--account NAME] [--protocol pop3|imap]\n"
 			      "          [--tls implicit|starttls] HOST PORT\n"

@@ -34,6 +34,7 @@ int mo_cmd_import(struct mo_net_ctx *ctx, int argc, char **argv);	/* cmd-import.
 /* `status --prometheus` (monitor.c); name NULL: every account. */
 int mo_status_prometheus(struct mo_net_ctx *ctx, const char *name);
 int mo_cmd_reject(struct mo_net_ctx *ctx, int argc, char **argv);	/* cmd-reject.c */
+int mo_cmd_notify_failure(struct mo_net_ctx *ctx, int argc, char **argv); /* cmd-notify.c */
 int mo_cmd_consent_url(struct mo_net_ctx *ctx, int argc, char **argv);	/* cmd-consent.c */
 /* `authorize`: helper/net/signin-main.c. */
 int mo_cmd_authorize(struct mo_net_ctx *ctx, int argc, char **argv);

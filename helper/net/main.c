@@ -35,6 +35,7 @@ static const struct {
 	{ "consent-url", mo_cmd_consent_url, false },
 	{ "authorize", mo_cmd_authorize, true },
 	{ "reject", mo_cmd_reject, false },
+	{ "notify-failure", mo_cmd_notify_failure, false },
 };
 
 int

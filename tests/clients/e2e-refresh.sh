@@ -10,6 +10,12 @@
 # the one account whose token is expiring, silently, exits 0, then has
 # nothing to do; a revoked sign-in makes it exit 77 and say what to do.  The
 # guide's crontab line, run by sh -c in cron's environment, does the same.
+# Each service's OnFailure= names its notification unit (mailoauth-notify
+# .service, mailoauth-notify@.service, verified with them), whose ExecStart,
+# run as systemd would after failures, tells the accounts' notify_command
+# once per failure: nothing more when the refresh told it already, every
+# account once when the job failed without an account's error, then
+# "recovered" after the next good run; no secret reaches the command.
 . "${top_srcdir:-.}/tests/lib/tap.sh"
 . "$top_srcdir/tests/clients/clients-lib.sh"
 tap_require systemd-analyze
@@ -35,9 +41,14 @@ mkdir -p "$U"
 sed -e "s|@bindir[@]|$H/bin|g" "$top_srcdir/contrib/systemd/mailoauth-refresh.service.in" \
 	> "$U/mailoauth-refresh.service"
 cp "$top_srcdir/contrib/systemd/mailoauth-refresh.timer" "$U/"
-! grep -q '@[a-z_]*@' "$U/mailoauth-refresh.service" &&
+sed -e "s|@bindir[@]|$H/bin|g" "$top_srcdir/contrib/systemd/mailoauth-notify.service.in" \
+	> "$U/mailoauth-notify.service"
+! grep -q '@[a-z_]*@' "$U/mailoauth-refresh.service" "$U/mailoauth-notify.service" &&
 	grep -q "^ExecStart=$H/bin/mailoauth " "$U/mailoauth-refresh.service"
 tap_ok $? "mailoauth-refresh.service made from its .in: ExecStart runs bindir's mailoauth"
+grep -qx 'OnFailure=mailoauth-notify.service' "$U/mailoauth-refresh.service" &&
+	grep -qx "ExecStart=$H/bin/mailoauth notify-failure mailoauth-refresh.service" "$U/mailoauth-notify.service"
+tap_ok $? "mailoauth-refresh.service: OnFailure=mailoauth-notify.service, which runs mailoauth notify-failure for it"
 
 # The Documentation= pages: found by man(1) in the source tree's doc/.
 mkdir -p "$H/man/man1" "$H/man/man5" "$H/run"
@@ -54,10 +65,10 @@ verify() {
 	as_user env XDG_RUNTIME_DIR="$H/run" MANPATH="$H/man" \
 		systemd-analyze --user verify "$manopt" "$@" > "$OUT/verify.out" 2>&1
 }
-verify "$U/mailoauth-refresh.service" "$U/mailoauth-refresh.timer"
+verify "$U/mailoauth-refresh.service" "$U/mailoauth-refresh.timer" "$U/mailoauth-notify.service"
 st=$?
 [ $st -eq 0 ] && [ ! -s "$OUT/verify.out" ]
-tap_ok $? "systemd-analyze --user verify $manopt: both units clean (status $st)"
+tap_ok $? "systemd-analyze --user verify $manopt: the three units clean (status $st)"
 [ -s "$OUT/verify.out" ] && tap_diag "$(cat "$OUT/verify.out")"
 # ... and it does complain about a mistake (the check above has teeth).
 mkdir -p "$H/bad"
@@ -77,6 +88,13 @@ sed -e "s|@bindir[@]|$H/bin|g" "$top_srcdir/contrib/systemd/mailoauth-refresh@.s
 cp "$top_srcdir/contrib/systemd/mailoauth-refresh@.timer" "$S/"
 ln -s mailoauth-refresh@.service "$S/mailoauth-refresh@postfix.service"
 ln -s mailoauth-refresh@.timer "$S/mailoauth-refresh@postfix.timer"
+sed -e "s|@bindir[@]|$H/bin|g" "$top_srcdir/contrib/systemd/mailoauth-notify@.service.in" \
+	> "$S/mailoauth-notify@.service"
+ln -s mailoauth-notify@.service "$S/mailoauth-notify@postfix.service"
+grep -qx 'OnFailure=mailoauth-notify@%i.service' "$S/mailoauth-refresh@.service" &&
+	grep -qx "ExecStart=$H/bin/mailoauth notify-failure mailoauth-refresh@%i.service" "$S/mailoauth-notify@.service" &&
+	grep -qx 'User=%i' "$S/mailoauth-notify@.service" && ! grep -q '@[a-z_]*@' "$S/mailoauth-notify@.service"
+tap_ok $? "mailoauth-refresh@.service: OnFailure=mailoauth-notify@%i.service, run as the same user for the failed instance"
 ! grep -q '@[a-z_]*@' "$S/mailoauth-refresh@.service" &&
 	grep -q "^ExecStart=$H/bin/mailoauth refresh --all --if-expiring-within 900$" "$S/mailoauth-refresh@.service" &&
 	grep -q '^User=%i$' "$S/mailoauth-refresh@.service" &&
@@ -88,10 +106,11 @@ sysverify() {
 }
 mkdir -p "$H/man/man7"
 ln -s "$top_srcdir/doc/mailoauth-sasl.7" "$H/man/man7/"
-sysverify "$S/mailoauth-refresh@postfix.service" "$S/mailoauth-refresh@postfix.timer"
+sysverify "$S/mailoauth-refresh@postfix.service" "$S/mailoauth-refresh@postfix.timer" \
+	"$S/mailoauth-notify@postfix.service"
 st=$?
 [ $st -eq 0 ] && [ ! -s "$OUT/sysverify.out" ]
-tap_ok $? "systemd-analyze verify $manopt: mailoauth-refresh@postfix.service and .timer clean (status $st)"
+tap_ok $? "systemd-analyze verify $manopt: mailoauth-refresh@postfix.service, .timer and mailoauth-notify@postfix.service clean (status $st)"
 [ -s "$OUT/sysverify.out" ] && tap_diag "$(cat "$OUT/sysverify.out")"
 mkdir -p "$H/sysbad"
 sed 's/^OnUnitActiveSec=5min$/OnUnitActiveSec=5mn/' "$S/mailoauth-refresh@.timer" \
@@ -102,6 +121,11 @@ ln -s mailoauth-refresh@.timer "$H/sysbad/mailoauth-refresh@postfix.timer"
 sysverify "$H/sysbad/mailoauth-refresh@postfix.service" "$H/sysbad/mailoauth-refresh@postfix.timer"
 grep -q 'Failed to parse timer value' "$OUT/sysverify.out"
 tap_ok $? "systemd-analyze verify reports a broken system timer value (self-check)"
+sed 's/^Type=oneshot$/Type=oneshoot/' "$S/mailoauth-notify@.service" > "$H/sysbad/mailoauth-notify@.service"
+ln -s mailoauth-notify@.service "$H/sysbad/mailoauth-notify@postfix.service"
+sysverify "$H/sysbad/mailoauth-notify@postfix.service"
+grep -q 'Failed to parse service type' "$OUT/sysverify.out"
+tap_ok $? "systemd-analyze verify reports a broken notification unit (self-check)"
 grep -q '^OnStartupSec=1min$' "$U/mailoauth-refresh.timer" &&
 	grep -q '^OnUnitActiveSec=5min$' "$U/mailoauth-refresh.timer" &&
 	grep -q -F 'The timer runs the service a minute after login and every five minutes' "$CLIENTS_DOC"
@@ -163,6 +187,59 @@ revoked() {
 
 job "systemd service" service
 revoked "systemd service" service
+
+# --- OnFailure=: the notification unit ------------------------------------
+# A notify_command for every account that records what it gets.
+NREC=$OUT/notified
+cat > "$H/bin/notify-rec" << EOF
+#!/bin/sh
+{ echo "event=\$MAILOAUTH_EVENT account=\$MAILOAUTH_ACCOUNT"; echo "message=\$MAILOAUTH_MESSAGE"
+  env | sed 's/^/env /'; } >> "$NREC"
+EOF
+chmod 755 "$H/bin/notify-rec"
+{ printf '[defaults]\nnotify_command = %s\n\n' "$H/bin/notify-rec"; cat "$CFG"; } \
+	> "$H/.config/mailoauth/config"
+# notify — mailoauth-notify.service's ExecStart in the same environment
+# as service(); output in $OUT/notify.out.
+notify_exec=$(sed -n 's/^ExecStart=//p' "$U/mailoauth-notify.service")
+# shellcheck disable=SC2317
+notify() {
+	# shellcheck disable=SC2086
+	timeout 30 env -i HOME="$H" USER="$(id -un)" LOGNAME="$(id -un)" SHELL=/bin/sh \
+		PATH=/usr/local/bin:/usr/bin:/bin XDG_RUNTIME_DIR="$H/run" \
+		MAILOAUTH_LIBEXECDIR="$MAILOAUTH_LIBEXECDIR" $notify_exec > "$OUT/notify.out" 2>&1
+}
+events() {
+	grep -c '^event=' "$NREC"
+}
+: > "$NREC"
+notify
+st=$?
+[ $st -eq 0 ] && [ "$(events)" -eq 2 ] &&
+	grep -qx 'event=refresh-failed account=work' "$NREC" &&
+	grep -qx 'event=refresh-failed account=spare' "$NREC" &&
+	grep -q '^message=mailoauth: account work .*the scheduled refresh mailoauth-refresh.service failed .*journalctl -u mailoauth-refresh.service shows why' "$NREC"
+tap_ok $? "OnFailure, no account failed: each account's notify_command told once, naming the unit and its journal (status $st)"
+[ $st -eq 0 ] || tap_diag "$(cat "$OUT/notify.out")"
+for i in 1 2 3; do notify; done
+[ "$(events)" -eq 2 ]
+tap_ok $? "OnFailure three more times: nothing more ($(events) notifications)"
+service
+st=$?
+[ $st -eq 0 ] && [ "$(events)" -eq 4 ] && [ "$(grep -c '^event=recovered' "$NREC")" -eq 2 ]
+tap_ok $? "the next good refresh: recovered, once per account (status $st)"
+store_edit "$STORE" expire 600
+mock_ctl POST /mock/revoke "{\"user\": \"$STAND_USER\", \"code\": 70008}" > /dev/null
+service
+st=$?
+notify
+[ $st -eq 77 ] && [ "$(events)" -eq 5 ] && [ "$(grep -c '^event=signin-needed account=work' "$NREC")" -eq 1 ] &&
+	grep -q 'mailoauth-refresh.service failed; 1 account told its notify_command why already' "$OUT/notify.out"
+tap_ok $? "a revoked sign-in: the refresh notified signin-needed, OnFailure adds nothing ($(events) notifications)"
+! grep '^env ' "$NREC" | grep -qv '^env \(PATH\|HOME\|USER\|LOGNAME\|LANG\|LC_ALL\|TZ\|DISPLAY\|WAYLAND_DISPLAY\|DBUS_SESSION_BUS_ADDRESS\|XDG_RUNTIME_DIR\|PWD\|SHLVL\|_\|MAILOAUTH_[A-Z_]*\)='
+tap_ok $? "the notify_command's environment holds nothing but the documented variables"
+connect_import work "$STAND_USER" || tap_diag "cannot sign work in again"
+cp "$CFG" "$H/.config/mailoauth/config"
 
 # --- cron -------------------------------------------------------------------
 doc_block "cron and systemd timers" crontab | grep -v '^#' | grep . > "$OUT/crontab"

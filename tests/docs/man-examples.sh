@@ -105,7 +105,7 @@ if command -v fetchmail >/dev/null 2>&1; then
 		env HOME="$tmp/home" FETCHMAILHOME="$tmp/home" \
 			fetchmail --configdump -f "$tmp/ex/$ex" >"$tmp/out" 2>"$tmp/err"
 		rc=$?
-		[ $rc -eq 0 ] && grep -q "mailoauth connect" "$tmp/out"
+		[ $rc -eq 0 ] && grep -q "mailoauth \(--config [^ ]* \)\?connect" "$tmp/out"
 		tap_ok $? "$ex: fetchmail --configdump parses it and keeps the plugin (exit $rc)"
 		[ $rc -eq 0 ] || tap_diag "$(cat "$tmp/err")"
 		grep -q '"sslproto":"",' "$tmp/out"

@@ -5,6 +5,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pwd.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -27,7 +29,7 @@
  * without a message when the file does not exist, MO_ERR_PERM when this
  * process may not read it (the SASL plugin then stays out of the way). */
 static int
-read_file(const char *path, struct mo_buf *b, char **error_r)
+read_file(const char *path, struct mo_buf *b, struct stat *st_r, char **error_r)
 {
 	struct stat st;
 	int fd, ret = MO_OK;
@@ -54,6 +56,7 @@ read_file(const char *path, struct mo_buf *b, char **error_r)
 				"%s: not a regular file", path);
 		goto out;
 	}
+	*st_r = st;
 	ret = mo_buf_read_fd(b, fd);
 	if (ret == MO_ERR_IO)
 		ret = mo_errorf(error_r, MO_ERR_IO, "%s: %s", path,
@@ -67,17 +70,181 @@ out:
 	return ret;
 }
 
+/* The first key of cfg that names a program mailoauth runs, and the
+ * account that sets it; NULL when there is none. */
+static const char *
+first_command(const struct mo_config *cfg, const char **account_r)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->n_accounts; i++) {
+		const struct mo_account *a = &cfg->accounts[i];
+
+		*account_r = a->name;
+		if (a->client_secret_command != NULL)
+			return "client_secret_command";
+		if (a->client_key_passphrase_command != NULL)
+			return "client_key_passphrase_command";
+		if (a->store_key_command != NULL)
+			return "store_key_command";
+		if (a->notify_command != NULL)
+			return "notify_command";
+	}
+	return NULL;
+}
+
+/* The invoking user's name for a chown command line, else the uid. */
+static char *
+user_name(void)
+{
+	struct passwd pw, *res = NULL;
+	char buf[1024];
+
+	if (getpwuid_r(geteuid(), &pw, buf, sizeof(buf), &res) == 0 &&
+	    res != NULL && pw.pw_name != NULL && pw.pw_name[0] != '\0')
+		return mo_shell_quote(pw.pw_name);
+	return mo_strdup_printf("%lu", (unsigned long)geteuid());
+}
+
+/* Owned by the invoking user or by root: anyone else could edit it. */
+static bool
+trusted_owner(const struct stat *st)
+{
+	return st->st_uid == geteuid() || st->st_uid == 0;
+}
+
+/* The directory holding file (path names the configuration in messages):
+ * owned by the user or root, and not writable by others unless sticky. */
+static int
+check_dir_of(const char *path, const char *file, const char *account,
+	     const char *key, const char *who, char **error_r)
+{
+	const char *slash = strrchr(file, '/');
+	char *dir, *q = NULL;
+	struct stat dst;
+	int dfd = -1, ret = MO_OK;
+
+	dir = slash == NULL ? strdup(".") : slash == file ? strdup("/") :
+		strndup(file, (size_t)(slash - file));
+	if (dir == NULL)
+		return MO_ERR_NOMEM;
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0 || fstat(dfd, &dst) != 0) {
+		ret = mo_errorf(error_r, MO_ERR_IO, "%s: %s", dir, strerror(errno));
+		goto out;
+	}
+	if (trusted_owner(&dst) && ((dst.st_mode & (S_IWGRP | S_IWOTH)) == 0 ||
+				    (dst.st_mode & S_ISVTX) != 0))
+		goto out;
+	q = mo_shell_quote(dir);
+	if (q == NULL) {
+		ret = MO_ERR_NOMEM;
+		goto out;
+	}
+	if (!trusted_owner(&dst))
+		ret = mo_errorf(error_r, MO_ERR_CONFIG,
+				"%s: the directory %s belongs to uid %lu, not to you "
+				"or root, and account \"%s\" sets %s: its owner could "
+				"replace the file and make mailoauth run any program "
+				"as you; refusing it. Run: chown %s %s", path, dir,
+				(unsigned long)dst.st_uid, account, key, who, q);
+	else
+		ret = mo_errorf(error_r, MO_ERR_CONFIG,
+				"%s: the directory %s is writable by others (mode "
+				"%04o, not sticky), and account \"%s\" sets %s: they "
+				"could replace the file and make mailoauth run any "
+				"program as you; refusing it. Run: chmod go-w %s",
+				path, dir, (unsigned int)(dst.st_mode & 07777),
+				account, key, q);
+out:
+	if (dfd >= 0)
+		close(dfd);
+	free(dir);
+	free(q);
+	return ret;
+}
+
+/*
+ * The rule of mailoauth.conf(5), FILES: a configuration that names a
+ * command must be writable only by the invoking user or root, and so must
+ * the directory that holds it (unless it is sticky, as /tmp is), since
+ * whoever can change the file or replace it runs programs as this user.
+ * st is the fstat() of the descriptor the text was read from.
+ */
+static int
+check_trust(const char *path, const struct stat *st, const struct mo_config *cfg,
+	    char **error_r)
+{
+	const char *key, *account = NULL;
+	char *real = NULL, *q = NULL, *who = NULL;
+	int ret = MO_OK;
+
+	key = first_command(cfg, &account);
+	if (key == NULL)
+		return MO_OK;
+	who = user_name();
+	if (who == NULL)
+		return MO_ERR_NOMEM;
+	if (!trusted_owner(st) || (st->st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+		q = mo_shell_quote(path);
+		if (q == NULL) {
+			ret = MO_ERR_NOMEM;
+			goto out;
+		}
+		if (!trusted_owner(st))
+			ret = mo_errorf(error_r, MO_ERR_CONFIG,
+					"%s belongs to uid %lu, not to you or root, and "
+					"account \"%s\" sets %s: its owner could make "
+					"mailoauth run any program as you; refusing it. "
+					"Run: chown %s %s", path,
+					(unsigned long)st->st_uid, account, key, who, q);
+		else
+			ret = mo_errorf(error_r, MO_ERR_CONFIG,
+					"%s is writable by %s (mode %04o), and account "
+					"\"%s\" sets %s: they could make mailoauth run "
+					"any program as you; refusing it. Run: chmod go-w %s",
+					path, (st->st_mode & S_IWOTH) != 0 ? "everyone" :
+					"its group", (unsigned int)(st->st_mode & 07777),
+					account, key, q);
+		goto out;
+	}
+	/* The directory of the name given, and the one the file really is
+	 * in (after symbolic links): either could let others swap it. */
+	ret = check_dir_of(path, path, account, key, who, error_r);
+	if (ret != MO_OK)
+		goto out;
+	real = realpath(path, NULL);
+	if (real == NULL)
+		ret = mo_errorf(error_r, MO_ERR_IO, "%s: %s", path, strerror(errno));
+	else if (strcmp(real, path) != 0)
+		ret = check_dir_of(path, real, account, key, who, error_r);
+out:
+	free(real);
+	free(q);
+	free(who);
+	return ret;
+}
+
 static int
 load_file(const char *path, struct mo_config **cfg_r, char **error_r)
 {
 	struct mo_buf b;
+	struct stat st;
 	int ret;
 
+	memset(&st, 0, sizeof(st));
 	mo_buf_init(&b, CONFIG_MAX);
-	ret = read_file(path, &b, error_r);
+	ret = read_file(path, &b, &st, error_r);
 	if (ret == MO_OK)
 		ret = mo_config_parse(path, b.data != NULL ? b.data : "", b.len,
 				      cfg_r, error_r);
+	if (ret == MO_OK) {
+		ret = check_trust(path, &st, *cfg_r, error_r);
+		if (ret != MO_OK) {
+			mo_config_free(*cfg_r);
+			*cfg_r = NULL;
+		}
+	}
 	mo_buf_free(&b);
 	return ret;
 }

@@ -74,6 +74,19 @@ rm -f "$tmp/core"
 [ "$(cat "$tmp/core" 2>/dev/null)" = 0 ]
 tap_ok $? "the client secret command runs with core dumps off (ulimit -c: $(cat "$tmp/core" 2>/dev/null))"
 
+# The same configuration writable by its group: refused before any
+# command runs, with the chmod that fixes it.
+chmod 664 "$tmp/cmd"
+rm -f "$tmp/core"
+"$M" --config "$tmp/cmd" token work >"$tmp/out" 2>"$tmp/err"
+rc=$?
+[ $rc -eq 78 ] && grep -q "chmod go-w $tmp/cmd" "$tmp/err" && [ ! -e "$tmp/core" ]
+tap_ok $? "a group-writable configuration with client_secret_command: exit 78, the chmod, nothing run (rc=$rc)"
+chmod 644 "$tmp/cmd"
+"$M" --config "$tmp/cmd" token work >"$tmp/out" 2>"$tmp/err"
+[ -e "$tmp/core" ]
+tap_ok $? "... 0644 again: the command runs"
+
 cat >"$tmp/good" <<CFG
 [account work]
 provider = microsoft

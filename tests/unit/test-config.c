@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <pwd.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -1040,6 +1042,209 @@ test_search_order(void)
 	setenv("HOME", home, 1);
 }
 
+/*
+ * A configuration that names a command is refused (MO_ERR_CONFIG, exit 78)
+ * when others can write it, when it belongs to another user than the
+ * invoking one or root, or when its directory can be written by others
+ * (and is not sticky); the message holds the chmod/chown that fixes it.
+ */
+static const char cmd_conf[] =
+	"[account c]\nprovider = google\nclient_id = x\nuser = c@gmail.com\n"
+	"notify_command = /bin/true\n";
+static const char plain_conf[] =
+	"[account p]\nprovider = google\nclient_id = x\nuser = p@gmail.com\n";
+
+static void
+trust_case(const char *path, int want, const char *fix, const char *what)
+{
+	struct mo_config *cfg = NULL;
+	char *err = NULL;
+
+	tap_is_int(mo_config_load(path, &cfg, &err), want, "%s", what);
+	if (fix != NULL)
+		tap_ok(err != NULL && strstr(err, fix) != NULL, "... the fix: %s (%s)",
+		       fix, err != NULL ? err : "(null)");
+	if (want == MO_ERR_CONFIG)
+		tap_ok(cfg == NULL, "... and no configuration is returned");
+	mo_config_free(cfg);
+	free(err);
+}
+
+static void
+test_trust(void)
+{
+	char tmpl[] = "/tmp/test-config.XXXXXX", buf[1024], fix[1200];
+	char *dir = mkdtemp(tmpl), *f, *plain, *sub_f, *link_path;
+	struct passwd *pw;
+
+	if (dir == NULL) {
+		tap_ok(0, "mkdtemp: %s", strerror(errno));
+		return;
+	}
+	f = write_file(dir, "cmd.conf", cmd_conf);
+	plain = write_file(dir, "plain.conf", plain_conf);
+	chmod(f, 0644);
+	trust_case(f, MO_OK, NULL, "0644, yours, with a command: accepted");
+	chmod(f, 0600);
+	trust_case(f, MO_OK, NULL, "0600, yours, with a command: accepted");
+	chmod(f, 0664);
+	snprintf(fix, sizeof(fix), "chmod go-w %s", f);
+	trust_case(f, MO_ERR_CONFIG, fix, "group-writable with notify_command: refused");
+	chmod(f, 0646);
+	trust_case(f, MO_ERR_CONFIG, fix, "world-writable with notify_command: refused");
+	chmod(f, 0644);
+
+	chmod(plain, 0664);
+	trust_case(plain, MO_OK, NULL, "group-writable without any command: accepted");
+	chmod(plain, 0666);
+	trust_case(plain, MO_OK, NULL, "world-writable without any command: accepted");
+
+	/* Every key that names a program counts. */
+	{
+		static const char *const keys[][2] = {
+			{ "client_secret_command", "/bin/echo secret" },
+			{ "client_key_passphrase_command", "/bin/echo pass" },
+			{ "store_key_command", "/bin/echo key" },
+		};
+		size_t i;
+
+		for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+			char text[512], name[64], *k;
+
+			snprintf(text, sizeof(text), "[account k]\nprovider = microsoft\n"
+				 "tenant = common\nclient_id = x\nuser = k@x.example\n"
+				 "%s%s = %s\n", i == 1 ? "client_certificate_file = /c.pem\n"
+				 "client_key_file = /k.pem\n" : "", keys[i][0], keys[i][1]);
+			snprintf(name, sizeof(name), "key%zu.conf", i);
+			k = write_file(dir, name, text);
+			chmod(k, 0644);
+			snprintf(buf, sizeof(buf), "%s in a 0644 file: accepted", keys[i][0]);
+			trust_case(k, MO_OK, NULL, buf);
+			chmod(k, 0620);
+			snprintf(buf, sizeof(buf), "%s in a group-writable file: refused",
+				 keys[i][0]);
+			snprintf(fix, sizeof(fix), "sets %s", keys[i][0]);
+			trust_case(k, MO_ERR_CONFIG, fix, buf);
+			free(k);
+		}
+	}
+	snprintf(buf, sizeof(buf), "[defaults]\nnotify_command = /bin/true\n\n%s", plain_conf);
+	free(plain);
+	plain = write_file(dir, "defaults.conf", buf);
+	chmod(plain, 0602);
+	trust_case(plain, MO_ERR_CONFIG, "sets notify_command",
+		   "notify_command from [defaults] counts too");
+
+	/* Another user's file (needs root to make one). */
+	pw = getpwuid(geteuid());
+	if (geteuid() == 0 && chown(f, 1, 1) == 0) {
+		snprintf(fix, sizeof(fix), "chown %s %s", pw != NULL ? pw->pw_name : "0", f);
+		trust_case(f, MO_ERR_CONFIG, fix, "owned by another user: refused");
+		if (chown(f, 0, 0) != 0)
+			tap_diag("chown back: %s", strerror(errno));
+	} else {
+		tap_ok(1, "# SKIP not root: cannot make a file of another user");
+		tap_ok(1, "# SKIP");
+		tap_ok(1, "# SKIP");
+	}
+
+	/* The directory: writable by others without the sticky bit. */
+	snprintf(buf, sizeof(buf), "%s/shared", dir);
+	mkdir(buf, 0700);
+	sub_f = write_file(dir, "shared/config", cmd_conf);
+	chmod(sub_f, 0644);
+	chmod(buf, 0777);
+	snprintf(fix, sizeof(fix), "chmod go-w %s", buf);
+	trust_case(sub_f, MO_ERR_CONFIG, fix, "in a world-writable directory: refused");
+	chmod(buf, 0770);
+	trust_case(sub_f, MO_ERR_CONFIG, fix, "in a group-writable directory: refused");
+	chmod(buf, 01777);
+	trust_case(sub_f, MO_OK, NULL, "in a sticky world-writable directory (as /tmp): accepted");
+	chmod(buf, 0777);
+	/* A link from a safe place into the unsafe directory: the real one counts. */
+	snprintf(fix, sizeof(fix), "%s/via-link.conf", dir);
+	link_path = strdup(fix);
+	if (symlink(sub_f, link_path) != 0)
+		tap_diag("symlink: %s", strerror(errno));
+	snprintf(fix, sizeof(fix), "chmod go-w %s", buf);
+	trust_case(link_path, MO_ERR_CONFIG, fix,
+		   "a link to a file in a writable directory: refused");
+	chmod(buf, 0755);
+	trust_case(link_path, MO_OK, NULL, "... accepted once the directory is fixed");
+	/* ... and the other way round: a link in a writable directory. */
+	snprintf(fix, sizeof(fix), "%s/shared/link.conf", dir);
+	if (symlink(f, fix) != 0)
+		tap_diag("symlink: %s", strerror(errno));
+	chmod(buf, 0777);
+	chmod(f, 0644);
+	{
+		char want[1200];
+
+		snprintf(want, sizeof(want), "chmod go-w %s", buf);
+		trust_case(fix, MO_ERR_CONFIG, want,
+			   "a link in a writable directory to a safe file: refused");
+	}
+	chmod(buf, 0755);
+
+	/* Root's configuration is trusted by other users (Postfix as postfix
+	 * reading /etc/mailoauth/config).  Needs root to arrange. */
+	if (geteuid() == 0) {
+		pid_t pid;
+		int status = -1;
+
+		chmod(dir, 0755);
+		chmod(f, 0644);
+		pid = fork();
+		if (pid == 0) {
+			struct mo_config *cfg = NULL;
+			int a, b2;
+
+			if (setgid(65534) != 0 || setuid(65534) != 0)
+				_exit(3);
+			a = mo_config_load(f, &cfg, NULL);
+			mo_config_free(cfg);
+			cfg = NULL;
+			if (chown(f, 1, 1) == 0)	/* fails: not root any more */
+				_exit(4);
+			b2 = a == MO_OK ? 0 : 1;
+			_exit(b2);
+		}
+		waitpid(pid, &status, 0);
+		tap_ok(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		       "another user (nobody) accepts root's 0644 file with a command "
+		       "(status %d)", status);
+		if (chown(f, 1, 1) == 0) {
+			pid = fork();
+			if (pid == 0) {
+				struct mo_config *cfg = NULL;
+
+				if (setgid(65534) != 0 || setuid(65534) != 0)
+					_exit(3);
+				_exit(mo_config_load(f, &cfg, NULL) == MO_ERR_CONFIG ? 0 : 1);
+			}
+			waitpid(pid, &status, 0);
+			tap_ok(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+			       "... but not a third user's (status %d)", status);
+			if (chown(f, 0, 0) != 0)
+				tap_diag("chown back: %s", strerror(errno));
+		} else {
+			tap_ok(0, "chown: %s", strerror(errno));
+		}
+		chmod(dir, 0700);
+	} else {
+		tap_ok(1, "# SKIP not root: cannot read root's file as another user");
+		tap_ok(1, "# SKIP");
+	}
+
+	snprintf(buf, sizeof(buf), "rm -rf '%s'", dir);
+	if (system(buf) != 0)
+		tap_diag("could not remove %s", dir);
+	free(f);
+	free(plain);
+	free(sub_f);
+	free(link_path);
+}
+
 int
 main(void)
 {
@@ -1063,5 +1268,6 @@ main(void)
 	test_protos();
 	test_state_dir_env();
 	test_search_order();
+	test_trust();
 	return tap_done();
 }

@@ -42,6 +42,13 @@ enum mo_proto {
 	MO_PROTO_COUNT
 };
 
+/* How TLS starts on a connection to a mail server. */
+enum mo_tls_mode {
+	MO_TLS_DEFAULT = 0,	/* from the port (ports.h) */
+	MO_TLS_IMPLICIT,	/* TLS from the first byte (995, 993, 465) */
+	MO_TLS_STARTTLS,	/* STLS / STARTTLS upgrade (110, 143, 587, 25) */
+};
+
 struct mo_server {
 	char *host;		/* never NULL after loading (defaults filled in;
 				   "" with port 0 when neither the account nor

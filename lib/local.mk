@@ -20,6 +20,7 @@ lib_libmocore_la_SOURCES = \
 	lib/config.h \
 	lib/confload.c lib/config.c lib/confparse.c lib/confbuild.c lib/confprov.c \
 	lib/hosts.c lib/hosts.h \
+	lib/ports.c lib/ports.h \
 	lib/confval.c lib/confval.h lib/confint.h \
 	lib/errmsg.c lib/errmsg.h \
 	lib/paths.c lib/paths.h \

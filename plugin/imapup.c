@@ -477,7 +477,6 @@ imap_logout(struct mo_upstream *u)
 const struct mo_upstream_ops mo_imap_upstream = {
 	.proto = MO_PROTO_IMAP,
 	.label = "IMAP",
-	.port_implicit = 993,
 	.starttls_verb = "STARTTLS",
 	.mailbox_off = "IMAP is disabled for the mailbox (Set-CASMailbox -ImapEnabled $true)",
 	.sends_mail = false,

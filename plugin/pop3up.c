@@ -9,6 +9,7 @@
 
 #include "challenge.h"
 #include "errors.h"
+#include "ports.h"
 #include "login.h"
 #include "pop3parse.h"
 #include "secret.h"
@@ -188,7 +189,7 @@ pop3_starttls(struct mo_upstream *u, struct mo_fail *f)
 		mo_fail_set(f, MO_ERR_PROTO, "%s:%u refused STLS (%s), and mailoauth never "
 			    "sends a token without TLS; use the server's TLS port "
 			    "(%u, --tls implicit)", u->t->host, u->t->port, said,
-			    u->ops->port_implicit);
+			    mo_mail_port_of(u->ops->proto, MO_TLS_IMPLICIT));
 		rc = MO_ERR_PROTO;
 	}
 out:
@@ -317,7 +318,6 @@ pop3_logout(struct mo_upstream *u)
 const struct mo_upstream_ops mo_pop3_upstream = {
 	.proto = MO_PROTO_POP3,
 	.label = "POP3",
-	.port_implicit = 995,
 	.starttls_verb = "STLS",
 	.mailbox_off = "POP3 is disabled for the mailbox (Set-CASMailbox -PopEnabled $true)",
 	.sends_mail = false,

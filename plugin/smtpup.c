@@ -349,7 +349,6 @@ smtp_logout(struct mo_upstream *u)
 const struct mo_upstream_ops mo_smtp_upstream = {
 	.proto = MO_PROTO_SMTP,
 	.label = "SMTP",
-	.port_implicit = 465,
 	.starttls_verb = "STARTTLS",
 	.mailbox_off = "SMTP AUTH is disabled for the mailbox or the tenant "
 		       "(Set-CASMailbox -SmtpClientAuthenticationDisabled $false)",

@@ -8,17 +8,15 @@
 
 #include "config.h"
 #include "errors.h"
+#include "ports.h"
 #include "target.h"
 
 int
 mo_proto_for_port(unsigned int port)
 {
-	switch (port) {
-	case 995: case 110:		return MO_PROTO_POP3;
-	case 993: case 143:		return MO_PROTO_IMAP;
-	case 587: case 465: case 25:	return MO_PROTO_SMTP;
-	default:			return -1;
-	}
+	const struct mo_mail_port *e = mo_mail_port(port);
+
+	return e != NULL ? (int)e->proto : -1;
 }
 
 int

@@ -14,8 +14,8 @@
  * MO_OK or MO_ERR_USAGE. */
 int mo_split_hostport(const char *s, char *host, size_t n, unsigned int *port_r);
 
-/* Protocol a well-known port implies (995/110 POP3, 993/143 IMAP,
- * 587/465/25 SMTP), or -1. */
+/* Protocol a well-known port implies (ports.h: 995/110 POP3, 993/143
+ * IMAP, 587/465/25 SMTP), or -1. */
 int mo_proto_for_port(unsigned int port);
 
 #endif

@@ -16,6 +16,7 @@
 
 #include "errmsg.h"
 #include "errors.h"
+#include "ports.h"
 #include "report.h"
 #include "tls.h"
 
@@ -43,27 +44,15 @@ mo_tls_mode_name(enum mo_tls_mode m)
 enum mo_tls_mode
 mo_tls_mode_for_port(unsigned int port)
 {
-	switch (port) {
-	case 110:
-	case 143:
-	case 587:
-	case 25:
-		return MO_TLS_STARTTLS;
-	default:
-		return MO_TLS_IMPLICIT;
-	}
+	const struct mo_mail_port *e = mo_mail_port(port);
+
+	return e != NULL ? e->tls : MO_TLS_IMPLICIT;
 }
 
 bool
 mo_tls_port_known(unsigned int port)
 {
-	switch (port) {
-	case 110: case 143: case 587: case 25:
-	case 995: case 993: case 465:
-		return true;
-	default:
-		return false;
-	}
+	return mo_mail_port(port) != NULL;
 }
 
 /* "what: OpenSSL's reason" (malloc'd). */

@@ -6,6 +6,7 @@
 
 #include <openssl/ssl.h>
 
+#include "config.h"	/* enum mo_tls_mode */
 #include "conn.h"
 
 /*
@@ -17,22 +18,16 @@
  * this off: a token never crosses the wire unprotected.
  */
 
-/* How TLS starts on a connection. */
-enum mo_tls_mode {
-	MO_TLS_DEFAULT = 0,	/* from the port (mo_tls_mode_for_port) */
-	MO_TLS_IMPLICIT,	/* TLS from the first byte (995, 993, 465) */
-	MO_TLS_STARTTLS,	/* STLS / STARTTLS upgrade (110, 143, 587, 25) */
-};
-
 /* "implicit" / "starttls" -> mode; MO_TLS_DEFAULT when unknown. */
 enum mo_tls_mode mo_tls_mode_from_name(const char *name);
 const char *mo_tls_mode_name(enum mo_tls_mode m);
 
-/* 110, 143, 587 and 25 upgrade with STARTTLS; every other port (995, 993,
- * 465 and any non-standard one) is implicit TLS. */
+/* The mode of a well-known port (ports.h: STARTTLS on 110, 143, 587 and
+ * 25); every other port (995, 993, 465 and any non-standard one) is
+ * implicit TLS. */
 enum mo_tls_mode mo_tls_mode_for_port(unsigned int port);
 
-/* True for the seven ports whose TLS mode is well known (above). */
+/* True for the well-known mail ports of ports.h, whose TLS mode is known. */
 bool mo_tls_port_known(unsigned int port);
 
 /*

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "errors.h"
+#include "ports.h"
 #include "upstream.h"
 
 static int
@@ -203,6 +204,7 @@ mo_upstream_no_starttls(const struct mo_upstream *up, struct mo_fail *f)
 {
 	mo_fail_set(f, MO_ERR_PROTO, "%s:%u does not offer %s, and mailoauth never sends a "
 		    "token without TLS; use the server's TLS port (%u, --tls implicit)",
-		    up->t->host, up->t->port, up->ops->starttls_verb, up->ops->port_implicit);
+		    up->t->host, up->t->port, up->ops->starttls_verb,
+		    mo_mail_port_of(up->ops->proto, MO_TLS_IMPLICIT));
 	return MO_ERR_PROTO;
 }

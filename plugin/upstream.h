@@ -20,7 +20,8 @@
  * clear), greeting, capabilities, AUTH XOAUTH2, and a few mailbox commands.
  * Each protocol is one const table of operations (struct mo_upstream_ops,
  * found with mo_upstream_ops_for()) over one session (struct mo_upstream):
- * callers never switch on the protocol.
+ * callers never switch on the protocol.  The protocols' well-known ports
+ * and TLS modes are one table too (lib/ports.h).
  *
  * Every function fills f on failure with what went wrong and what to do,
  * and returns the error code: MO_ERR_TEMP (network, server busy),
@@ -128,7 +129,6 @@ struct mo_upstream {
 struct mo_upstream_ops {
 	enum mo_proto proto;
 	const char *label;		/* "POP3", "IMAP", "SMTP" */
-	unsigned int port_implicit;	/* its implicit-TLS port: 995, 993, 465 */
 	const char *starttls_verb;	/* "STLS" or "STARTTLS" */
 	/* Office 365: how the protocol is turned off for a mailbox (the
 	 * likely cause when the login works and the mailbox does not). */

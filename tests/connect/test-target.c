@@ -7,6 +7,7 @@
 #include "config.h"
 #include "errors.h"
 #include "report.h"
+#include "ports.h"
 #include "target.h"
 #include "tap.h"
 
@@ -63,6 +64,27 @@ test_ports(void)
 	tap_ok(mo_proto_for_port(587) == MO_PROTO_SMTP && mo_proto_for_port(465) == MO_PROTO_SMTP &&
 	       mo_proto_for_port(25) == MO_PROTO_SMTP, "587, 465 and 25 are SMTP");
 	tap_is_int(mo_proto_for_port(10995), -1, "other ports need --protocol");
+
+	/* The one table behind the ports, the TLS modes and the schemes. */
+	tap_ok(mo_mail_port(110)->tls == MO_TLS_STARTTLS && mo_mail_port(143)->tls == MO_TLS_STARTTLS &&
+	       mo_mail_port(587)->tls == MO_TLS_STARTTLS && mo_mail_port(25)->tls == MO_TLS_STARTTLS,
+	       "110, 143, 587 and 25 upgrade with STARTTLS");
+	tap_ok(mo_mail_port(995)->tls == MO_TLS_IMPLICIT && mo_mail_port(993)->tls == MO_TLS_IMPLICIT &&
+	       mo_mail_port(465)->tls == MO_TLS_IMPLICIT, "995, 993 and 465 are implicit TLS");
+	tap_ok(mo_mail_port(1143) == NULL && mo_mail_port(0) == NULL, "1143 is not well known");
+	tap_is_int(mo_mail_scheme("pop3s", 5)->port, 995, "pop3s:// is 995");
+	tap_is_int(mo_mail_scheme("POP3", 4)->port, 110, "pop3:// is 110, any case");
+	tap_is_int(mo_mail_scheme("imaps", 5)->port, 993, "imaps:// is 993");
+	tap_is_int(mo_mail_scheme("imap", 4)->tls, MO_TLS_STARTTLS, "imap:// is STARTTLS");
+	tap_is_int(mo_mail_scheme("smtp", 4)->port, 587, "smtp:// is the submission port");
+	tap_ok(mo_mail_scheme("smtps", 5)->proto == MO_PROTO_SMTP, "smtps:// is SMTP");
+	tap_ok(mo_mail_scheme("imapx", 5) == NULL && mo_mail_scheme("ima", 3) == NULL &&
+	       mo_mail_scheme("https", 5) == NULL, "other schemes are unknown");
+	tap_is_int(mo_mail_port_of(MO_PROTO_IMAP, MO_TLS_IMPLICIT), 993, "IMAP's TLS port");
+	tap_is_int(mo_mail_port_of(MO_PROTO_POP3, MO_TLS_DEFAULT), 995, "default: implicit");
+	tap_is_int(mo_mail_port_of(MO_PROTO_SMTP, MO_TLS_STARTTLS), 587, "SMTP STARTTLS: 587");
+	tap_is_str(mo_mail_scheme_of(MO_PROTO_POP3, MO_TLS_STARTTLS), "pop3", "POP3 STARTTLS scheme");
+	tap_is_int(mo_mail_port_of(MO_PROTO_COUNT, MO_TLS_IMPLICIT), 0, "no protocol: no port");
 }
 
 static void

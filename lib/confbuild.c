@@ -562,6 +562,7 @@ build_account(struct conf_build *b, struct mo_account *a)
 			ret = dup_into(&a->server[i].host,
 				       def->host != NULL ? def->host : "");
 			a->server[i].port = def->host != NULL ? def->port : 0;
+			a->server[i].tls = def->tls;
 		}
 		if (ret != MO_OK)
 			return ret;

@@ -54,6 +54,10 @@ struct mo_server {
 				   "" with port 0 when neither the account nor
 				   its provider names a server) */
 	unsigned int port;
+	/* What the key's URL scheme said (pop3s:// implicit, pop3://
+	 * STARTTLS); MO_TLS_DEFAULT for the HOST[:PORT] form and the
+	 * provider's servers: the port decides. */
+	enum mo_tls_mode tls;
 };
 
 struct mo_provider {

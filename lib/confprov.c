@@ -268,13 +268,28 @@ int
 mo_conf_get_server(struct conf_build *b, const struct conf_kv *kv, enum mo_proto p,
 	   struct mo_server *srv)
 {
+	const struct mo_mail_port *scheme;
 	int ret = mo_conf_server(kv->value, default_port[p], &srv->host,
-				 &srv->port);
+				 &srv->port, &scheme);
 
 	if (ret == MO_ERR_INVAL)
-		return CONF_FAIL(b, kv->line, "%s = \"%.80s\" is not HOST or HOST:PORT "
-			    "(PORT 1-65535; an IPv6 address as [ADDRESS]:PORT)",
-			    kv->key, kv->value);
+		return CONF_FAIL(b, kv->line, "%s = \"%.80s\" is not HOST, HOST:PORT or "
+			    "a %s:// or %s:// URL (PORT 1-65535; an IPv6 address as "
+			    "[ADDRESS]:PORT)", kv->key, kv->value,
+			    mo_mail_scheme_of(p, MO_TLS_IMPLICIT),
+			    mo_mail_scheme_of(p, MO_TLS_STARTTLS));
+	if (ret == MO_OK && scheme != NULL && scheme->proto != p) {
+		free(srv->host);
+		srv->host = NULL;
+		return CONF_FAIL(b, kv->line, "%s = \"%.80s\": %s:// URLs belong in the %s "
+			    "key; here write %s://HOST[:PORT] (implicit TLS) or "
+			    "%s://HOST[:PORT] (STARTTLS)", kv->key, kv->value,
+			    scheme->scheme, mo_proto_name(scheme->proto),
+			    mo_mail_scheme_of(p, MO_TLS_IMPLICIT),
+			    mo_mail_scheme_of(p, MO_TLS_STARTTLS));
+	}
+	if (ret == MO_OK)
+		srv->tls = scheme != NULL ? scheme->tls : MO_TLS_DEFAULT;
 	return ret;
 }
 

@@ -55,47 +55,73 @@ mo_conf_bool(const char *s, bool *out)
 
 int
 mo_conf_server(const char *s, unsigned int default_port, char **host_r,
-	       unsigned int *port_r)
+	       unsigned int *port_r, const struct mo_mail_port **scheme_r)
 {
-	const char *host, *hend, *port = NULL, *colon;
+	const struct mo_mail_port *scheme = NULL;
+	const char *host, *hend, *port = NULL, *colon, *sep;
+	char *h, *copy = NULL;
 	long p = default_port;
-	char *h;
-	size_t i;
+	size_t i, n;
+	int ret = MO_ERR_INVAL;
 
 	*host_r = NULL;
+	*scheme_r = NULL;
+	sep = strstr(s, "://");
+	if (sep != NULL) {
+		scheme = mo_mail_scheme(s, (size_t)(sep - s));
+		if (scheme == NULL)
+			return MO_ERR_INVAL;
+		p = scheme->port;
+		s = sep + 3;
+		/* One "/" may end the URL (curl writes imaps://host/); a
+		 * path (a mailbox) has no meaning here. */
+		n = strlen(s);
+		if (n > 0 && s[n - 1] == '/') {
+			copy = strndup(s, n - 1);
+			if (copy == NULL)
+				return MO_ERR_NOMEM;
+			s = copy;
+		}
+	}
 	if (s[0] == '[') {
 		host = s + 1;
 		hend = strchr(host, ']');
 		if (hend == NULL || hend == host)
-			return MO_ERR_INVAL;
+			goto out;
 		for (i = 0; host + i < hend; i++)
 			if (strchr("0123456789abcdefABCDEF:.", host[i]) == NULL)
-				return MO_ERR_INVAL;
+				goto out;
 		if (hend[1] == ':')
 			port = hend + 2;
 		else if (hend[1] != '\0')
-			return MO_ERR_INVAL;
+			goto out;
 	} else {
 		host = s;
 		colon = strchr(s, ':');
 		if (colon != NULL && strchr(colon + 1, ':') != NULL)
-			return MO_ERR_INVAL;	/* IPv6 needs brackets */
+			goto out;	/* IPv6 needs brackets */
 		hend = colon != NULL ? colon : s + strlen(s);
 		if (colon != NULL)
 			port = colon + 1;
 	}
 	if (port != NULL && !mo_conf_long(port, 1, 65535, &p))
-		return MO_ERR_INVAL;
+		goto out;
 	h = strndup(host, (size_t)(hend - host));
-	if (h == NULL)
-		return MO_ERR_NOMEM;
+	if (h == NULL) {
+		ret = MO_ERR_NOMEM;
+		goto out;
+	}
 	if (mo_valid_host(h, NULL) != MO_OK || strpbrk(h, "/@[]?#") != NULL) {
 		free(h);
-		return MO_ERR_INVAL;
+		goto out;
 	}
 	*host_r = h;
 	*port_r = (unsigned int)p;
-	return MO_OK;
+	*scheme_r = scheme;
+	ret = MO_OK;
+out:
+	free(copy);
+	return ret;
 }
 
 static const char *const tenant_keywords[] = { "organizations", "common", "consumers" };

@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 #include "buf.h"
+#include "ports.h"
 
 /* A decimal number of ASCII digits only (no sign, no spaces) in min..max. */
 bool mo_conf_long(const char *s, long min, long max, long *out);
@@ -19,14 +20,21 @@ bool mo_conf_long(const char *s, long min, long max, long *out);
 bool mo_conf_bool(const char *s, bool *out);
 
 /*
- * A server:
- *   server = host [ ":" port ] / "[" v6addr "]" [ ":" port ]
- *   port   = 1*5DIGIT            ; 1-65535
- * A missing port is default_port.  Returns MO_OK with *host_r malloc'd
- * (brackets removed), MO_ERR_INVAL or MO_ERR_NOMEM.
+ * A server, as HOST[:PORT] or as a URL whose scheme says the protocol and
+ * how TLS starts (curl's schemes, ports.h; mailoauth.conf(5) "SERVERS"):
+ *   server  = [ scheme "://" ] hostport [ "/" ]   ; "/" only after "://"
+ *   scheme  = "pop3s" / "pop3" / "imaps" / "imap" / "smtps" / "smtp"
+ *   hostport = host [ ":" port ] / "[" v6addr "]" [ ":" port ]
+ *   port    = 1*5DIGIT            ; 1-65535
+ * A missing port is the scheme's (pop3:// 110), without a scheme
+ * default_port.  *scheme_r gets the scheme's entry (its protocol and TLS
+ * mode; NULL without a scheme): the caller checks that the protocol is the
+ * key's.  Returns MO_OK with *host_r malloc'd (brackets removed),
+ * MO_ERR_INVAL (an unknown scheme, a path, a bad host or port) or
+ * MO_ERR_NOMEM.
  */
 int mo_conf_server(const char *s, unsigned int default_port, char **host_r,
-		   unsigned int *port_r);
+		   unsigned int *port_r, const struct mo_mail_port **scheme_r);
 
 /* A Microsoft tenant: a GUID (8-4-4-4-12 hex digits), a DNS domain, or
  * organizations / common / consumers (any case). */

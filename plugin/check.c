@@ -416,8 +416,11 @@ mo_check_run(const struct mo_config *cfg, const struct mo_check_opts *o)
 			rc = worse(rc, MO_ERR_CONFIG);
 			continue;
 		}
-		t.tls = o->tls != MO_TLS_DEFAULT ? o->tls : mo_tls_mode_for_port(t.port);
-		t.tls_guessed = o->tls == MO_TLS_DEFAULT && !mo_tls_port_known(t.port);
+		/* --tls, else the key's URL scheme, else the port. */
+		t.tls = o->tls != MO_TLS_DEFAULT ? o->tls : acct->server[p].tls;
+		t.tls_guessed = t.tls == MO_TLS_DEFAULT && !mo_tls_port_known(t.port);
+		if (t.tls == MO_TLS_DEFAULT)
+			t.tls = mo_tls_mode_for_port(t.port);
 		rc = worse(rc, check_one(cfg, acct, &t, o->report));
 		n++;
 	}

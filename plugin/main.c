@@ -6,6 +6,8 @@
  *   mailoauth [-c FILE|--config FILE|--config=FILE] [-v] connect
  *             [--account NAME] [--protocol pop3|imap]
  *             [--tls implicit|starttls] HOST PORT
+ *   mailoauth [...] connect --account NAME [--protocol pop3|imap]
+ *             [--tls implicit|starttls]
  *   mailoauth [...] check ACCOUNT [--protocol pop3|imap|smtp]
  *             [--server HOST:PORT] [--tls implicit|starttls]
  *
@@ -28,6 +30,7 @@
 #include "secret.h"
 #include "front.h"
 #include "login.h"
+#include "ports.h"
 #include "report.h"
 #include "target.h"
 #include "tls.h"
@@ -52,10 +55,14 @@ usage(void)
 	fprintf(stderr,
 		"Usage: mailoauth [--config FILE] [-v] connect [--account NAME]\n"
 		"                 [--protocol pop3|imap] [--tls implicit|starttls] HOST PORT\n"
+		"       mailoauth [--config FILE] [-v] connect --account NAME\n"
+		"                 [--protocol pop3|imap] [--tls implicit|starttls]\n"
 		"       mailoauth [--config FILE] [-v] check ACCOUNT [--protocol pop3|imap|smtp]\n"
 		"                 [--server HOST:PORT] [--tls implicit|starttls] [--nagios]\n"
 		"\n"
-		"--tls defaults from the port: STARTTLS on 110, 143, 587 and 25, implicit\n"
+		"PORT is a number or pop3, pop3s, imap, imaps.  --tls defaults from the\n"
+		"account's pop3/imap key for that server (pop3s:// implicit, pop3://\n"
+		"STARTTLS), else from the port: STARTTLS on 110, 143, 587 and 25, implicit\n"
 		"TLS on 995, 993 and 465.  On other ports implicit TLS is tried first and\n"
 		"STARTTLS when the server greets in plain text.  TLS cannot be turned off.\n");
 }
@@ -152,15 +159,59 @@ load_config(const struct args *a, struct mo_config **cfg, struct mo_fail *f)
 	return rc;
 }
 
-/* The protocol of the account's pop3 or imap key that names host:port
- * (the forced account's, else any account's), -1 when none or both do. */
+/*
+ * Where connect goes and how: HOST PORT from the command line (PORT a
+ * number, or a service name as fetchmail's %p gives it when no port is
+ * set: pop3, pop3s, imap, imaps), or with --account NAME alone the
+ * account's one pop3 or imap server.  The account's pop3/imap key that
+ * names the same host (and port) gives the protocol and the TLS mode of
+ * its URL; --protocol and --tls override.
+ */
+struct where {
+	const char *host;
+	unsigned int port;		/* 0: the service name's, or the key's */
+	const struct mo_mail_port *service;	/* PORT was a name, or NULL */
+};
+
+/* Parses HOST PORT; MO_ERR_USAGE with a message on stderr. */
 static int
-proto_of_server(const struct mo_config *cfg, const struct mo_account *forced,
-		const char *host, unsigned int port)
+parse_where(const struct args *a, struct where *w)
+{
+	const char *why;
+	char *end;
+	unsigned long port;
+
+	memset(w, 0, sizeof(*w));
+	w->host = a->pos[0];
+	port = strtoul(a->pos[1], &end, 10);
+	if (a->pos[1][0] >= '0' && a->pos[1][0] <= '9' && *end == '\0' && port > 0 &&
+	    port <= 65535) {
+		w->port = (unsigned int)port;
+	} else {
+		w->service = mo_mail_scheme(a->pos[1], strlen(a->pos[1]));
+		if (w->service != NULL && w->service->proto == MO_PROTO_SMTP)
+			w->service = NULL;
+	}
+	if ((w->port == 0 && w->service == NULL) || mo_valid_host(w->host, &why) != MO_OK) {
+		fprintf(stderr, "mailoauth: connect needs HOST PORT (PORT a number, or pop3, "
+			"pop3s, imap, imaps), not '%s %s'\n", a->pos[0], a->pos[1]);
+		return MO_ERR_USAGE;
+	}
+	return MO_OK;
+}
+
+/* The account's pop3 or imap key that names w's host (and port, when w
+ * has one) for protocol want (-1: either): the forced account's, else any
+ * account's.  NULL when none does, or when keys of both protocols do;
+ * *proto_r gets the key's protocol. */
+static const struct mo_server *
+key_of_server(const struct mo_config *cfg, const struct mo_account *forced,
+	      const struct where *w, int want, int *proto_r)
 {
 	static const enum mo_proto protos[] = { MO_PROTO_POP3, MO_PROTO_IMAP };
+	const struct mo_server *found = NULL;
 	size_t i, j, n = cfg != NULL ? cfg->n_accounts : 0;
-	int found = -1;
+	int fproto = -1;
 
 	for (i = 0; i < n; i++) {
 		const struct mo_account *acct = &cfg->accounts[i];
@@ -170,14 +221,66 @@ proto_of_server(const struct mo_config *cfg, const struct mo_account *forced,
 		for (j = 0; j < sizeof(protos) / sizeof(protos[0]); j++) {
 			const struct mo_server *sv = &acct->server[protos[j]];
 
-			if (sv->port != port || strcasecmp(sv->host, host) != 0)
+			if (want >= 0 && (int)protos[j] != want)
 				continue;
-			if (found >= 0 && found != (int)protos[j])
-				return -1;
-			found = (int)protos[j];
+			if ((w->port != 0 && sv->port != w->port) ||
+			    strcasecmp(sv->host, w->host) != 0)
+				continue;
+			if (fproto >= 0 && fproto != (int)protos[j])
+				return NULL;
+			/* The first account's key; same protocol in another
+			 * account: its TLS mode only if they agree. */
+			if (found != NULL && found->tls != sv->tls)
+				return NULL;
+			if (found == NULL)
+				found = sv;
+			fproto = (int)protos[j];
 		}
 	}
+	*proto_r = fproto;
 	return found;
+}
+
+/* With --account NAME alone: the account's server for --protocol, or its
+ * one POP3 or IMAP server (a protocol its scopes name, with a host).
+ * MO_OK with *sv_r and *proto_r, else f says what to give. */
+static int
+account_server(const struct mo_account *acct, int want, const struct mo_server **sv_r,
+	       int *proto_r, struct mo_fail *f)
+{
+	static const enum mo_proto protos[] = { MO_PROTO_POP3, MO_PROTO_IMAP };
+	size_t j;
+	int found = -1;
+
+	for (j = 0; j < sizeof(protos) / sizeof(protos[0]); j++) {
+		enum mo_proto p = protos[j];
+
+		if (acct->server[p].host[0] == '\0' ||
+		    (want >= 0 ? (int)p != want : !acct->wants[p]))
+			continue;
+		if (found >= 0) {
+			mo_fail_set(f, MO_ERR_USAGE, "account %s has a POP3 server "
+			     "(%s:%u) and an IMAP server (%s:%u); say --protocol "
+			     "pop3 or --protocol imap, or give HOST PORT",
+			     acct->name, acct->server[MO_PROTO_POP3].host,
+			     acct->server[MO_PROTO_POP3].port,
+			     acct->server[MO_PROTO_IMAP].host,
+			     acct->server[MO_PROTO_IMAP].port);
+			return MO_ERR_USAGE;
+		}
+		found = (int)p;
+	}
+	if (found < 0) {
+		mo_fail_set(f, MO_ERR_USAGE, "account %s names no %s server; set %s "
+			    "in [account %s] of %s, or give HOST PORT", acct->name,
+			    want >= 0 ? mo_proto_label((enum mo_proto)want) : "POP3 or IMAP",
+			    want >= 0 ? mo_proto_name((enum mo_proto)want) : "pop3 or imap",
+			    acct->name, acct->file != NULL ? acct->file : "the configuration");
+		return MO_ERR_USAGE;
+	}
+	*sv_r = &acct->server[found];
+	*proto_r = found;
+	return MO_OK;
 }
 
 static int
@@ -186,31 +289,24 @@ run_connect(const struct args *a)
 	struct mo_config *cfg = NULL;
 	struct mo_conn *client = NULL, *server = NULL;
 	struct mo_front fr;
-	char *end;
-	const char *why;
-	unsigned long port;
-	int proto, code = MO_EXIT_USAGE;
+	struct where w;
+	const struct mo_server *key = NULL;
+	enum mo_tls_mode tls;
+	int proto, key_proto = -1, code = MO_EXIT_USAGE;
 
 	memset(&fr, 0, sizeof(fr));
-	if (a->npos != 2 || a->server != NULL) {
+	memset(&w, 0, sizeof(w));
+	if (a->server != NULL || !(a->npos == 2 || (a->npos == 0 && a->account != NULL))) {
 		usage();
 		return MO_EXIT_USAGE;
 	}
-	port = strtoul(a->pos[1], &end, 10);
-	if (*end != '\0' || port == 0 || port > 65535 || mo_valid_host(a->pos[0], &why) != MO_OK) {
-		fprintf(stderr, "mailoauth: connect needs HOST PORT, not '%s %s'\n",
-			a->pos[0], a->pos[1]);
+	if (a->npos == 2 && parse_where(a, &w) != MO_OK)
 		return MO_EXIT_USAGE;
-	}
 	if (a->proto == MO_PROTO_SMTP) {
 		fprintf(stderr, "mailoauth: connect serves POP3 and IMAP clients, not SMTP; "
 			"say --protocol pop3 or --protocol imap\n");
 		return MO_EXIT_USAGE;
 	}
-	fr.target.host = a->pos[0];
-	fr.target.port = (unsigned int)port;
-	fr.target.tls = a->tls != MO_TLS_DEFAULT ? a->tls : mo_tls_mode_for_port((unsigned int)port);
-	fr.target.tls_guessed = a->tls == MO_TLS_DEFAULT && !mo_tls_port_known((unsigned int)port);
 
 	client = malloc(sizeof(*client));
 	server = malloc(sizeof(*server));
@@ -234,19 +330,56 @@ run_connect(const struct args *a)
 					    a->account, cfg->path);
 		}
 	}
-	/* The protocol: --protocol, else the account's pop3/imap key that
-	 * names this host and port, else the port, else the greeting. */
+	/* The server: HOST PORT, else the account's one server. */
+	if (a->npos == 0) {
+		if (fr.setup.err == MO_OK &&
+		    account_server(fr.forced, a->proto, &key, &key_proto, &fr.setup) == MO_OK) {
+			w.host = key->host;
+			w.port = key->port;
+		}
+	} else {
+		key = key_of_server(cfg, fr.forced, &w,
+				    a->proto >= 0 ? a->proto :
+				    w.service != NULL ? (int)w.service->proto : -1, &key_proto);
+		if (w.port == 0)	/* a service name: the key's port, or its own */
+			w.port = key != NULL ? key->port : w.service->port;
+	}
+	if (w.host == NULL) {
+		/* No server to go to (the account failed to load or names
+		 * none): with --protocol the client hears it in its terms. */
+		if (a->proto < 0) {
+			mo_fail_print(&fr.setup);
+			code = mo_exit_code(fr.setup.err);
+			goto out;
+		}
+		w.host = "";
+	}
+	/* The protocol: --protocol, else the account's key that names this
+	 * server, else the service name, else the port, else the greeting. */
 	proto = a->proto;
 	if (proto < 0)
-		proto = proto_of_server(cfg, fr.forced, fr.target.host, fr.target.port);
+		proto = key_proto;
+	if (proto < 0 && w.service != NULL)
+		proto = (int)w.service->proto;
 	if (proto < 0)
-		proto = mo_proto_for_port(fr.target.port);
+		proto = mo_proto_for_port(w.port);
 	if (proto == MO_PROTO_SMTP) {
 		fprintf(stderr, "mailoauth: connect serves POP3 and IMAP clients, and %u is an "
-			"SMTP port; say --protocol pop3 or --protocol imap\n", fr.target.port);
+			"SMTP port; say --protocol pop3 or --protocol imap\n", w.port);
 		code = MO_EXIT_USAGE;
 		goto out;
 	}
+	/* TLS: --tls, else the key's URL scheme, else the service name,
+	 * else the port; only an unknown port leaves it to a guess. */
+	tls = a->tls;
+	if (tls == MO_TLS_DEFAULT && key != NULL)
+		tls = key->tls;
+	if (tls == MO_TLS_DEFAULT && key == NULL && w.service != NULL)
+		tls = w.service->tls;
+	fr.target.host = w.host;
+	fr.target.port = w.port;
+	fr.target.tls = tls != MO_TLS_DEFAULT ? tls : mo_tls_mode_for_port(w.port);
+	fr.target.tls_guessed = tls == MO_TLS_DEFAULT && !mo_tls_port_known(w.port);
 	fr.target.proto = proto >= 0 ? (enum mo_proto)proto : MO_PROTO_COUNT;
 	if (fr.setup.err == MO_OK)
 		(void)mo_login_tls_context(cfg, fr.forced,

@@ -244,8 +244,9 @@ connect_e2e_tests = tests/connect/e2e-fetchmail.sh tests/connect/e2e-mbsync.sh \
 	tests/connect/e2e-tls.sh tests/connect/e2e-o365.sh \
 	tests/connect/e2e-errors.sh tests/connect/e2e-check.sh \
 	tests/connect/e2e-hostile.sh tests/connect/e2e-forms.sh \
-	tests/connect/e2e-infer.sh tests/connect/e2e-lean.sh tests/connect/e2e-refused.sh \
-	tests/connect/e2e-monitor.sh tests/connect/e2e-expired.sh tests/connect/e2e-smtp-o365.sh \
+	tests/connect/e2e-infer.sh tests/connect/e2e-keytls.sh tests/connect/e2e-lean.sh \
+	tests/connect/e2e-refused.sh tests/connect/e2e-monitor.sh tests/connect/e2e-expired.sh \
+	tests/connect/e2e-smtp-o365.sh \
 	tests/connect/load.sh
 TESTS += $(connect_e2e_tests)
 EXTRA_DIST += $(connect_e2e_tests) tests/connect/connect-lib.sh \

@@ -135,7 +135,21 @@ static const struct {
 	{ "redirect_port too large", MS_ACC "redirect_port = 65536\n", 6,
 	  "redirect_port = \"65536\" is not a port number from 0 to 65535" },
 	{ "pop3 port 0", MS_ACC "pop3 = pop.example.com:0\n", 6,
-	  "pop3 = \"pop.example.com:0\" is not HOST or HOST:PORT" },
+	  "pop3 = \"pop.example.com:0\" is not HOST, HOST:PORT or a pop3s:// or "
+	  "pop3:// URL" },
+	{ "imap URL in the pop3 key", MS_ACC "pop3 = imaps://mail.example.com\n", 6,
+	  "pop3 = \"imaps://mail.example.com\": imaps:// URLs belong in the imap key; "
+	  "here write pop3s://HOST[:PORT] (implicit TLS) or pop3://HOST[:PORT] (STARTTLS)" },
+	{ "smtp URL in the imap key", MS_ACC "imap = smtp://mail.example.com:587\n", 6,
+	  "belong in the smtp key" },
+	{ "unknown scheme", MS_ACC "imap = https://mail.example.com\n", 6,
+	  "imap = \"https://mail.example.com\" is not HOST, HOST:PORT or a imaps:// or "
+	  "imap:// URL" },
+	{ "a mailbox path", MS_ACC "imap = imaps://mail.example.com/INBOX\n", 6, "imap = " },
+	{ "a user in the URL", MS_ACC "imap = imap://me@mail.example.com\n", 6, "imap = " },
+	{ "URL without a host", MS_ACC "pop3 = pop3s://:995\n", 6, "pop3 = " },
+	{ "URL port 0", MS_ACC "pop3 = pop3://pop.example.com:0\n", 6, "pop3 = " },
+	{ "two slashes at the end", MS_ACC "imap = imaps://mail.example.com//\n", 6, "imap = " },
 	{ "imap port too large", MS_ACC "imap = imap.example.com:65536\n", 6, "imap = " },
 	{ "smtp port not a number", MS_ACC "smtp = smtp.example.com:smtp\n", 6, "smtp = " },
 	{ "empty port", MS_ACC "smtp = smtp.example.com:\n", 6, "smtp = " },
@@ -647,6 +661,64 @@ test_clouds(void)
 	tap_is_str(a->server[MO_PROTO_POP3].host, "outlook.office365.us",
 		   "pop3 not overridden: the cloud's host");
 	mo_config_free(cfg);
+}
+
+/* The pop3/imap/smtp keys as URLs: the scheme says the TLS mode and the
+ * default port; HOST[:PORT] leaves both to the port. */
+static void
+test_server_urls(void)
+{
+	static const struct {
+		const char *key, *value, *host;
+		enum mo_proto p;
+		unsigned int port;
+		enum mo_tls_mode tls;
+	} c[] = {
+		{ "pop3", "pop3s://pop.example.com", "pop.example.com", MO_PROTO_POP3, 995,
+		  MO_TLS_IMPLICIT },
+		{ "pop3", "pop3://pop.example.com", "pop.example.com", MO_PROTO_POP3, 110,
+		  MO_TLS_STARTTLS },
+		{ "pop3", "POP3://127.0.0.1:1110/", "127.0.0.1", MO_PROTO_POP3, 1110,
+		  MO_TLS_STARTTLS },
+		{ "pop3", "pop3s://[::1]:1995", "::1", MO_PROTO_POP3, 1995, MO_TLS_IMPLICIT },
+		{ "imap", "imaps://127.0.0.1:1143", "127.0.0.1", MO_PROTO_IMAP, 1143,
+		  MO_TLS_IMPLICIT },
+		{ "imap", "imap://mail.example.com:1143", "mail.example.com", MO_PROTO_IMAP, 1143,
+		  MO_TLS_STARTTLS },
+		{ "imap", "imap://mail.example.com", "mail.example.com", MO_PROTO_IMAP, 143,
+		  MO_TLS_STARTTLS },
+		{ "smtp", "smtps://smtp.example.com", "smtp.example.com", MO_PROTO_SMTP, 465,
+		  MO_TLS_IMPLICIT },
+		{ "smtp", "smtp://smtp.example.com", "smtp.example.com", MO_PROTO_SMTP, 587,
+		  MO_TLS_STARTTLS },
+		{ "imap", "mail.example.com:1143", "mail.example.com", MO_PROTO_IMAP, 1143,
+		  MO_TLS_DEFAULT },
+		{ "pop3", "pop.example.com", "pop.example.com", MO_PROTO_POP3, 995,
+		  MO_TLS_DEFAULT },
+	};
+	struct mo_config *cfg = NULL;
+	const struct mo_account *a;
+	char text[1024], *err = NULL;
+	size_t i;
+
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		snprintf(text, sizeof(text), MS_ACC "%s = %s\n", c[i].key, c[i].value);
+		if (parse(text, &cfg, &err) != MO_OK) {
+			tap_ok(false, "%s = %s loads: %s", c[i].key, c[i].value, err);
+			free(err);
+			err = NULL;
+			continue;
+		}
+		a = mo_config_account(cfg, "a");
+		tap_is_str(a->server[c[i].p].host, c[i].host, "%s = %s: host", c[i].key,
+			   c[i].value);
+		tap_is_int(a->server[c[i].p].port, c[i].port, "%s = %s: port", c[i].key,
+			   c[i].value);
+		tap_is_int(a->server[c[i].p].tls, c[i].tls, "%s = %s: TLS mode", c[i].key,
+			   c[i].value);
+		mo_config_free(cfg);
+		cfg = NULL;
+	}
 }
 
 static const struct {
@@ -1261,6 +1333,7 @@ main(void)
 	test_notify_keys();
 	test_client_credentials();
 	test_clouds();
+	test_server_urls();
 	test_scopes();
 	test_google();
 	test_custom_provider();

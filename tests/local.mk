@@ -260,7 +260,7 @@ clients_e2e_tests = tests/clients/demo.sh \
 	tests/clients/e2e-msmtp.sh tests/clients/e2e-getmail.sh \
 	tests/clients/e2e-mutt.sh tests/clients/e2e-neomutt.sh tests/clients/e2e-refresh.sh \
 	tests/clients/e2e-mpop.sh tests/clients/e2e-curl.sh tests/clients/e2e-python.sh \
-	tests/clients/e2e-offlineimap.sh tests/clients/e2e-snail.sh
+	tests/clients/e2e-offlineimap.sh tests/clients/e2e-snail.sh tests/clients/e2e-aerc.sh
 TESTS += $(clients_e2e_tests)
 EXTRA_DIST += $(clients_e2e_tests) tests/clients/clients-lib.sh tools/demo
 

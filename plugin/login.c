@@ -2,6 +2,7 @@
 /* Accounts, trust, tokens and refusals around a login (login.h). */
 #include "autoconfig.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -33,6 +34,14 @@ add_ca(SSL_CTX *ctx, const char *file, struct mo_fail *f)
 	return rc;
 }
 
+/* a has a ca_file and host is one of a's hosts. */
+static bool
+vouches(const struct mo_account *a, enum mo_proto proto, const char *host)
+{
+	return a->ca_file != NULL && host != NULL &&
+	       mo_account_host_allowed(a, (int)proto, host, NULL) == MO_OK;
+}
+
 int
 mo_login_tls_context(const struct mo_config *cfg, const struct mo_account *acct,
 		     enum mo_proto proto, const char *host, SSL_CTX **ctx_r,
@@ -40,7 +49,7 @@ mo_login_tls_context(const struct mo_config *cfg, const struct mo_account *acct,
 {
 	SSL_CTX *ctx = NULL;
 	char *err = NULL;
-	size_t i, matched = 0;
+	size_t i;
 	int rc;
 
 	*ctx_r = NULL;
@@ -49,22 +58,17 @@ mo_login_tls_context(const struct mo_config *cfg, const struct mo_account *acct,
 		mo_fail_set(f, rc, "%s", err != NULL ? err : mo_strerror(rc));
 		goto out;
 	}
+	/* An account's ca_file vouches for its own hosts only (the rule of
+	 * mo_account_host_allowed()); any other host gets the system store. */
 	if (acct != NULL) {
-		rc = add_ca(ctx, acct->ca_file, f);
-		goto out;
-	}
-	for (i = 0; cfg != NULL && i < cfg->n_accounts; i++) {
-		const struct mo_account *a = &cfg->accounts[i];
-
-		if (a->server[proto].host != NULL && strcasecmp(a->server[proto].host, host) == 0) {
-			matched++;
-			if ((rc = add_ca(ctx, a->ca_file, f)) != MO_OK)
-				goto out;
-		}
-	}
-	for (i = 0; matched == 0 && cfg != NULL && i < cfg->n_accounts; i++)
-		if ((rc = add_ca(ctx, cfg->accounts[i].ca_file, f)) != MO_OK)
+		if (vouches(acct, proto, host) && (rc = add_ca(ctx, acct->ca_file, f)) != MO_OK)
 			goto out;
+	} else {
+		for (i = 0; cfg != NULL && i < cfg->n_accounts; i++)
+			if (vouches(&cfg->accounts[i], proto, host) &&
+			    (rc = add_ca(ctx, cfg->accounts[i].ca_file, f)) != MO_OK)
+				goto out;
+	}
 	rc = MO_OK;
 out:
 	free(err);

@@ -22,10 +22,11 @@
 
 /*
  * The TLS context for a connection to host.  Trust: the system store plus
- * the ca_file of acct when it is given; otherwise (the plugin must greet
- * the client before it knows who logs in) the ca_file of every account
- * whose configured server for proto is host, or when none is, of every
- * account in the configuration -- all of them the user's own choices.
+ * the ca_file of acct when host is one of acct's hosts
+ * (mo_account_host_allowed()); without acct (the plugin must greet the
+ * client before it knows who logs in) the ca_file of every account whose
+ * hosts include host.  An account's ca_file never vouches for another
+ * account's server, nor for a host no account names.
  * Errors as mo_tls_context(), described in f.
  */
 int mo_login_tls_context(const struct mo_config *cfg,

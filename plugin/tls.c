@@ -298,7 +298,10 @@ mo_tls_start(struct mo_conn *c, SSL_CTX *ctx, const char *host, char **error_r)
 			} else {
 				*error_r = mo_strdup_printf("the certificate of %s was refused: %s; if the "
 						  "server uses a private CA, set ca_file in the "
-						  "account", host, X509_verify_cert_error_string(v));
+						  "account and name %s in its pop3, imap or smtp "
+						  "key (a ca_file is trusted only for its own "
+						  "account's servers)", host,
+						  X509_verify_cert_error_string(v), host);
 			}
 			ret = MO_ERR_AUTH;
 			goto out;

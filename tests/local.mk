@@ -241,7 +241,7 @@ tests_connect_test_smtpadvice_LDADD = $(CONNECT_UNIT_LDADD)
 # End to end with fetchmail, mbsync and fake servers; load: 200 concurrent
 # sessions on a stale token.
 connect_e2e_tests = tests/connect/e2e-fetchmail.sh tests/connect/e2e-mbsync.sh \
-	tests/connect/e2e-tls.sh tests/connect/e2e-o365.sh \
+	tests/connect/e2e-tls.sh tests/connect/e2e-ca-scope.sh tests/connect/e2e-o365.sh \
 	tests/connect/e2e-errors.sh tests/connect/e2e-check.sh \
 	tests/connect/e2e-hostile.sh tests/connect/e2e-forms.sh \
 	tests/connect/e2e-infer.sh tests/connect/e2e-keytls.sh tests/connect/e2e-lean.sh \

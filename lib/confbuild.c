@@ -388,14 +388,13 @@ build_notify(struct conf_build *b, struct mo_account *a)
 	return MO_OK;
 }
 
+/* The account's identity: name, provider and cloud, client_id, user, tenant. */
 static int
-build_account(struct conf_build *b, struct mo_account *a)
+build_identity(struct conf_build *b, struct mo_account *a)
 {
 	const struct conf_section *s = b->sec;
-	const struct conf_kv *kv, *sf, *sc;
+	const struct conf_kv *kv;
 	const char *verr = NULL;
-	size_t i;
-	long n;
 	int ret = MO_OK;
 
 	if ((ret = dup_into(&a->name, s->name)) != MO_OK ||
@@ -458,6 +457,18 @@ build_account(struct conf_build *b, struct mo_account *a)
 		return CONF_FAIL(b, kv->line, "provider \"%s\" has no tenants; remove "
 			    "\"tenant\"", a->provider->name);
 	}
+	return MO_OK;
+}
+
+/* How the app proves itself: the flow, a client secret (file or command), a
+ * certificate and its key, the key's passphrase (file or command). */
+static int
+build_credentials(struct conf_build *b, struct mo_account *a)
+{
+	const struct conf_section *s = b->sec;
+	const struct conf_kv *kv, *sf, *sc;
+	const char *verr = NULL;
+	int ret;
 
 	if ((ret = build_flow(b, a)) != MO_OK)
 		return ret;
@@ -497,6 +508,18 @@ build_account(struct conf_build *b, struct mo_account *a)
 		if ((ret = dup_into(&a->client_key_passphrase_command, sc->value)) != MO_OK)
 			return ret;
 	}
+	return MO_OK;
+}
+
+/* The store key: store_key_file or store_key_command, not both. */
+static int
+build_store_key(struct conf_build *b, struct mo_account *a)
+{
+	const struct conf_section *s = b->sec;
+	const struct conf_kv *sf, *sc;
+	const char *verr = NULL;
+	int ret;
+
 	sf = mo_conf_get(s, "store_key_file");
 	sc = mo_conf_get(s, "store_key_command");
 	if (sf != NULL && sc != NULL)
@@ -511,6 +534,18 @@ build_account(struct conf_build *b, struct mo_account *a)
 		if ((ret = dup_into(&a->store_key_command, sc->value)) != MO_OK)
 			return ret;
 	}
+	return MO_OK;
+}
+
+/* The identity provider: login_hint, authority and endpoints, scopes,
+ * ca_file. */
+static int
+build_idp(struct conf_build *b, struct mo_account *a)
+{
+	const struct conf_section *s = b->sec;
+	const struct conf_kv *kv;
+	const char *verr = NULL;
+	int ret;
 
 	kv = mo_conf_get(s, "login_hint");
 	if (kv != NULL && mo_valid_user(kv->value, &verr) != MO_OK)
@@ -529,6 +564,17 @@ build_account(struct conf_build *b, struct mo_account *a)
 	kv = mo_conf_get(s, "ca_file");
 	if (kv != NULL && (ret = get_path(b, kv, false, &a->ca_file)) != MO_OK)
 		return ret;
+	return MO_OK;
+}
+
+/* Local settings: refresh_margin, state_dir, redirect_port. */
+static int
+build_local(struct conf_build *b, struct mo_account *a)
+{
+	const struct conf_section *s = b->sec;
+	const struct conf_kv *kv;
+	long n;
+	int ret;
 
 	a->refresh_margin = 300;
 	kv = mo_conf_get(s, "refresh_margin");
@@ -548,9 +594,17 @@ build_account(struct conf_build *b, struct mo_account *a)
 				    "port)", kv->value);
 		a->redirect_port = (unsigned int)n;
 	}
+	return MO_OK;
+}
 
-	if ((ret = build_notify(b, a)) != MO_OK)
-		return ret;
+/* The mail servers: the pop3, imap and smtp keys, else the provider's. */
+static int
+build_servers(struct conf_build *b, struct mo_account *a)
+{
+	const struct conf_section *s = b->sec;
+	const struct conf_kv *kv;
+	size_t i;
+	int ret;
 
 	for (i = 0; i < MO_PROTO_COUNT; i++) {
 		const struct mo_server *def = &a->provider->server[i];
@@ -567,6 +621,24 @@ build_account(struct conf_build *b, struct mo_account *a)
 		if (ret != MO_OK)
 			return ret;
 	}
+	return MO_OK;
+}
+
+/* One [account NAME] section, in steps by key group; the first problem
+ * found is reported (the order of the steps is the order of the checks). */
+static int
+build_account(struct conf_build *b, struct mo_account *a)
+{
+	int ret;
+
+	if ((ret = build_identity(b, a)) != MO_OK ||
+	    (ret = build_credentials(b, a)) != MO_OK ||
+	    (ret = build_store_key(b, a)) != MO_OK ||
+	    (ret = build_idp(b, a)) != MO_OK ||
+	    (ret = build_local(b, a)) != MO_OK ||
+	    (ret = build_notify(b, a)) != MO_OK ||
+	    (ret = build_servers(b, a)) != MO_OK)
+		return ret;
 	return MO_OK;
 }
 

@@ -154,7 +154,7 @@ mo_signin_browser(struct mo_signin *s, char **error_r)
 	struct mo_token_reply reply;
 	struct mo_oauth_error err;
 	struct mo_buf url, form;
-	char redirect_uri[64];
+	char redirect_uri[64], start_url[96];
 	char *error = NULL;
 	pid_t opener = -1;
 	int ret;
@@ -207,16 +207,29 @@ mo_signin_browser(struct mo_signin *s, char **error_r)
 				"first (set redirect_port for a fixed port), or use --device.\n",
 			port, port, port);
 	}
-	if (s->open_browser && mo_signin_open_url(mo_buf_str(&url), &opener, &error) != MO_OK) {
-		mo_net_warn("%s; open the URL above yourself", error);
-		free(error);
-		error = NULL;
+	/* The browser's argv is readable by every local user: it carries only
+	 * the start page, which sends the browser on to the URL. */
+	if (s->open_browser) {
+		ret = mo_loopback_start_page(lb, mo_buf_str(&url), start_url, sizeof(start_url),
+					     error_r);
+		if (ret != MO_OK)
+			goto out;
+		if (mo_signin_open_url(start_url, &opener, &error) != MO_OK) {
+			mo_net_warn("%s; open the URL above yourself", error);
+			free(error);
+			error = NULL;
+		}
 	}
 
 	ret = mo_loopback_wait(lb, pk.state, s->timeout, &mo_signin_cancel, &cb, &error);
 	if (ret == MO_ERR_TIMEOUT) {
 		ret = mo_errorf(error_r, ret, "%s; run `mailoauth authorize %s` again (or use "
 				"--device)", error, a->name);
+		goto out;
+	}
+	if (ret == MO_ERR_PROTO) {
+		ret = mo_errorf(error_r, ret, "%s; run `mailoauth authorize %s --no-open` and "
+				"open the printed URL yourself", error, a->name);
 		goto out;
 	}
 	if (ret != MO_OK) {

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,12 +21,16 @@
 #include "log.h"
 #include "secret.h"
 #include "signin-loopback.h"
+#include "signin-pkce.h"
+
+#include <openssl/crypto.h>
 
 #define MAX_CLIENTS 16
 #define CLIENT_IDLE_MS 15000	/* a connection that sends nothing is closed */
 #define WRITE_TIMEOUT_MS 3000
 #define SLICE_MS 250		/* how often Ctrl-C is noticed at the latest */
 #define PAGE_MAX 16384
+#define PORT_TRIES 32		/* ephemeral ports tried for a free pair */
 
 struct client {
 	int fd;			/* -1: slot free */
@@ -38,6 +43,9 @@ struct mo_loopback {
 	int lfd[2];		/* 127.0.0.1 and [::1]; -1 when not listening */
 	unsigned int port;
 	int pending_fd;		/* the browser waiting for the final page */
+	char start_path[MO_PKCE_B64_LEN + 2];	/* "/" + nonce; "" when none */
+	char *start_location;	/* the authorization URL: holds the state */
+	unsigned int start_served;	/* times the start page was asked for */
 	struct client *clients[MAX_CLIENTS];
 };
 
@@ -81,13 +89,60 @@ listen_on(int family, unsigned int port, int *fd_r)
 	return 0;
 }
 
+/* The port a listening socket got. */
+static unsigned int
+port_of(int fd)
+{
+	struct sockaddr_in sin;
+	socklen_t sl = sizeof(sin);
+
+	if (getsockname(fd, (struct sockaddr *)&sin, &sl) != 0)
+		return 0;
+	return ntohs(sin.sin_port);
+}
+
+/*
+ * 127.0.0.1:port and [::1]:port, both or neither (doc/internals.md,
+ * "The browser sign-in's listener"): the redirect goes to
+ * http://localhost:PORT/, which a browser may send to either address, so
+ * whoever holds the other one would receive the code.  [::1] may only be
+ * missing when the system has no IPv6 loopback, where nobody can listen
+ * on it either.  Returns 0, or the errno of the bind that failed with
+ * *v6_r telling which family it was.
+ */
+static int
+listen_pair(unsigned int port, struct mo_loopback *lb, bool *v6_r)
+{
+	int err;
+
+	*v6_r = false;
+	err = listen_on(AF_INET, port, &lb->lfd[0]);
+	if (err != 0)
+		return err;
+	if (port == 0)
+		port = port_of(lb->lfd[0]);
+	err = listen_on(AF_INET6, port, &lb->lfd[1]);
+	if (err == EAFNOSUPPORT || err == EADDRNOTAVAIL) {
+		lb->lfd[1] = -1;
+		err = 0;
+	}
+	if (err != 0) {
+		close(lb->lfd[0]);
+		lb->lfd[0] = -1;
+		*v6_r = true;
+		return err;
+	}
+	lb->port = port;
+	return 0;
+}
+
 int
 mo_loopback_open(unsigned int port, struct mo_loopback **lb_r, char **error_r)
 {
 	struct mo_loopback *lb;
-	struct sockaddr_in sin;
-	socklen_t sl = sizeof(sin);
-	int err;
+	unsigned int tries;
+	bool v6 = false;
+	int err = 0;
 
 	*lb_r = NULL;
 	if (port > 65535)
@@ -97,9 +152,27 @@ mo_loopback_open(unsigned int port, struct mo_loopback **lb_r, char **error_r)
 	if (lb == NULL)
 		return mo_errorf(error_r, MO_ERR_NOMEM, "out of memory");
 	lb->lfd[0] = lb->lfd[1] = lb->pending_fd = -1;
-	err = listen_on(AF_INET, port, &lb->lfd[0]);
+	/* An ephemeral port whose [::1] twin is taken: another one. */
+	for (tries = 0; tries < (port == 0 ? PORT_TRIES : 1); tries++) {
+		err = listen_pair(port, lb, &v6);
+		if (err == 0 || !v6 || err != EADDRINUSE)
+			break;
+	}
+	if (err == 0 && lb->port == 0)
+		err = EADDRNOTAVAIL;
 	if (err != 0) {
 		free(lb);
+		if (v6 && port != 0)
+			return mo_errorf(error_r, MO_ERR_IO, "cannot listen on [::1]:%u for the "
+					 "sign-in redirect: %s.  Another program, perhaps another "
+					 "user's, holds it: a browser going to localhost:%u could "
+					 "hand it the sign-in code, so mailoauth does not start.  "
+					 "Set redirect_port to a free port (or 0 for any) in the "
+					 "account's section", port, strerror(err), port);
+		if (v6)
+			return mo_errorf(error_r, MO_ERR_IO, "cannot find a port free on both "
+					 "127.0.0.1 and [::1] for the sign-in redirect (%u tries): %s",
+					 PORT_TRIES, strerror(err));
 		if (port != 0)
 			return mo_errorf(error_r, MO_ERR_IO, "cannot listen on 127.0.0.1:%u for "
 					 "the sign-in redirect: %s; is another sign-in running?  "
@@ -109,16 +182,26 @@ mo_loopback_open(unsigned int port, struct mo_loopback **lb_r, char **error_r)
 				 "cannot listen on 127.0.0.1 for the sign-in redirect: %s",
 				 strerror(err));
 	}
-	if (getsockname(lb->lfd[0], (struct sockaddr *)&sin, &sl) != 0) {
-		err = errno;
-		mo_loopback_close(lb);
-		return mo_errorf(error_r, MO_ERR_IO, "getsockname: %s", strerror(err));
-	}
-	lb->port = ntohs(sin.sin_port);
-	/* Best effort: browsers may try ::1 first for "localhost". */
-	if (listen_on(AF_INET6, lb->port, &lb->lfd[1]) != 0)
-		lb->lfd[1] = -1;
 	*lb_r = lb;
+	return MO_OK;
+}
+
+int
+mo_loopback_start_page(struct mo_loopback *lb, const char *location,
+		       char *url, size_t url_len, char **error_r)
+{
+	char nonce[MO_PKCE_B64_LEN + 1];
+
+	if (mo_random_b64url(nonce) != MO_OK)
+		return mo_errorf(error_r, MO_ERR_INTERNAL, "OpenSSL's random generator failed");
+	mo_free_secret(lb->start_location);
+	lb->start_location = mo_strdup(location);
+	if (lb->start_location == NULL)
+		return mo_errorf(error_r, MO_ERR_NOMEM, "out of memory");
+	(void)snprintf(lb->start_path, sizeof(lb->start_path), "/%s", nonce);
+	lb->start_served = 0;
+	(void)snprintf(url, url_len, "http://127.0.0.1:%u%s", lb->port, lb->start_path);
+	mo_wipe(nonce, sizeof(nonce));
 	return MO_OK;
 }
 
@@ -156,7 +239,8 @@ mo_loopback_close(struct mo_loopback *lb)
 	}
 	if (lb->pending_fd >= 0)
 		close(lb->pending_fd);
-	free(lb);
+	mo_free_secret(lb->start_location);
+	mo_freezero(lb, sizeof(*lb));
 }
 
 /* Writes all of data to the non-blocking socket fd, waiting at most
@@ -193,6 +277,7 @@ status_text(int status)
 	case 400: return "Bad Request";
 	case 404: return "Not Found";
 	case 405: return "Method Not Allowed";
+	case 410: return "Gone";
 	case 431: return "Request Header Fields Too Large";
 	default: return "Error";
 	}
@@ -276,6 +361,36 @@ answer(int fd, int status, const char *title, const char *text)
 	close(fd);
 }
 
+/* Sends the browser on to location (the authorization URL) and closes fd;
+ * the copy of the URL in the buffer is wiped. */
+static void
+answer_redirect(int fd, const char *location)
+{
+	struct mo_buf b;
+
+	mo_buf_init(&b, PAGE_MAX * 2);
+	if (mo_buf_printf(&b, "HTTP/1.1 302 Found\r\n"
+			      "Location: %s\r\n"
+			      "Content-Length: 0\r\n"
+			      "Cache-Control: no-store\r\n"
+			      "Referrer-Policy: no-referrer\r\n"
+			      "Connection: close\r\n\r\n", location) == MO_OK)
+		send_all(fd, b.data, b.len);
+	mo_buf_free(&b);
+	(void)shutdown(fd, SHUT_WR);
+	close(fd);
+}
+
+/* Is h a GET of the start page? */
+static bool
+is_start(const struct mo_loopback *lb, const struct mo_cb_head *h)
+{
+	size_t n = strlen(lb->start_path);
+
+	return n > 0 && h->method_len == 3 && memcmp(h->method, "GET", 3) == 0 &&
+	       h->path_len == n && CRYPTO_memcmp(h->path, lb->start_path, n) == 0;
+}
+
 void
 mo_loopback_reply(struct mo_loopback *lb, bool ok, const char *text)
 {
@@ -332,7 +447,8 @@ accept_clients(struct mo_loopback *lb, int lfd)
 /*
  * Reads from client i and acts on a complete head.  Returns 1 when the
  * sign-in redirect arrived (r filled, the connection kept as pending_fd),
- * 0 to go on, or MO_ERR_NOMEM.
+ * 2 when the start page was asked for a second time, 0 to go on, or
+ * MO_ERR_NOMEM.
  */
 static int
 serve_client(struct mo_loopback *lb, size_t i, const char *state,
@@ -371,6 +487,21 @@ serve_client(struct mo_loopback *lb, size_t i, const char *state,
 		c->fd = -1;
 		client_close(lb, i);
 		return 0;
+	}
+	if (is_start(lb, &h)) {
+		/* The first request gets the authorization URL; a second one
+		 * means that someone else read the start address, too. */
+		if (lb->start_served++ == 0) {
+			mo_net_note(1, "sign-in listener: start page: on to the identity "
+				       "provider");
+			answer_redirect(c->fd, lb->start_location);
+		} else {
+			answer(c->fd, 410, "This sign-in link was already used",
+			       "Nothing was stored; see the terminal.");
+		}
+		c->fd = -1;
+		client_close(lb, i);
+		return lb->start_served > 1 ? 2 : 0;
 	}
 	ret = mo_cb_evaluate(&h, "/", state, r);
 	if (ret != MO_OK)
@@ -454,6 +585,14 @@ mo_loopback_wait(struct mo_loopback *lb, const char *state, int timeout_s,
 				ret = serve_client(lb, map[i], state, r);
 				if (ret == 1)
 					return MO_OK;
+				if (ret == 2)
+					return mo_errorf(error_r, MO_ERR_PROTO,
+							 "the browser start page was asked for a "
+							 "second time: another program on this machine "
+							 "may have read its address from the browser's "
+							 "command line and learnt this sign-in's state, "
+							 "so this attempt is abandoned and nothing was "
+							 "stored");
 			}
 			if (ret == MO_ERR_NOMEM)
 				return mo_errorf(error_r, MO_ERR_NOMEM, "out of memory");

@@ -9,10 +9,13 @@
 
 /*
  * The loopback redirect listener of the browser sign-in (RFC 8252 §7.3):
- * 127.0.0.1 on an ephemeral port (or the configured redirect_port), plus
- * [::1] on the same port when the system has it (browsers resolve
- * "localhost" to either).  The redirect URI we register is
- * http://localhost:PORT/ (Entra ignores the port for localhost).
+ * 127.0.0.1 and [::1] on the same port, an ephemeral one (or the configured
+ * redirect_port), since browsers resolve "localhost" to either.  The
+ * redirect URI is http://localhost:PORT/ (Entra ignores the port for
+ * localhost; it takes no [::1] and 127.0.0.1 only through the manifest).
+ * Both addresses or none: whoever held the other one would receive the
+ * code (doc/internals.md).  Only a system without IPv6 loopback gets
+ * 127.0.0.1 alone.
  *
  * It serves several connections at once (browsers open spare connections
  * ahead of time), each limited to MO_CB_MAX_HEAD bytes of request head and
@@ -24,11 +27,25 @@
 struct mo_loopback;
 
 /*
- * Listens on port (0: ephemeral).  Returns MO_OK with *lb_r, or MO_ERR_IO
- * (port taken, no loopback) with *error_r (malloc'd), MO_ERR_NOMEM.
+ * Listens on port (0: ephemeral, trying further ports while the [::1] one
+ * is taken).  Returns MO_OK with *lb_r, or MO_ERR_IO (port taken on either
+ * address, no loopback) with *error_r (malloc'd) naming the address and
+ * port, MO_ERR_NOMEM.
  */
 int mo_loopback_open(unsigned int port, struct mo_loopback **lb_r,
 		     char **error_r);
+
+/*
+ * The start page, for a browser program that would otherwise get the
+ * authorization URL (and the state in it) in its argv, which every local
+ * user can read: writes http://127.0.0.1:PORT/NONCE (a fresh random nonce)
+ * to url (url_len >= 96).  The first GET of it is answered 302 to location
+ * (copied; wiped on close); a second one ends mo_loopback_wait() with
+ * MO_ERR_PROTO, since someone else read the address.  Returns MO_OK,
+ * MO_ERR_NOMEM or MO_ERR_INTERNAL with *error_r.
+ */
+int mo_loopback_start_page(struct mo_loopback *lb, const char *location,
+			   char *url, size_t url_len, char **error_r);
 
 /* The port we listen on. */
 unsigned int mo_loopback_port(const struct mo_loopback *lb);
@@ -38,8 +55,9 @@ unsigned int mo_loopback_port(const struct mo_loopback *lb);
  * with that state), timeout_s seconds pass, or *cancel becomes non-zero.
  * Returns MO_OK with r filled (r->kind is MO_CB_CODE or MO_CB_ERROR; clear
  * it with mo_cb_result_clear()); the browser then waits for
- * mo_loopback_reply().  Else MO_ERR_TIMEOUT, MO_ERR_CANCELLED, MO_ERR_IO or
- * MO_ERR_NOMEM with *error_r (malloc'd).  Rejected requests are reported on
+ * mo_loopback_reply().  Else MO_ERR_TIMEOUT, MO_ERR_CANCELLED, MO_ERR_IO,
+ * MO_ERR_PROTO (the start page asked for twice) or MO_ERR_NOMEM with
+ * *error_r (malloc'd).  Rejected requests are reported on
  * stderr at verbose >= 1.
  */
 int mo_loopback_wait(struct mo_loopback *lb, const char *state, int timeout_s,

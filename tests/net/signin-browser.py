@@ -4,14 +4,17 @@
 
 Usage: signin-browser.py --ca CA URL [--favicon] [--wrong-state] [--no-state]
                          [--garbage] [--wrong-verifier TOKEN_URL CLIENT_ID]
-                         [--no-follow]
+                         [--no-follow] [--start]
 
 GETs URL (the sign-in URL mailoauth printed) from the mock identity platform,
 verifying its certificate against CA, and expects the 302 to the loopback
 redirect.  Before delivering that redirect it can make noise on the listener
 (favicon, a redirect with a wrong or missing state, a malformed request) or
 try to redeem the code with a wrong PKCE verifier.  Then it GETs the redirect
-and prints what the listener answered.  One line per step on stdout:
+and prints what the listener answered.  With --start, URL is mailoauth's
+start page on the loopback listener (what a browser program gets in its
+argv), which must answer 302 to the sign-in URL ("start 302 STATE", the
+state the sign-in URL carries; or "start STATUS <title>" and exit 3).  One line per step on stdout:
     authorize 302 | authorize STATUS <page text>
     favicon 404 / wrong-state 400 / no-state 400 / garbage 400
     wrong-verifier <error> <AADSTS code>
@@ -82,11 +85,21 @@ def main():
     ap.add_argument("--garbage", action="store_true")
     ap.add_argument("--wrong-verifier", nargs=2, metavar=("TOKEN_URL", "CLIENT_ID"))
     ap.add_argument("--no-follow", action="store_true")
+    ap.add_argument("--start", action="store_true")
     args = ap.parse_args()
     ctx = ssl.create_default_context(cafile=args.ca)
     ok = True
 
-    status, headers, body = get(args.url, ctx)
+    url = args.url
+    if args.start:
+        status, headers, body = get(url)
+        if status != 302:
+            print("start %d %s" % (status, title(body)))
+            return 3
+        url = headers["Location"]
+        state = dict(parse_qsl(urlsplit(url).query)).get("state", "")
+        print("start 302 %s" % state)
+    status, headers, body = get(url, ctx)
     if status != 302:
         print("authorize %d %s" % (status, title(body)))
         return 2

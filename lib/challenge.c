@@ -9,6 +9,7 @@
 
 #include "challenge.h"
 #include "errors.h"
+#include "jsonload.h"
 #include "secret.h"
 #include "validate.h"
 
@@ -57,7 +58,6 @@ int
 mo_challenge_parse(const void *data, size_t len, struct mo_challenge *ch,
 		   const char **error_r)
 {
-	json_error_t jerr;
 	json_t *root = NULL;
 	int ret;
 
@@ -69,8 +69,13 @@ mo_challenge_parse(const void *data, size_t len, struct mo_challenge *ch,
 	}
 	if (data == NULL || len == 0)
 		return fail(error_r, "the server's error challenge is empty");
-	root = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr);
-	if (root == NULL)
+	ret = mo_json_load(data, len, JSON_REJECT_DUPLICATES, &root);
+	if (ret == MO_ERR_NOMEM) {
+		if (error_r != NULL)
+			*error_r = "out of memory";
+		return ret;
+	}
+	if (ret != MO_OK)
 		return fail(error_r, "the server's error challenge is not valid JSON");
 	if (!json_is_object(root)) {
 		ret = fail(error_r, "the server's error challenge is not a JSON object");

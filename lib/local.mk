@@ -17,6 +17,7 @@ lib_libmocore_la_SOURCES = \
 	lib/text.c lib/text.h \
 	lib/saslmsg.c lib/saslmsg.h \
 	lib/challenge.c lib/challenge.h \
+	lib/jsonload.c lib/jsonload.h \
 	lib/config.h \
 	lib/confload.c lib/config.c lib/confparse.c lib/confbuild.c lib/confprov.c \
 	lib/hosts.c lib/hosts.h \

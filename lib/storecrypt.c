@@ -14,6 +14,7 @@
 #include "b64.h"
 #include "buf.h"
 #include "errors.h"
+#include "jsonload.h"
 #include "secret.h"
 #include "storecrypt.h"
 #include "validate.h"
@@ -196,7 +197,6 @@ mo_store_unseal(const struct mo_store_key *k, const char *account,
 	static const char *const bad = "the encrypted refresh token (\"sealed\") is "
 		"malformed";
 	struct mo_buf raw;
-	json_error_t jerr;
 	json_t *o = NULL, *v;
 	unsigned char *aad = NULL, *plain = NULL;
 	const unsigned char *p;
@@ -242,8 +242,9 @@ mo_store_unseal(const struct mo_store_key *k, const char *account,
 				"account or was altered (authentication failed)";
 		goto out;
 	}
-	o = json_loadb((const char *)plain, clen, JSON_REJECT_DUPLICATES, &jerr);
-	mo_wipe(&jerr, sizeof(jerr));
+	ret = mo_json_load((const char *)plain, clen, JSON_REJECT_DUPLICATES, &o);
+	if (ret == MO_ERR_NOMEM)
+		goto out;
 	v = json_object_get(o, "refresh_token");
 	if (!json_is_string(v) ||
 	    mo_valid_token(json_string_value(v), json_string_length(v), NULL) != MO_OK) {
@@ -262,12 +263,7 @@ mo_store_unseal(const struct mo_store_key *k, const char *account,
 	t->sealed = NULL;
 	ret = MO_OK;
 out:
-	if (o != NULL) {
-		v = json_object_get(o, "refresh_token");
-		if (json_is_string(v))
-			mo_wipe((char *)json_string_value(v), json_string_length(v));
-		json_decref(o);
-	}
+	mo_json_wipe_decref(o);
 	if (plain != NULL)
 		mo_freezero(plain, clen + 1);
 	free(aad);

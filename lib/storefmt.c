@@ -9,6 +9,7 @@
 #include <jansson.h>
 
 #include "errors.h"
+#include "jsonload.h"
 #include "secret.h"
 #include "store.h"
 #include "storefmt.h"
@@ -116,22 +117,6 @@ member_ok(enum member_kind kind, const char *s, size_t len)
 	return text_ok(s);
 }
 
-/* jansson keeps its own copy of every string: wipe them before the
- * object is released. */
-static void
-wipe_json_strings(json_t *obj)
-{
-	const char *key;
-	json_t *v;
-
-	if (!json_is_object(obj))
-		return;
-	json_object_foreach(obj, key, v) {
-		if (json_is_string(v))
-			mo_wipe((char *)json_string_value(v), json_string_length(v));
-	}
-}
-
 /*
  * The store file is a JSON text (RFC 8259) holding one object:
  *
@@ -156,21 +141,19 @@ int
 mo_store_parse(const char *text, size_t len, struct mo_token *t,
 	       const char **error_r)
 {
-	json_error_t jerr;
 	json_t *root = NULL, *v;
 	const char *err = NULL;
 	size_t i;
-	int ret = MO_ERR_PARSE;
+	int ret;
 	bool sealed = false;
 
 	memset(t, 0, sizeof(*t));
-	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
-	/* jansson's error text may quote the input. */
-	mo_wipe(&jerr, sizeof(jerr));
-	if (root == NULL) {
-		err = "not valid JSON";
+	ret = mo_json_load(text, len, JSON_REJECT_DUPLICATES, &root);
+	if (ret != MO_OK) {
+		err = ret == MO_ERR_NOMEM ? "out of memory" : "not valid JSON";
 		goto out;
 	}
+	ret = MO_ERR_PARSE;
 	if (!json_is_object(root)) {
 		err = "not a JSON object";
 		goto out;
@@ -235,10 +218,7 @@ mo_store_parse(const char *text, size_t len, struct mo_token *t,
 	}
 	ret = MO_OK;
 out:
-	if (root != NULL) {
-		wipe_json_strings(root);
-		json_decref(root);
-	}
+	mo_json_wipe_decref(root);
 	if (ret != MO_OK) {
 		mo_token_clear(t);
 		if (error_r != NULL)
@@ -290,8 +270,7 @@ mo_store_serialise(const char *account, const struct mo_token *t)
 	bad |= set_time(o, "refused_at", t->refused_at);
 	if (bad == 0)
 		out = json_dumps(o, JSON_INDENT(2));
-	wipe_json_strings(o);
-	json_decref(o);
+	mo_json_wipe_decref(o);
 	return out;
 }
 

@@ -66,6 +66,7 @@ unit_tests = \
 	tests/unit/test-text \
 	tests/unit/test-saslmsg \
 	tests/unit/test-challenge \
+	tests/unit/test-jsonload \
 	tests/unit/test-config \
 	tests/unit/test-store \
 	tests/unit/test-storecrypt
@@ -96,6 +97,10 @@ tests_unit_test_saslmsg_LDADD = $(UNIT_LDADD)
 tests_unit_test_challenge_SOURCES = tests/unit/test-challenge.c
 tests_unit_test_challenge_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_test_challenge_LDADD = $(UNIT_LDADD)
+tests_unit_test_jsonload_SOURCES = tests/unit/test-jsonload.c
+tests_unit_test_jsonload_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_test_jsonload_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)
+tests_unit_test_jsonload_LDADD = $(UNIT_LDADD) $(JANSSON_LIBS)
 tests_unit_test_config_SOURCES = tests/unit/test-config.c
 tests_unit_test_config_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_test_config_LDADD = $(UNIT_LDADD)

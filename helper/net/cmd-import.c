@@ -98,7 +98,10 @@ extract(const char *text, size_t len, char **rt_r, char **client_id_r,
 	while (p < e && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
 		p++;
 	if (p < e && *p == '{') {
-		j = json_loadb(p, (size_t)(e - p), 0, NULL);
+		if (mo_json_load(p, (size_t)(e - p), 0, &j) == MO_ERR_NOMEM) {
+			*why_r = "out of memory";
+			return MO_ERR_NOMEM;
+		}
 		if (!json_is_object(j)) {
 			*why_r = "the input starts like JSON but is not a valid JSON object";
 			mo_json_wipe_decref(j);

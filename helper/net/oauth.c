@@ -55,41 +55,6 @@ mo_token_reply_clear(struct mo_token_reply *r)
 	r->expires_in = -1;
 }
 
-/* Wipes every string of a JSON value, recursively. */
-static void
-json_wipe(json_t *j)
-{
-	const char *key;
-	json_t *v;
-	size_t i;
-
-	switch (json_typeof(j)) {
-	case JSON_STRING:
-		mo_wipe((char *)json_string_value(j), json_string_length(j));
-		break;
-	case JSON_OBJECT:
-		json_object_foreach(j, key, v)
-			json_wipe(v);
-		break;
-	case JSON_ARRAY:
-		json_array_foreach(j, i, v)
-			json_wipe(v);
-		break;
-	default:
-		break;
-	}
-}
-
-void
-mo_json_wipe_decref(json_t *j)
-{
-	if (j == NULL)
-		return;
-	if (j->refcount == 1)
-		json_wipe(j);
-	json_decref(j);
-}
-
 int
 mo_form_add(struct mo_buf *form, const char *name, const char *value)
 {
@@ -301,8 +266,7 @@ parse_id_token(struct mo_token_reply *r)
 		goto out;
 	if (mo_base64url_decode(&payload, dot1 + 1, (size_t)(dot2 - dot1 - 1)) != MO_OK)
 		goto out;
-	j = json_loadb(payload.data ? payload.data : "", payload.len, 0, NULL);
-	if (!json_is_object(j))
+	if (mo_json_load(payload.data, payload.len, 0, &j) != MO_OK || !json_is_object(j))
 		goto out;
 	dup_text(j, "preferred_username", &r->identity);
 	if (r->identity == NULL)
@@ -436,8 +400,13 @@ classify(const struct mo_account *a, const char *url, int result,
 		goto out;
 	}
 	if (reply->status >= 200 && reply->status <= 299) {
-		j = json_loadb(reply->body.data ? reply->body.data : "", reply->body.len,
-			       JSON_REJECT_DUPLICATES, NULL);
+		ret = mo_json_load(reply->body.data, reply->body.len,
+				   JSON_REJECT_DUPLICATES, &j);
+		if (ret == MO_ERR_NOMEM) {
+			*error_r = strdup("out of memory while reading the identity "
+					  "provider's reply; the stored tokens are unchanged");
+			goto out;
+		}
 		if (!json_is_object(j)) {
 			mo_json_wipe_decref(j);
 			if (asprintf(error_r, "the identity provider %s sent a malformed reply "

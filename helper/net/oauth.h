@@ -9,6 +9,7 @@
 #include "buf.h"
 #include "config.h"
 #include "http.h"
+#include "jsonload.h"
 #include "store.h"
 
 /*
@@ -168,8 +169,5 @@ int mo_token_reply_parse(json_t *j, struct mo_token_reply *r,
  */
 int mo_token_apply_reply(struct mo_token *t, const struct mo_account *a,
 			 struct mo_token_reply *r, int64_t now);
-
-/* json_decref() after wiping every string inside (NULL is accepted). */
-void mo_json_wipe_decref(json_t *j);
 
 #endif

@@ -63,7 +63,7 @@ read_claims(const char *token, struct app_claims *c)
 		return;
 	mo_buf_init(&raw, CLAIMS_MAX);
 	if (mo_base64url_decode(&raw, p1 + 1, (size_t)(p2 - p1 - 1)) == MO_OK)
-		j = json_loadb(raw.data ? raw.data : "", raw.len, 0, NULL);
+		(void)mo_json_load(raw.data, raw.len, 0, &j);
 	mo_buf_free(&raw);
 	if (!json_is_object(j))
 		goto out;

@@ -39,7 +39,8 @@ clean-local-tests:
 # ---- shared: TAP in C and shell, the test stand ---------------------------
 
 check_LTLIBRARIES += tests/unit/libtap.la
-tests_unit_libtap_la_SOURCES = tests/unit/tap.c tests/unit/tap.h
+tests_unit_libtap_la_SOURCES = tests/unit/tap.c tests/unit/tap.h \
+	tests/unit/fixture.c tests/unit/fixture.h
 
 UNIT_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/unit
 UNIT_LDADD = tests/unit/libtap.la lib/libmocrypto.la lib/libmocore.la
@@ -172,6 +173,16 @@ check-crash: all $(check_DATA)
 
 # ---- sasl: the SASL plugin (sasl/) -------------------------------------
 
+# What the C tests of the plugin share (one function an object: the
+# libsasl2-free test-sasl-nomem takes only the store).
+check_LTLIBRARIES += tests/sasl/libsasltest.la
+tests_sasl_libsasltest_la_SOURCES = tests/sasl/sasl-test.h \
+	tests/sasl/store-fixture.c tests/sasl/plugindir.c
+tests_sasl_libsasltest_la_CPPFLAGS = $(UNIT_CPPFLAGS) \
+	-DSASL_SYSTEM_PLUGINDIR='"$(saslplugindir)"'
+tests_sasl_libsasltest_la_CFLAGS = $(AM_CFLAGS) $(SASL_CFLAGS)
+SASL_TEST_LDADD = tests/sasl/libsasltest.la $(UNIT_LDADD)
+
 # Through the real libsasl2.
 check_PROGRAMS += tests/sasl/test-sasl-plugin
 TESTS += tests/sasl/test-sasl-plugin
@@ -180,7 +191,7 @@ tests_sasl_test_sasl_plugin_CPPFLAGS = $(UNIT_CPPFLAGS) \
 	-DSASL_SYSTEM_PLUGINDIR='"$(saslplugindir)"'
 tests_sasl_test_sasl_plugin_CFLAGS = $(EXE_CFLAGS) $(SASL_CFLAGS)
 tests_sasl_test_sasl_plugin_LDFLAGS = $(EXE_LDFLAGS)
-tests_sasl_test_sasl_plugin_LDADD = $(UNIT_LDADD) $(SASL_LIBS) -lpthread
+tests_sasl_test_sasl_plugin_LDADD = $(SASL_TEST_LDADD) $(SASL_LIBS) -lpthread
 
 # No effect without a configuration: the mechanism choices of a libsasl
 # client with and without the plugin (SASL_PATH), compared.
@@ -191,7 +202,7 @@ tests_sasl_test_sasl_choice_CPPFLAGS = $(UNIT_CPPFLAGS) \
 	-DSASL_SYSTEM_PLUGINDIR='"$(saslplugindir)"'
 tests_sasl_test_sasl_choice_CFLAGS = $(EXE_CFLAGS) $(SASL_CFLAGS)
 tests_sasl_test_sasl_choice_LDFLAGS = $(EXE_LDFLAGS)
-tests_sasl_test_sasl_choice_LDADD = $(UNIT_LDADD) $(SASL_LIBS)
+tests_sasl_test_sasl_choice_LDADD = $(SASL_TEST_LDADD) $(SASL_LIBS)
 
 # No escape from a chroot: load the plugin as root, chroot, drop to nobody,
 # then no directory descriptor outside the root and the store inside found.
@@ -201,7 +212,7 @@ tests_sasl_test_sasl_chroot_SOURCES = tests/sasl/test-sasl-chroot.c
 tests_sasl_test_sasl_chroot_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_sasl_test_sasl_chroot_CFLAGS = $(EXE_CFLAGS) $(SASL_CFLAGS)
 tests_sasl_test_sasl_chroot_LDFLAGS = $(EXE_LDFLAGS)
-tests_sasl_test_sasl_chroot_LDADD = $(UNIT_LDADD) $(SASL_LIBS)
+tests_sasl_test_sasl_chroot_LDADD = $(SASL_TEST_LDADD) $(SASL_LIBS)
 
 # When memory runs out: the plugin's sources linked into the test, driven
 # through sasl_client_plug_init with a hand-made sasl_utils_t, every
@@ -215,7 +226,7 @@ tests_sasl_test_sasl_nomem_CFLAGS = $(EXE_CFLAGS) $(SASL_CFLAGS) $(JANSSON_CFLAG
 tests_sasl_test_sasl_nomem_LDFLAGS = $(EXE_LDFLAGS) \
 	-Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=reallocarray \
 	-Wl,--wrap=free,--wrap=strdup,--wrap=strndup
-tests_sasl_test_sasl_nomem_LDADD = $(UNIT_LDADD) $(JANSSON_LIBS)
+tests_sasl_test_sasl_nomem_LDADD = $(SASL_TEST_LDADD) $(JANSSON_LIBS)
 
 # End to end: pop3test, imtest, mbsync, Postfix.
 sasl_e2e_tests = tests/sasl/e2e-clients.sh tests/sasl/e2e-postfix.sh \

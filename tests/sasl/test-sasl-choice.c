@@ -36,6 +36,8 @@
 #include <sasl/sasl.h>
 #include <sasl/saslplug.h>
 
+#include "fixture.h"
+#include "sasl-test.h"
 #include "tap.h"
 
 #define CB(f) ((sasl_callback_ft)(void (*)(void))(f))
@@ -196,22 +198,6 @@ compare(const char *label)
 	return diffs;
 }
 
-/* Where the libsasl2 we run with keeps its plugins: beside the library. */
-static void
-system_plugindir(char *buf, size_t n)
-{
-	Dl_info info;
-	char lib[512];
-
-	if (dladdr((void *)&sasl_client_init, &info) != 0 && info.dli_fname != NULL &&
-	    strchr(info.dli_fname, '/') != NULL) {
-		snprintf(lib, sizeof(lib), "%s", info.dli_fname);
-		snprintf(buf, n, "%s/sasl2", dirname(lib));
-	} else {
-		snprintf(buf, n, "%s", SASL_SYSTEM_PLUGINDIR);
-	}
-}
-
 static int
 copy_file(const char *from, const char *to)
 {
@@ -249,15 +235,13 @@ setup(const char *built)
 	DIR *d;
 	int n = 0;
 
-	snprintf(tmpdir, sizeof(tmpdir), "%s/mo-sasl-choice.XXXXXX",
-		 getenv("TMPDIR") != NULL ? getenv("TMPDIR") : "/tmp");
-	if (mkdtemp(tmpdir) == NULL || chmod(tmpdir, 0755) != 0)
+	if (fx_tmpdir(tmpdir, sizeof(tmpdir), "mo-sasl-choice", 0755) != 0)
 		return -1;
 	snprintf(sys_copy, sizeof(sys_copy), "%s/system", tmpdir);
 	snprintf(ours, sizeof(ours), "%s/ours", tmpdir);
 	if (mkdir(sys_copy, 0755) != 0 || mkdir(ours, 0755) != 0)
 		return -1;
-	system_plugindir(sysdir, sizeof(sysdir));
+	st_system_plugindir(sysdir, sizeof(sysdir));
 	d = opendir(sysdir);
 	if (d == NULL)
 		return -1;
@@ -281,18 +265,6 @@ setup(const char *built)
 		return -1;
 	snprintf(with_ours, sizeof(with_ours), "%s:%s", sys_copy, ours);
 	return n;
-}
-
-static void
-cleanup(void)
-{
-	char cmd[600];
-
-	if (tmpdir[0] == '\0' || getenv("MO_TEST_KEEP") != NULL)
-		return;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	if (system(cmd) != 0)
-		tap_diag("could not remove %s", tmpdir);
 }
 
 int
@@ -319,7 +291,7 @@ main(void)
 	tap_ok(n >= 2, "%d system plugins linked into %s, the built plugin copied", n,
 	       sys_copy);
 	if (n < 2) {
-		cleanup();
+		fx_rmtree(tmpdir);
 		return tap_done();
 	}
 
@@ -389,6 +361,6 @@ main(void)
 			       st != -1 && WIFEXITED(st) ? WEXITSTATUS(st) : -1);
 		}
 	}
-	cleanup();
+	fx_rmtree(tmpdir);
 	return tap_done();
 }

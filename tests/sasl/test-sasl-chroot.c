@@ -32,6 +32,8 @@
 
 #include "errors.h"
 #include "store.h"
+#include "fixture.h"
+#include "sasl-test.h"
 #include "tap.h"
 
 #define CB(f) ((sasl_callback_ft)(void (*)(void))(f))
@@ -104,26 +106,6 @@ login(const char *user, const char *pass, char *buf, size_t n)
 	sasl_dispose(&conn);
 }
 
-static int
-store(const char *dir, const char *account, const char *token, long ttl)
-{
-	struct mo_token t;
-	char *error = NULL;
-	int ret;
-
-	memset(&t, 0, sizeof(t));
-	t.access_token = (char *)token;
-	t.refresh_token = (char *)"0.ARefresh";
-	t.token_type = (char *)"Bearer";
-	t.obtained_at = (int64_t)time(NULL);
-	t.expires_at = t.obtained_at + ttl;
-	ret = mo_store_save(dir, account, &t, &error);
-	if (ret != MO_OK)
-		tap_diag("mo_store_save %s: %s", account, error ? error : "?");
-	free(error);
-	return ret;
-}
-
 /* chown -R uid:gid dir (one level: a state directory). */
 static int
 chown_dir(const char *dir, uid_t uid, gid_t gid)
@@ -145,18 +127,6 @@ chown_dir(const char *dir, uid_t uid, gid_t gid)
 	}
 	closedir(d);
 	return 0;
-}
-
-static void
-cleanup(void)
-{
-	char cmd[600];
-
-	if (tmpdir[0] == '\0' || getenv("MO_TEST_KEEP") != NULL)
-		return;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	if (system(cmd) != 0)
-		tap_diag("could not remove %s", tmpdir);
 }
 
 static ssize_t
@@ -203,9 +173,7 @@ main(void)
 		printf("1..0 # SKIP chroot and dropping privileges need root and user nobody\n");
 		return 0;
 	}
-	snprintf(tmpdir, sizeof(tmpdir), "%s/mo-sasl-chroot.XXXXXX",
-		 getenv("TMPDIR") != NULL ? getenv("TMPDIR") : "/tmp");
-	if (mkdtemp(tmpdir) == NULL || chmod(tmpdir, 0755) != 0) {
+	if (fx_tmpdir(tmpdir, sizeof(tmpdir), "mo-sasl-chroot", 0755) != 0) {
 		tap_ok(0, "mkdtemp: %s", strerror(errno));
 		return tap_done();
 	}
@@ -224,12 +192,12 @@ main(void)
 	f = fopen(cfg, "w");
 	if (mkdir(root, 0755) != 0 || f == NULL || fputs(text, f) < 0 ||
 	    fclose(f) != 0 || chmod(cfg, 0644) != 0 ||
-	    store(inside, "inside", TOKEN, 3600) != MO_OK ||
-	    store(outside, "outside", "EwBOutside", 3600) != MO_OK ||
+	    st_store(inside, "inside", TOKEN, (int64_t)time(NULL) + 3600) != MO_OK ||
+	    st_store(outside, "outside", "EwBOutside", (int64_t)time(NULL) + 3600) != MO_OK ||
 	    chown_dir(inside, pw->pw_uid, pw->pw_gid) != 0 ||
 	    chown_dir(outside, pw->pw_uid, pw->pw_gid) != 0) {
 		tap_ok(0, "fixtures in %s: %s", tmpdir, strerror(errno));
-		cleanup();
+		fx_rmtree(tmpdir);
 		return tap_done();
 	}
 	setenv("MAILOAUTH_CONFIG", cfg, 1);
@@ -238,7 +206,7 @@ main(void)
 
 	if (pipe(to_parent) != 0 || pipe(to_child) != 0) {
 		tap_ok(0, "pipe: %s", strerror(errno));
-		cleanup();
+		fx_rmtree(tmpdir);
 		return tap_done();
 	}
 	fflush(stdout);
@@ -271,7 +239,7 @@ main(void)
 	close(to_child[0]);
 	if (pid < 0) {
 		tap_ok(0, "fork: %s", strerror(errno));
-		cleanup();
+		fx_rmtree(tmpdir);
 		return tap_done();
 	}
 	read_all(to_parent[0], result, sizeof(result));
@@ -331,6 +299,6 @@ main(void)
 	       strstr(p, "mailoauth-refresh@nobody.timer") != NULL,
 	       "a store outside the root: nothing sent, the error says to refresh "
 	       "from the timer (%.400s)", p != NULL ? p : "");
-	cleanup();
+	fx_rmtree(tmpdir);
 	return tap_done();
 }

@@ -40,6 +40,8 @@
 
 #include "errors.h"
 #include "store.h"
+#include "fixture.h"
+#include "sasl-test.h"
 #include "tap.h"
 
 int sasl_client_plug_init(const sasl_utils_t *utils, int max_version,
@@ -662,46 +664,11 @@ sweep(const struct scenario *s, const struct outcome *ref, bool onwards,
 static char tmpdir[256], cfg_path[512], state_dir[512], helper_path[512];
 
 static int
-write_file(const char *path, const char *text, mode_t mode)
-{
-	FILE *f = fopen(path, "w");
-
-	if (f == NULL)
-		return -1;
-	fputs(text, f);
-	if (fclose(f) != 0)
-		return -1;
-	return chmod(path, mode);
-}
-
-static int
-store_token(int64_t expires_at)
-{
-	struct mo_token t;
-	char *error = NULL;
-	int rc;
-
-	memset(&t, 0, sizeof(t));
-	t.refresh_token = (char *)"M.C105_BAY.refresh-token";
-	t.access_token = (char *)TOKEN_STORE;
-	t.token_type = (char *)"Bearer";
-	t.expires_at = expires_at;
-	t.obtained_at = (int64_t)time(NULL);
-	rc = mo_store_save(state_dir, "work", &t, &error);
-	if (rc != MO_OK)
-		tap_diag("mo_store_save: %s", error != NULL ? error : "?");
-	free(error);
-	return rc;
-}
-
-static int
 setup_files(void)
 {
 	char text[2048];
 
-	snprintf(tmpdir, sizeof(tmpdir), "%s/mo-nomem.XXXXXX",
-		 getenv("TMPDIR") != NULL ? getenv("TMPDIR") : "/tmp");
-	if (mkdtemp(tmpdir) == NULL)
+	if (fx_tmpdir(tmpdir, sizeof(tmpdir), "mo-nomem", 0700) != 0)
 		return -1;
 	snprintf(cfg_path, sizeof(cfg_path), "%s/config", tmpdir);
 	snprintf(state_dir, sizeof(state_dir), "%s/state", tmpdir);
@@ -720,26 +687,11 @@ setup_files(void)
 		 "client_id = 11111111-2222-3333-4444-555555555555\n"
 		 "user = other@contoso.example\n"
 		 "state_dir = %s\n", state_dir, state_dir);
-	if (write_file(cfg_path, text, 0600) != 0 ||
-	    write_file(helper_path, "#!/bin/sh\necho \"EwFromHelper-$4\"\n", 0755) != 0)
+	if (fx_write_file(cfg_path, text, 0600) != 0 ||
+	    fx_write_file(helper_path, "#!/bin/sh\necho \"EwFromHelper-$4\"\n", 0755) != 0)
 		return -1;
 	setenv("MAILOAUTH_HELPER", helper_path, 1);
 	return 0;
-}
-
-static void
-cleanup_files(void)
-{
-	char path[600];
-
-	snprintf(path, sizeof(path), "%s/work.json", state_dir);
-	unlink(path);
-	snprintf(path, sizeof(path), "%s/work.lock", state_dir);
-	unlink(path);
-	rmdir(state_dir);
-	unlink(cfg_path);
-	unlink(helper_path);
-	rmdir(tmpdir);
 }
 
 /* ---- the scenarios -------------------------------------------------------- */
@@ -773,8 +725,8 @@ prepare(const struct scenario *s)
 		return true;
 	}
 	setenv("MAILOAUTH_CONFIG", cfg_path, 1);
-	return store_token(s->store == 1 ? (int64_t)time(NULL) + 3600 :
-			   (int64_t)time(NULL) - 60) == MO_OK;
+	return st_store(state_dir, "work", TOKEN_STORE,
+			(int64_t)time(NULL) + (s->store == 1 ? 3600 : -60)) == MO_OK;
 }
 
 int
@@ -831,6 +783,6 @@ main(int argc, char **argv)
 	}
 	tap_diag("%lu allocation points over %zu exchanges", total,
 		 sizeof(scenarios) / sizeof(scenarios[0]));
-	cleanup_files();
+	fx_rmtree(tmpdir);
 	return tap_done();
 }

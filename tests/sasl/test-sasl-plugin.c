@@ -31,11 +31,9 @@
 #include "clock.h"
 #include "errors.h"
 #include "store.h"
+#include "fixture.h"
+#include "sasl-test.h"
 #include "tap.h"
-
-#ifndef SASL_SYSTEM_PLUGINDIR
-#define SASL_SYSTEM_PLUGINDIR "/usr/lib/x86_64-linux-gnu/sasl2"
-#endif
 
 #define USER "user@contoso.example"
 #define FRESH "EwFreshToken.abc-123_XYZ~"
@@ -288,39 +286,6 @@ login(struct app *a, const char *mechs, bool ir, struct result *r)
 /* Fixtures.                                                           */
 
 static int
-write_file(const char *path, const char *text, mode_t mode)
-{
-	FILE *f = fopen(path, "w");
-
-	if (f == NULL)
-		return -1;
-	fputs(text, f);
-	if (fclose(f) != 0)
-		return -1;
-	return chmod(path, mode);
-}
-
-static int
-store(const char *dir, const char *account, const char *token, long ttl)
-{
-	struct mo_token t;
-	char *error = NULL;
-	int ret;
-
-	memset(&t, 0, sizeof(t));
-	t.access_token = (char *)token;
-	t.refresh_token = (char *)"0.ARefresh";
-	t.token_type = (char *)"Bearer";
-	t.obtained_at = (int64_t)time(NULL);
-	t.expires_at = t.obtained_at + ttl;
-	ret = mo_store_save(dir, account, &t, &error);
-	if (ret != MO_OK)
-		tap_diag("mo_store_save %s: %s", account, error ? error : "?");
-	free(error);
-	return ret;
-}
-
-static int
 setup(void)
 {
 	char path[512], state[512], text[4096];
@@ -334,9 +299,7 @@ setup(void)
 		"state_dir = %s\n\n";
 	size_t n = 0;
 
-	snprintf(tmpdir, sizeof(tmpdir), "%s/mo-sasl-test.XXXXXX",
-		 getenv("TMPDIR") != NULL ? getenv("TMPDIR") : "/tmp");
-	if (mkdtemp(tmpdir) == NULL)
+	if (fx_tmpdir(tmpdir, sizeof(tmpdir), "mo-sasl-test", 0700) != 0)
 		return -1;
 	snprintf(state, sizeof(state), "%s/state", tmpdir);
 #define ACCOUNT(name, user, dir) \
@@ -350,13 +313,13 @@ setup(void)
 	ACCOUNT("moved", "moved@contoso.example", path);
 #undef ACCOUNT
 	snprintf(cfg_path, sizeof(cfg_path), "%s/config", tmpdir);
-	if (write_file(cfg_path, text, 0600) != 0)
+	if (fx_write_file(cfg_path, text, 0600) != 0)
 		return -1;
-	if (store(state, "work", FRESH, 3600) != MO_OK ||
-	    store(state, "stale", "EwStaleToken", -60) != MO_OK ||
-	    store(state, "dup1", "EwDup1", 3600) != MO_OK ||
-	    store(state, "dup2", "EwDup2", 3600) != MO_OK ||
-	    store(path, "moved", "EwMovedToken", 3600) != MO_OK)
+	if (st_store(state, "work", FRESH, (int64_t)time(NULL) + 3600) != MO_OK ||
+	    st_store(state, "stale", "EwStaleToken", (int64_t)time(NULL) - 60) != MO_OK ||
+	    st_store(state, "dup1", "EwDup1", (int64_t)time(NULL) + 3600) != MO_OK ||
+	    st_store(state, "dup2", "EwDup2", (int64_t)time(NULL) + 3600) != MO_OK ||
+	    st_store(path, "moved", "EwMovedToken", (int64_t)time(NULL) + 3600) != MO_OK)
 		return -1;
 
 	/* Fake helpers: `mailoauth --config CFG token ACCOUNT`. */
@@ -366,10 +329,10 @@ setup(void)
 		 "#!/bin/sh\n"
 		 "printf '%%s\\n' \"$*\" >> '%s'\n"
 		 "echo \"EwFromHelper-$4\"\n", helper_log);
-	if (write_file(path, text, 0755) != 0)
+	if (fx_write_file(path, text, 0755) != 0)
 		return -1;
 	snprintf(path, sizeof(path), "%s/helper-revoked", tmpdir);
-	if (write_file(path,
+	if (fx_write_file(path,
 		       "#!/bin/sh\n"
 		       "echo \"mailoauth: account $4: the sign-in was revoked "
 		       "(AADSTS70008: the refresh token has expired due to "
@@ -387,18 +350,6 @@ set_helper(const char *name)
 
 	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
 	setenv("MAILOAUTH_HELPER", path, 1);
-}
-
-static void
-cleanup(void)
-{
-	char cmd[600];
-
-	if (tmpdir[0] == '\0' || getenv("MO_TEST_KEEP") != NULL)
-		return;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	if (system(cmd) != 0)
-		tap_diag("could not remove %s", tmpdir);
 }
 
 /* ------------------------------------------------------------------ */
@@ -865,24 +816,6 @@ test_threads(void)
 		   "threads: 800 concurrent logins all succeed");
 }
 
-/* Where the libsasl2 we run with keeps its plugins: beside the library
- * (configure's saslplugindir may point elsewhere, e.g. under make
- * distcheck). */
-static void
-system_plugindir(char *buf, size_t n)
-{
-	Dl_info info;
-	char lib[512];
-
-	if (dladdr((void *)&sasl_client_init, &info) != 0 && info.dli_fname != NULL &&
-	    strchr(info.dli_fname, '/') != NULL) {
-		snprintf(lib, sizeof(lib), "%s", info.dli_fname);
-		snprintf(buf, n, "%s/sasl2", dirname(lib));
-	} else {
-		snprintf(buf, n, "%s", SASL_SYSTEM_PLUGINDIR);
-	}
-}
-
 /* KDE's libkdexoauth2.so registers XOAUTH2 too (token = password), with
  * the same security flags as ours (NOANONYMOUS|PASS_CREDENTIALS): which of
  * the two libsasl uses for XOAUTH2 is then a matter of load order, and
@@ -903,7 +836,7 @@ test_kde(void)
 
 	/* A directory with KDE's plugin alone: the system directory may also
 	 * hold an installed (older) libmailoauth.so. */
-	system_plugindir(sysdir, sizeof(sysdir));
+	st_system_plugindir(sysdir, sizeof(sysdir));
 	snprintf(kde, sizeof(kde), "%s/libkdexoauth2.so", sysdir);
 	snprintf(kdedir, sizeof(kdedir), "%s/kde-only", tmpdir);
 	snprintf(link, sizeof(link), "%s/libkdexoauth2.so", kdedir);
@@ -962,7 +895,7 @@ test_broken_config(void)
 	struct result r;
 
 	snprintf(path, sizeof(path), "%s/broken", tmpdir);
-	if (write_file(path, "[account x]\nprovider = microsoft\nbogus = 1\n", 0600) != 0) {
+	if (fx_write_file(path, "[account x]\nprovider = microsoft\nbogus = 1\n", 0600) != 0) {
 		tap_ok(0, "write %s", path);
 		return;
 	}
@@ -1039,14 +972,14 @@ main(int argc, char **argv)
 	}
 	if (setup() != 0) {
 		tap_ok(0, "test fixtures in %s: %s", tmpdir, strerror(errno));
-		cleanup();
+		fx_rmtree(tmpdir);
 		return tap_done();
 	}
 	set_helper("helper-ok");
 	if (argc == 3 && strcmp(argv[1], "--bench") == 0) {
 		int ret = bench(dir, strtol(argv[2], NULL, 10));
 
-		cleanup();
+		fx_rmtree(tmpdir);
 		return ret;
 	}
 	tap_ok(sasl_reinit(dir) == 0, "sasl_client_init loads %s", dir);
@@ -1074,6 +1007,6 @@ main(int argc, char **argv)
 	test_broken_config();
 
 	sasl_client_done();
-	cleanup();
+	fx_rmtree(tmpdir);
 	return tap_done();
 }

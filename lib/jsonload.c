@@ -162,8 +162,10 @@ mo_json_load(const char *text, size_t len, size_t flags, json_t **root_r)
 	bool nomem;
 
 	*root_r = NULL;
+	/* jansson leaves the error code alone on some paths. */
+	memset(&jerr, 0, sizeof(jerr));
 	root = json_loadb(text != NULL ? text : "", text != NULL ? len : 0, flags, &jerr);
-	nomem = json_error_code(&jerr) == json_error_out_of_memory;
+	nomem = root == NULL && json_error_code(&jerr) == json_error_out_of_memory;
 	mo_wipe(&jerr, sizeof(jerr));
 	if (root == NULL)
 		return nomem ? MO_ERR_NOMEM : MO_ERR_PARSE;

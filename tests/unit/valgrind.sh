@@ -24,6 +24,9 @@ if [ -z "$progs" ]; then
 	for p in "$top_builddir"/tests/unit/test-* "$top_builddir"/tests/connect/test-* \
 		"$top_builddir"/tests/sasl/test-* "$top_builddir"/tests/fuzz/regress-*; do
 		case ${p##*/} in *.*) continue ;; esac	# .c .o .log .trs
+		# test-jsonload makes jansson itself read and write past its
+		# buffers (in child processes): what it shows, not a fault here.
+		[ "${p##*/}" = test-jsonload ] && continue
 		[ -f "$p" ] && [ -x "$p" ] && progs="$progs $p"
 	done
 fi

@@ -149,7 +149,7 @@ thumbprint(struct facts *f)
 
 	if (!f->thumb_read) {
 		f->thumb_read = true;
-		strcpy(f->thumb, "?");
+		snprintf(f->thumb, sizeof(f->thumb), "?");
 		if (f->a->client_certificate_file != NULL &&
 		    mo_client_cert_info(f->a, &ci, &err) == MO_OK)
 			memcpy(f->thumb, ci.sha1, sizeof(f->thumb));

@@ -103,6 +103,35 @@ login_count() {
 	dovecot_logins XOAUTH2 "$1" "$STAND_USER"
 }
 
+# The guide's ~/.msmtprc for account work, pointed at the stand's
+# submission port and CA.  Extra msmtprc lines for account work: $1.
+msmtp_rc() {
+	doc_block msmtp msmtprc | sed \
+		-e 's/^host smtp\.office365\.com$/host 127.0.0.1/' \
+		-e "s/^port 587\$/port $DOVECOT_SUBMISSION_PORT/" \
+		-e "s/alice@contoso\\.com/$STAND_USER/g" \
+		-e "/^account work\$/a tls_trust_file $STAND_CA${1:+\\
+$1}" > "$H/.msmtprc"
+	chmod 600 "$H/.msmtprc"
+}
+
+# mutt or neomutt with the tunnelled POP3 muttrc ($2) sends a message
+# through its sendmail = msmtp -a work: one TAP line.
+sends_with_msmtp() {
+	if ! command -v msmtp > /dev/null 2>&1; then
+		tap_ok 0 "pop-tunnel: $1 sends with msmtp # SKIP msmtp not installed"
+		return
+	fi
+	msmtp_rc
+	echo "Sent by $1 through msmtp." |
+		as_user timeout 30 "$1" -F "$2" -s "$1 msmtp" -- bob@example.org \
+		> "$OUT/msmtp.out" 2>&1
+	_st=$?
+	[ $_st -eq 0 ] && [ -n "$(sink_find "$1 msmtp")" ]
+	tap_ok $? "pop-tunnel: $1 sends with sendmail = msmtp -a work (status $_st)"
+	[ $_st -eq 0 ] || tap_diag "$(cat "$OUT/msmtp.out")"
+}
+
 no_secrets() {
 	_name=$1
 	shift

@@ -28,10 +28,7 @@ grep -q '^source-cred-cmd = mailoauth token work$' "$H/.config/aerc/accounts.con
 tap_ok $? "accounts.conf: imaps+xoauth2, the token from \"mailoauth token work\", msmtp to send"
 sed -i "s|^outgoing        = /usr/bin/msmtp\$|outgoing        = $(command -v msmtp)|" \
 	"$H/.config/aerc/accounts.conf"
-doc_block msmtp msmtprc | sed -e 's/^host smtp\.office365\.com$/host 127.0.0.1/' \
-	-e "s/^port 587\$/port $DOVECOT_SUBMISSION_PORT/" -e "s/alice@contoso\\.com/$STAND_USER/g" \
-	-e "/^account work\$/a tls_trust_file $STAND_CA" > "$H/.msmtprc"
-chmod 600 "$H/.msmtprc"
+msmtp_rc
 
 store_edit "$STORE" stale
 r0=$(mock_refreshes)

@@ -15,13 +15,7 @@ clients_setup
 # The guide's ~/.msmtprc, pointed at the stand (Dovecot's submission port
 # offers STARTTLS like smtp.office365.com:587); the stand's CA and a log
 # file added to the account.
-doc_block msmtp msmtprc | sed \
-	-e 's/^host smtp\.office365\.com$/host 127.0.0.1/' \
-	-e "s/^port 587\$/port $DOVECOT_SUBMISSION_PORT/" \
-	-e "s/alice@contoso\\.com/$STAND_USER/g" \
-	-e "/^account work\$/a tls_trust_file $STAND_CA\\
-logfile $OUT/msmtp.log" > "$H/.msmtprc"
-chmod 600 "$H/.msmtprc"
+msmtp_rc "logfile $OUT/msmtp.log"
 doc_adapted msmtprc "$H/.msmtprc"
 grep -q '^passwordeval "mailoauth token work"$' "$H/.msmtprc" &&
 	grep -q '^auth xoauth2$' "$H/.msmtprc" && grep -q '^tls_starttls on$' "$H/.msmtprc"

@@ -106,23 +106,7 @@ l0=$(login_count pop3)
 tui_index mutt pop-tunnel -F "$H/.muttrc-tunnel"
 [ "$(login_count pop3)" -gt "$l0" ]
 tap_ok $? "pop-tunnel: mailoauth connect logged in with XOAUTH2"
-if command -v msmtp > /dev/null 2>&1; then
-	doc_block msmtp msmtprc | sed \
-		-e 's/^host smtp\.office365\.com$/host 127.0.0.1/' \
-		-e "s/^port 587\$/port $DOVECOT_SUBMISSION_PORT/" \
-		-e "s/alice@contoso\\.com/$STAND_USER/g" \
-		-e "/^account work\$/a tls_trust_file $STAND_CA" > "$H/.msmtprc"
-	chmod 600 "$H/.msmtprc"
-	echo "Sent by mutt through msmtp." |
-		as_user timeout 30 mutt -F "$H/.muttrc-tunnel" -s "mutt msmtp" -- bob@example.org \
-		> "$OUT/msmtp.out" 2>&1
-	st=$?
-	[ $st -eq 0 ] && [ -n "$(sink_find "mutt msmtp")" ]
-	tap_ok $? "pop-tunnel: mutt sends with sendmail = msmtp -a work (status $st)"
-	[ $st -eq 0 ] || tap_diag "$(cat "$OUT/msmtp.out")"
-else
-	tap_ok 0 "pop-tunnel: mutt sends with msmtp # SKIP msmtp not installed"
-fi
+sends_with_msmtp mutt "$H/.muttrc-tunnel"
 
 # --- a revoked sign-in --------------------------------------------------------
 store_edit "$STORE" stale

@@ -295,4 +295,4 @@ EXTRA_DIST += $(docs_tests)
 
 EXTRA_DIST += tests/bench/token-fastpath.sh tests/bench/refresh-all.sh \
 	tests/bench/bench_run.py tests/bench/sasl-login.sh \
-	tests/bench/connect-fetchmail.sh
+	tests/bench/connect-fetchmail.sh tests/bench/app-token.sh

@@ -72,6 +72,48 @@ job_end(struct mo_refresh_job *job, int result, char *error)
 		job->on_done(job, job->on_done_arg);
 }
 
+/* The shared app tokens this process obtained (up to APPS_KEPT): a token
+ * of the same second as a job's start counts as new only when it is one of
+ * these, since store times are whole seconds. */
+#define APPS_KEPT 64
+static struct {
+	char name[sizeof(((struct mo_apptoken *)0)->name)];
+	int64_t obtained_at;
+} apps_obtained[APPS_KEPT];
+static size_t n_apps_obtained;
+
+static void
+remember_app_token(const struct mo_apptoken *at, int64_t obtained_at)
+{
+	size_t i;
+
+	for (i = 0; i < n_apps_obtained; i++)
+		if (strcmp(apps_obtained[i].name, at->name) == 0)
+			break;
+	if (i == APPS_KEPT)
+		return;
+	if (i == n_apps_obtained)
+		n_apps_obtained++;
+	memcpy(apps_obtained[i].name, at->name, sizeof(apps_obtained[i].name));
+	apps_obtained[i].obtained_at = obtained_at;
+}
+
+/* Whether the shared token s was obtained since t0 (the job's or the run's
+ * start). */
+static bool
+app_token_since(const struct mo_apptoken *at, const struct mo_token *s, int64_t t0)
+{
+	size_t i;
+
+	if (s->obtained_at > t0)
+		return true;
+	for (i = 0; i < n_apps_obtained; i++)
+		if (strcmp(apps_obtained[i].name, at->name) == 0)
+			return apps_obtained[i].obtained_at == s->obtained_at &&
+			       s->obtained_at >= t0;
+	return false;
+}
+
 static void
 on_reply(void *arg, int result, struct mo_token_reply *reply,
 	 struct mo_oauth_error *err, const char *error)
@@ -105,12 +147,15 @@ on_reply(void *arg, int result, struct mo_token_reply *reply,
 		    a->name, (long long)(job->tok.expires_at - wall_now()));
 	/* The accounts sharing the app token find it from now on; when it
 	 * cannot be saved they ask for their own, nothing worse. */
-	if (job->app.lock_fd >= 0 &&
-	    mo_apptoken_save(&job->app, &job->tok, &serr) != MO_OK) {
-		mo_net_warn("account %s: cannot save the shared app token: %s", a->name,
-			    serr ? serr : "?");
-		free(serr);
-		serr = NULL;
+	if (job->app.lock_fd >= 0) {
+		if (mo_apptoken_save(&job->app, &job->tok, &serr) == MO_OK) {
+			remember_app_token(&job->app, job->tok.obtained_at);
+		} else {
+			mo_net_warn("account %s: cannot save the shared app token: %s",
+				    a->name, serr ? serr : "?");
+			free(serr);
+			serr = NULL;
+		}
 	}
 	job->refreshed = true;
 	job_end(job, MO_OK, NULL);
@@ -184,7 +229,7 @@ app_token_step(struct mo_refresh_job *job, int lock_wait)
 		 !(job->tok.refused_at != 0 && job->tok.access_token != NULL &&
 		   strcmp(job->tok.access_token, s.access_token) == 0) &&
 		 ((!job->force && mo_token_fresh(&s, now, job->min_valid)) ||
-		  (s.obtained_at >= job->t0 && mo_token_fresh(&s, now, 0)));
+		  (app_token_since(&job->app, &s, job->t0) && mo_token_fresh(&s, now, 0)));
 	if (!usable) {
 		mo_token_clear(&s);
 		return APP_ASK;

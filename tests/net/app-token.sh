@@ -98,6 +98,12 @@ tap_ok $? "with the token fresh: the same token, no request"
 	[ "$(cat "$STAND_DIR/other.tok")" != "$tok" ] &&
 	[ "$(ls "$STATE"/app-tokens/*.json | wc -l)" -eq 2 ]
 tap_ok $? "another client_secret_file: a token (and shared file) of its own"
+# Store times are whole seconds: a token of this very second that another
+# process obtained is not one a forced refresh may take as its own.
+g=$(grants)
+"$MAILOAUTH_HELPER" refresh other 2>> "$VLOG" && "$MAILOAUTH_HELPER" refresh other 2>> "$VLOG"
+[ $? -eq 0 ] && [ "$(grants)" -eq $((g + 2)) ]
+tap_ok $? "a forced refresh right after another asks again ($(($(grants) - g)) of 2)"
 
 # --- after expiry: all again, one request -------------------------------------
 expire_all
@@ -169,7 +175,8 @@ g0=$(grants)
 timeout 100 "$MAILOAUTH_HELPER" -v refresh --all 2>> "$VLOG"
 rc=$?
 [ $rc -eq 0 ] && [ $(($(grants) - g0)) -eq 2 ] &&
-	[ "$(store_get "$(store_of box7)" access_token)" = "$(store_get "$shared" access_token)" ]
+	[ "$(store_get "$(store_of box7)" access_token)" = "$(store_get "$shared" access_token)" ] &&
+	[ "$(store_get "$(store_of "box$((N - 1))")" access_token)" = "$(store_get "$shared" access_token)" ]
 tap_ok $? "a forced refresh --all: one new token for the app, one for the other (rc=$rc, $(($(grants) - g0)))"
 
 tap_done

@@ -31,6 +31,7 @@ helper_net_libmonet_la_SOURCES = \
 	helper/net/cmd-token.c \
 	helper/net/cmd-refresh.c \
 	helper/net/cmd-status.c \
+	helper/net/cmd-logout.c \
 	helper/net/cmd-import.c \
 	helper/net/cmd-consent.c \
 	helper/net/cmd-reject.c \

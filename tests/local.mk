@@ -155,7 +155,8 @@ net_tests = tests/net/token.sh tests/net/retry.sh tests/net/concurrency.sh \
 	tests/net/signin-cert.sh tests/net/app-token.sh \
 	tests/net/outside-text.sh tests/net/store-dirfd.sh tests/net/credential-commands.sh \
 	tests/net/notify-examples.sh \
-	tests/net/signin-loopback.sh
+	tests/net/signin-loopback.sh \
+	tests/net/logout.sh
 TESTS += $(net_tests)
 EXTRA_DIST += $(net_tests) tests/net/netstand.sh tests/net/signin.sh \
 	tests/net/signin-browser.py

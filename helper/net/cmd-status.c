@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * `mailoauth status [ACCOUNT] [--json]` and `mailoauth logout ACCOUNT`.
+ * `mailoauth status [ACCOUNT] [--json]`.
  *
  * status reads the store without locking (a rename is atomic) and never
  * talks to the network.  Exit status: 0 when every listed account is
@@ -409,42 +409,5 @@ mo_cmd_status(struct mo_net_ctx *ctx, int argc, char **argv)
 		free(text);
 		json_decref(arr);
 	}
-	return code;
-}
-
-int
-mo_cmd_logout(struct mo_net_ctx *ctx, int argc, char **argv)
-{
-	const struct mo_account *a;
-	char *error = NULL;
-	int fd = -1, ret, code;
-
-	if (argc != 2 || argv[1][0] == '-') {
-		mo_net_err("usage: mailoauth logout ACCOUNT");
-		return MO_EXIT_USAGE;
-	}
-	a = mo_net_account(ctx, argv[1]);
-	if (a == NULL)
-		return MO_EXIT_CONFIG;
-	ret = mo_store_lock(a->state_dir, a->name, 120, &fd, &error);
-	if (ret == MO_OK) {
-		free(error);
-		error = NULL;
-		ret = mo_store_remove(a->state_dir, a->name, &error);
-	}
-	mo_store_unlock(fd);
-	if (ret == MO_ERR_NOENT) {
-		mo_net_err("account %s: nothing was stored", a->name);
-		code = MO_EXIT_OK;
-	} else if (ret != MO_OK) {
-		mo_net_err("account %s: %s", a->name, error ? error : mo_strerror(ret));
-		code = mo_exit_code(ret);
-	} else {
-		mo_net_err("account %s: the stored tokens were wiped and removed; the sign-in "
-			   "itself stays valid at the identity provider until it expires or "
-			   "is revoked there", a->name);
-		code = MO_EXIT_OK;
-	}
-	free(error);
 	return code;
 }

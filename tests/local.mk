@@ -156,7 +156,8 @@ net_tests = tests/net/token.sh tests/net/retry.sh tests/net/concurrency.sh \
 	tests/net/outside-text.sh tests/net/store-dirfd.sh tests/net/credential-commands.sh \
 	tests/net/notify-examples.sh \
 	tests/net/signin-loopback.sh \
-	tests/net/logout.sh
+	tests/net/logout.sh \
+	tests/net/outside-numbers.sh
 TESTS += $(net_tests)
 EXTRA_DIST += $(net_tests) tests/net/netstand.sh tests/net/signin.sh \
 	tests/net/signin-browser.py

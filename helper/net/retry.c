@@ -23,15 +23,18 @@ mo_retry_after_parse(const char *v, time_t now)
 		s = strtol(v, &end, 10);
 		while (*end == ' ' || *end == '\t' || *end == '\r' || *end == '\n')
 			end++;
-		if (errno != 0 || *end != '\0')
+		if (*end != '\0')
 			return -1;
-		return s;
+		/* Digits only: ERANGE is a delay too long to count. */
+		return errno != 0 || s > MO_RETRY_AFTER_MAX ? MO_RETRY_AFTER_MAX : s;
 	}
 	/* IMF-fixdate (and the obsolete forms, which curl_getdate reads too). */
 	t = curl_getdate(v, NULL);
 	if (t == (time_t)-1)
 		return -1;
-	return t <= now ? 0 : (long)(t - now);
+	if (t <= now)
+		return 0;
+	return t - now > MO_RETRY_AFTER_MAX ? MO_RETRY_AFTER_MAX : (long)(t - now);
 }
 
 int64_t

@@ -16,9 +16,13 @@
  * RFC 9110 §10.2.3:
  *     Retry-After = HTTP-date / delay-seconds
  *     delay-seconds = 1*DIGIT
- * Returns the seconds to wait from now (0 for a date in the past), or -1
- * when value is neither form.
+ * Returns the seconds to wait from now (0 for a date in the past), at most
+ * MO_RETRY_AFTER_MAX (a longer wait, any number of digits or a date
+ * centuries ahead, is that: longer than any retry budget, so the request
+ * is not retried), or -1 when value is neither form (a sign, a fraction,
+ * text): then it is ignored, as RFC 9110 lets a recipient do.
  */
+#define MO_RETRY_AFTER_MAX 86400L
 long mo_retry_after_parse(const char *value, time_t now);
 
 /*

@@ -180,7 +180,8 @@ mo_signin_device(struct mo_signin *s, char **error_r)
 		}
 		if (is(err.error, "slow_down")) {
 			/* RFC 8628 §3.5: +5 s for this and every later poll. */
-			interval += SLOW_DOWN_STEP;
+			if (interval < MO_DEVICE_MAX_INTERVAL)
+				interval += SLOW_DOWN_STEP;
 			mo_net_note(1, "device sign-in: the server asks to slow down; polling "
 				       "every %ld s", interval);
 			continue;

@@ -256,6 +256,13 @@ test_retry(void)
 		/* 1700000000 = Tue, 14 Nov 2023 22:13:20 GMT; "now" is 100 s before */
 		{ "Tue, 14 Nov 2023 22:13:20 GMT", 100 },
 		{ "Tue, 14 Nov 2023 22:10:00 GMT", 0 },	/* in the past */
+		/* hostile: never more than a day, never negative */
+		{ "86400", 86400 }, { "86401", MO_RETRY_AFTER_MAX },
+		{ "9223372036854775807", MO_RETRY_AFTER_MAX },
+		{ "99999999999999999999", MO_RETRY_AFTER_MAX },
+		{ "-9223372036854775808", -1 }, { "+5", -1 }, { "1.5", -1 }, { "0x10", -1 },
+		{ "Fri, 31 Dec 9999 23:59:59 GMT", MO_RETRY_AFTER_MAX },
+		{ "Wed, 21 Oct 2015 07:28:00 GMT", 0 },
 	};
 	unsigned int seed = 1, a;
 	int64_t d, base;

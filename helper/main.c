@@ -47,7 +47,7 @@ static const struct command {
 				 "                                run notify_command once per failure" },
 	{ "consent-url", NET, "consent-url ACCOUNT           print the tenant admin-consent URL" },
 	{ "connect", CONNECT, "connect [--account NAME] [--protocol pop3|imap]\n"
-			      "          [--tls implicit|starttls] HOST PORT\n"
+			      "          [--tls implicit|starttls] [HOST PORT]\n"
 			      "                                connection plugin for fetchmail, mutt, mbsync" },
 	{ "check", CONNECT, "check ACCOUNT [--protocol pop3|imap|smtp] [--server HOST:PORT]\n"
 			    "          [--tls implicit|starttls]\n"

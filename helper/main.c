@@ -38,6 +38,7 @@ static const struct command {
 	{ "refresh", NET, "refresh [ACCOUNT...|--all] [--if-expiring-within SECONDS]\n"
 			  "                                refresh access tokens (cron, timers)" },
 	{ "authorize", NET, "authorize ACCOUNT [--browser|--device|--no-open] [--timeout SECONDS]\n"
+			    "          [--force]\n"
 			    "                                sign in and store the tokens" },
 	{ "import", NET, "import ACCOUNT [--file FILE]  take over an existing refresh token" },
 	{ "logout", NET, "logout ACCOUNT                remove the stored tokens" },

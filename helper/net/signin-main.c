@@ -124,6 +124,20 @@ warn_identity(const struct mo_signin *s, const char *identity)
 		a->user, identity, identity, a->name, a->user);
 }
 
+/* Is a grant (a refresh token, sealed or not) stored for a? */
+static bool
+have_grant(const struct mo_account *a)
+{
+	struct mo_token t;
+	bool have;
+
+	memset(&t, 0, sizeof(t));
+	have = mo_store_load(a->state_dir, a->name, &t, NULL) == MO_OK &&
+	       (t.refresh_token != NULL || t.sealed != NULL);
+	mo_token_clear(&t);
+	return have;
+}
+
 static const char *
 proto_label(enum mo_proto p)
 {
@@ -170,8 +184,10 @@ mo_signin_finish(struct mo_signin *s, struct mo_token_reply *reply,
 	 * id_token's payload, read without checking its signature: the token
 	 * came straight from the token endpoint over TLS that we verified, in
 	 * answer to our own request (OpenID Connect Core §3.1.3.7 allows
-	 * skipping the check then), and it decides nothing: it only names who
-	 * signed in, for the warning below and for `mailoauth status`.
+	 * skipping the check then).  It only names who signed in, for the
+	 * warning below and for `mailoauth status`, and a name that is not the
+	 * account's keeps a stored grant from being replaced: it can stop a
+	 * store, never allow one that would not happen anyway.
 	 */
 	m = mo_identity_match(reply->identity, a->user, a->login_hint);
 	if (m == MO_ID_OTHER)
@@ -188,6 +204,18 @@ mo_signin_finish(struct mo_signin *s, struct mo_token_reply *reply,
 			if (want != NULL && !mo_scope_granted(reply->scope, want))
 				warn_scope(s, (enum mo_proto)p, want);
 		}
+	}
+	/* Somebody else's grant never silently replaces one that works: the
+	 * mail would go on being fetched as that other person. */
+	if (m == MO_ID_OTHER && !s->force && have_grant(a)) {
+		ret = mo_errorf(error_r, MO_ERR_INVAL,
+				"the sign-in as %s matches neither user nor login_hint of "
+				"account %s, so the grant stored before is kept and nothing "
+				"was replaced.  Sign in as %s, set login_hint as above, or run "
+				"`mailoauth authorize %s --force` to replace it anyway",
+				reply->identity, a->name,
+				a->login_hint != NULL ? a->login_hint : a->user, a->name);
+		goto out;
 	}
 	if (reply->identity != NULL) {
 		free(s->identity);
@@ -220,14 +248,17 @@ usage(void)
 {
 	mo_net_print(
 		"usage: mailoauth authorize ACCOUNT [--browser | --device] [--no-open] "
-		"[--timeout SECONDS]\n"
+		"[--timeout SECONDS] [--force]\n"
 		"  --browser          sign in with a web browser (authorization code + PKCE)\n"
 		"  --device           sign in on another device with a code (device flow)\n"
 		"  --no-open          do not start a browser; just print the URL\n"
 		"  --timeout SECONDS  how long the browser flow waits (default %d)\n"
+		"  --force            store the grant even when the identity matches neither\n"
+		"                     user nor login_hint and a grant is stored already\n"
 		"Default: the account's `flow`, else the browser when $DISPLAY or\n"
 		"$WAYLAND_DISPLAY is set, else the device flow.  Exit status: 0 signed in\n"
-		"and stored; 1 cancelled (Ctrl-C); 64 usage; 75 timed out or temporary\n"
+		"and stored; 1 cancelled (Ctrl-C); 64 usage; 65 another identity signed in\n"
+		"(the stored grant kept); 75 timed out or temporary\n"
 		"failure; 77 declined, expired or consent missing; 78 configuration.\n",
 		MO_SIGNIN_TIMEOUT);
 }
@@ -268,6 +299,8 @@ mo_cmd_authorize(struct mo_net_ctx *ctx, int argc, char **argv)
 			want_device = true;
 		} else if (strcmp(o, "--no-open") == 0) {
 			no_open = true;
+		} else if (strcmp(o, "--force") == 0) {
+			s.force = true;
 		} else if (strcmp(o, "--timeout") == 0 || strncmp(o, "--timeout=", 10) == 0) {
 			const char *v = o[9] == '=' ? o + 10 : (i + 1 < argc ? argv[++i] : NULL);
 

@@ -40,6 +40,7 @@ struct mo_signin {
 	const struct mo_account *acct;
 	bool open_browser;	/* start xdg-open (browser flow) */
 	int timeout;		/* seconds to wait for the browser's redirect */
+	bool force;		/* --force: store even another identity's grant */
 	/* out: set by mo_signin_finish() */
 	char *identity;		/* who signed in (malloc'd), or NULL */
 	bool stored;

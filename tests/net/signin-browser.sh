@@ -140,13 +140,34 @@ tap_ok $? "after all those failures the store file is byte for byte the same"
 
 # --- who signed in ----------------------------------------------------------
 mock_ctl POST /mock/config '{"signin_user": "eve@contoso.example"}' > /dev/null
+cp "$f" "$STAND_DIR/work.before"
 si_start work --browser --no-open
-url=$(si_url) && si_browser "$url" > /dev/null
+url=$(si_url) && si_browser "$url" > "$STAND_DIR/browser.out"
 si_wait
-[ "$SI_RC" -eq 0 ] &&
+[ "$SI_RC" -eq 65 ] &&
 	grep -q 'warning: signed in as eve@contoso.example, but account work is for the mailbox user@contoso.example' "$SI_ERR" &&
 	grep -q 'login_hint = eve@contoso.example' "$SI_ERR"
-tap_ok $? "identity differs from user: warning says how to configure a shared mailbox"
+tap_ok $? "identity differs from user: warning says how to configure a shared mailbox, exit 65 (rc=$SI_RC)"
+grep -q 'the grant stored before is kept and nothing was replaced' "$SI_ERR" &&
+	grep -q 'authorize work --force' "$SI_ERR" &&
+	grep -q '^redirect 200 Sign-in failed' "$STAND_DIR/browser.out"
+tap_ok $? "it says the stored grant is kept and names --force; the browser is told"
+cmp -s "$f" "$STAND_DIR/work.before" && [ "$("$MAILOAUTH_HELPER" token work)" = "$tok" ] &&
+	[ "$(store_get "$f" identity)" = user@contoso.example ]
+tap_ok $? "the working grant of user@contoso.example is untouched and still served"
+si_start work --browser --no-open --force
+url=$(si_url) && si_browser "$url" > /dev/null
+si_wait
+[ "$SI_RC" -eq 0 ] && grep -q 'warning: signed in as eve@contoso.example' "$SI_ERR" &&
+	[ "$(store_get "$f" identity)" = eve@contoso.example ]
+tap_ok $? "with --force the other identity's grant replaces it, still with the warning (rc=$SI_RC)"
+e2e_account fresh user=fresh@contoso.example
+si_start fresh --browser --no-open
+url=$(si_url) && si_browser "$url" > /dev/null
+si_wait
+[ "$SI_RC" -eq 0 ] && grep -q 'warning: signed in as eve@contoso.example' "$SI_ERR" &&
+	[ "$(store_get "$(store_of fresh)" identity)" = eve@contoso.example ]
+tap_ok $? "nothing stored before: the grant is stored, with the warning (rc=$SI_RC)"
 mock_ctl POST /mock/config '{"signin_user": null}' > /dev/null
 e2e_account shared user=shared@contoso.example login_hint=boss@contoso.example
 si_start shared --browser --no-open

@@ -92,8 +92,9 @@ cmp -s "$f" "$STAND_DIR/work.before" && [ "$("$MAILOAUTH_HELPER" token work)" = 
 tap_ok $? "after expired, declined, failed and cancelled sign-ins the stored tokens are untouched"
 
 # --- warnings: somebody else signed in, and not every scope was granted -----
+# (--force: a grant is stored, and eve is neither user nor login_hint.)
 mock_ctl POST /mock/config '{"grant_scopes": "https://outlook.office.com/IMAP.AccessAsUser.All"}' > /dev/null
-si_start work --device
+si_start work --device --force
 code=$(mock_device_code "$SI_PID") &&
 	mock_ctl POST /mock/device "{\"user_code\": \"$code\", \"user\": \"eve@contoso.example\"}" > /dev/null
 si_wait

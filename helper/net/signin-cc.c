@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * `flow = client_credentials` (RFC 6749 §4.4; doc/protocol.md): the app
- * signs in as itself with its secret, for POP/IMAP/SMTP access to mailboxes
- * of one tenant.  There is no refresh token: `mailoauth token` asks for a
+ * signs in as itself with its secret or certificate, for POP/IMAP/SMTP
+ * access to mailboxes of one tenant.  There is no refresh token: `mailoauth token` asks for a
  * new access token whenever the stored one runs out.  `authorize` proves
  * that the credentials work, stores the first token and tells the admin
  * what Exchange Online still needs.
@@ -181,11 +181,14 @@ mo_signin_client_credentials(struct mo_signin *s, char **error_r)
 				a->name, a->tenant ? a->tenant : "");
 		goto out;
 	}
-	if (a->client_secret_file == NULL && a->client_secret_command == NULL) {
+	if (a->client_secret_file == NULL && a->client_secret_command == NULL &&
+	    a->client_certificate_file == NULL) {
 		ret = mo_errorf(error_r, MO_ERR_CONFIG,
 				"flow = client_credentials needs the app's client secret: set "
 				"client_secret_file (a file of mode 0600 holding the secret's "
-				"Value) or client_secret_command in [account %s]", a->name);
+				"Value) or client_secret_command in [account %s] (or a "
+				"certificate: client_certificate_file and client_key_file)",
+				a->name);
 		goto out;
 	}
 	ret = mo_oauth_form_client_credentials(&form, a, &error);

@@ -87,6 +87,13 @@ grep -q "certificate: *$sha1" "$STAND_DIR/status.out" && grep -q "expires" "$STA
 tap_ok $? "status shows the certificate's thumbprint ($sha1) and expiry"
 tap_diag "$(grep certificate "$STAND_DIR/status.out")"
 
+mo authorize app
+rc=$?
+[ $rc -eq 0 ] && [ "$(last grant_type)" = client_credentials ] &&
+	[ "$(last client_assertion_type)" = urn:ietf:params:oauth:client-assertion-type:jwt-bearer ] &&
+	grep -q 'New-ServicePrincipal' "$ERR"
+tap_ok $? "authorize of the certificate app proves the credentials and explains the Exchange steps (rc=$rc)"
+
 # --- a user's refresh token of a confidential app, with the certificate ----------
 e2e_account user "client_id=$CERT_APP" "client_certificate_file=$D/app.crt" \
 	"client_key_file=$D/app.key" "client_key_passphrase_command=cat '$D/pass'"

@@ -163,7 +163,9 @@ same_dir(int fd, const struct mo_sasl_dir *d)
 
 /* Opens acct's state directory for this login (see the top of this file):
  * a descriptor the caller closes, or -1 (then the path is used as it is,
- * and the store says what is missing). */
+ * and the store says what is missing, or that a symbolic link stands where
+ * the directory should be: the helper refuses to write through one, so the
+ * plugin does not read through one either). */
 static int
 account_dirfd(const struct mo_sasl_glob *g, const struct mo_account *acct)
 {
@@ -173,7 +175,7 @@ account_dirfd(const struct mo_sasl_glob *g, const struct mo_account *acct)
 
 	if (path == NULL || path[0] != '/')
 		return -1;
-	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (d == NULL || !d->seen || (fd >= 0 && same_dir(fd, d)))
 		return fd;
 	/* Not the directory init saw, or gone: chrooted? */
@@ -183,7 +185,7 @@ account_dirfd(const struct mo_sasl_glob *g, const struct mo_account *acct)
 
 		if (tail[1] == '\0')
 			break;
-		tfd = open(tail, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		tfd = open(tail, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (tfd < 0)
 			continue;
 		if (same_dir(tfd, d)) {

@@ -288,7 +288,7 @@ login(struct app *a, const char *mechs, bool ir, struct result *r)
 static int
 setup(void)
 {
-	char path[512], state[512], text[4096];
+	char path[512], state[512], linked[512], target[512], text[4096];
 	static const char account_fmt[] =
 		"[account %s]\n"
 		"provider = microsoft\n"
@@ -309,6 +309,8 @@ setup(void)
 	ACCOUNT("none", "none@contoso.example", state);
 	ACCOUNT("dup1", "dup@contoso.example", state);
 	ACCOUNT("dup2", "DUP@contoso.example", state);
+	snprintf(linked, sizeof(linked), "%s/linked", tmpdir);
+	ACCOUNT("linked", "linked@contoso.example", linked);
 	snprintf(path, sizeof(path), "%s/moved", tmpdir);
 	ACCOUNT("moved", "moved@contoso.example", path);
 #undef ACCOUNT
@@ -320,6 +322,11 @@ setup(void)
 	    st_store(state, "dup1", "EwDup1", (int64_t)time(NULL) + 3600) != MO_OK ||
 	    st_store(state, "dup2", "EwDup2", (int64_t)time(NULL) + 3600) != MO_OK ||
 	    st_store(path, "moved", "EwMovedToken", (int64_t)time(NULL) + 3600) != MO_OK)
+		return -1;
+	/* A state directory that is a symbolic link to a good store. */
+	snprintf(target, sizeof(target), "%s/linked-target", tmpdir);
+	if (st_store(target, "linked", "EwLinkedToken", (int64_t)time(NULL) + 3600) != MO_OK ||
+	    symlink(target, linked) != 0)
 		return -1;
 
 	/* Fake helpers: `mailoauth --config CFG token ACCOUNT`. */
@@ -720,6 +727,23 @@ test_helper(void)
 }
 
 /* Tokens go only to the account's servers. */
+/* A state directory that is a symbolic link: the helper refuses to write
+ * through it, and the plugin sends nothing read through it. */
+static void
+test_linked_state_dir(void)
+{
+	struct app a = { .authname = "linked@contoso.example", .pass = "linked",
+			 .no_prompts = true };
+	struct result r;
+
+	login(&a, "XOAUTH2", true, &r);
+	tap_ok(r.msglen == 0 && !contains(r.msg, "EwLinkedToken"),
+	       "a state_dir that is a symbolic link: its token is not sent (%d)", r.start_rc);
+	tap_ok(contains(r.err, "symbolic link") && contains(r.err, "state_dir"),
+	       "... the error says so and names state_dir (%s)", r.err);
+	app_free(&a);
+}
+
 static void
 test_hosts(void)
 {
@@ -1000,6 +1024,7 @@ main(int argc, char **argv)
 	test_prompts();
 	test_helper();
 	test_hosts();
+	test_linked_state_dir();
 	test_duplicate_user();
 	test_no_names();
 	test_threads();

@@ -22,6 +22,7 @@
 #include "secret.h"
 #include "frontend.h"
 #include "tokenget.h"
+#include "jsonalloc.h"
 
 enum where { LOCAL, NET, CONNECT };
 
@@ -118,6 +119,8 @@ main(int argc, char **argv)
 
 	/* Global options come before the command. */
 	mo_no_core_dumps();
+	/* Before jansson allocates anything (jsonalloc.h). */
+	(void)mo_json_wipe_install();
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
 

@@ -18,6 +18,7 @@ lib_libmocore_la_SOURCES = \
 	lib/saslmsg.c lib/saslmsg.h \
 	lib/challenge.c lib/challenge.h \
 	lib/jsonload.c lib/jsonload.h \
+	lib/jsonalloc.c lib/jsonalloc.h \
 	lib/config.h \
 	lib/confload.c lib/config.c lib/confparse.c lib/confbuild.c lib/confprov.c \
 	lib/hosts.c lib/hosts.h \

@@ -35,6 +35,7 @@
 #include "target.h"
 #include "tls.h"
 #include "validate.h"
+#include "jsonalloc.h"
 
 struct args {
 	const char *config;
@@ -454,6 +455,8 @@ main(int argc, char **argv)
 	struct args a;
 
 	mo_no_core_dumps();
+	/* Before jansson allocates anything (jsonalloc.h). */
+	(void)mo_json_wipe_install();
 	/* A client or server that goes away must not kill us mid-write. */
 	signal(SIGPIPE, SIG_IGN);
 	if (parse_args(argc, argv, &a) != MO_OK) {

@@ -68,6 +68,7 @@ unit_tests = \
 	tests/unit/test-saslmsg \
 	tests/unit/test-challenge \
 	tests/unit/test-jsonload \
+	tests/unit/test-jsonalloc \
 	tests/unit/test-config \
 	tests/unit/test-store \
 	tests/unit/test-storecrypt
@@ -89,6 +90,10 @@ tests_unit_test_tokenout_LDADD = $(UNIT_LDADD)
 tests_unit_test_grantcheck_SOURCES = tests/unit/test-grantcheck.c
 tests_unit_test_grantcheck_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_test_grantcheck_LDADD = $(UNIT_LDADD)
+tests_unit_test_jsonalloc_SOURCES = tests/unit/test-jsonalloc.c
+tests_unit_test_jsonalloc_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_test_jsonalloc_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)
+tests_unit_test_jsonalloc_LDADD = $(UNIT_LDADD) $(JANSSON_LIBS)
 tests_unit_test_text_SOURCES = tests/unit/test-text.c
 tests_unit_test_text_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_test_text_LDADD = $(UNIT_LDADD)

@@ -20,6 +20,7 @@
 #include "cmd.h"
 #include "http.h"
 #include "log.h"
+#include "jsonalloc.h"
 
 static const struct {
 	const char *name;
@@ -47,6 +48,8 @@ main(int argc, char **argv)
 	int i, ret, code = MO_EXIT_USAGE;
 
 	mo_no_core_dumps();
+	/* Before jansson allocates anything (jsonalloc.h). */
+	(void)mo_json_wipe_install();
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
 

@@ -3,19 +3,32 @@
 #include "autoconfig.h"
 
 #include <stdlib.h>
+#include <unistd.h>
 #ifdef HAVE_MALLOC_USABLE_SIZE
 #include <malloc.h>
 #endif
 
 #include <jansson.h>
 
+#include "errors.h"
 #include "jsonalloc.h"
 #include "secret.h"
 
 void *
 mo_json_wipe_malloc(size_t n)
 {
-	return malloc(n);
+	static const char msg[] = "mailoauth: out of memory; nothing stored was "
+		"changed, try again when memory is available\n";
+	void *p = malloc(n);
+
+	if (p == NULL && n > 0) {
+		/* jansson's parser cannot survive a failed allocation (see
+		 * jsonalloc.h): stop here, as the store's atomic writes allow. */
+		if (write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0)
+			_exit(MO_EXIT_FAILURE);
+		_exit(MO_EXIT_FAILURE);
+	}
+	return p;
 }
 
 size_t

@@ -24,7 +24,12 @@
  * calling into unmapped code (doc/internals.md, "Secrets").
  */
 
-/* malloc(n). */
+/* malloc(n); when that fails, says "out of memory" on standard error and
+ * ends the process with exit status 1 (MO_EXIT_FAILURE).  jansson's parser
+ * does not survive a failed allocation: it loses a byte of a string and
+ * may then read and write past its buffer (doc/internals.md, "JSON when
+ * memory runs out"), so in our own programs it never sees one.  Stopping
+ * loses nothing: every store write is atomic. */
 void *mo_json_wipe_malloc(size_t n);
 
 /* Overwrites all the usable bytes of the malloc() block p and returns

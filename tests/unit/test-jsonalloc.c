@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <jansson.h>
 #include <malloc.h>
@@ -45,6 +47,42 @@ checking_free(void *p)
 	mo_json_wipe_free(p);
 }
 
+/* An allocation that cannot be served ends the process with status 1 and
+ * says so, instead of handing jansson a NULL it does not survive. */
+static void
+test_fail_stop(void)
+{
+	char out[256];
+	int fds[2], status = 0;
+	ssize_t n = 0;
+	pid_t pid;
+
+	if (pipe(fds) != 0) {
+		tap_ok(0, "pipe");
+		return;
+	}
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		dup2(fds[1], STDERR_FILENO);
+		close(fds[0]);
+		/* More than any address space holds. */
+		(void)mo_json_wipe_malloc((size_t)-1 / 2);
+		_exit(42);
+	}
+	close(fds[1]);
+	if (pid > 0) {
+		n = read(fds[0], out, sizeof(out) - 1);
+		waitpid(pid, &status, 0);
+	}
+	close(fds[0]);
+	out[n > 0 ? n : 0] = '\0';
+	tap_ok(pid > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 1,
+	       "a failed allocation ends the process with status 1 (status %d)", status);
+	tap_ok(strstr(out, "out of memory") != NULL && strstr(out, "nothing stored") != NULL,
+	       "... and says so (%s)", out);
+}
+
 int
 main(void)
 {
@@ -72,6 +110,7 @@ main(void)
 	       "mo_json_wipe_block() overwrites the whole block");
 	mo_json_wipe_free(p);
 	mo_json_wipe_free(NULL);
+	test_fail_stop();
 
 	json_set_alloc_funcs(mo_json_wipe_malloc, checking_free);
 	j = json_loads(reply, 0, &err);

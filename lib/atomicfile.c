@@ -22,9 +22,11 @@
  * attempt safe; the random suffix only avoids collisions). */
 #define TMP_TRIES 64
 
-static int
-write_all(int fd, const char *p, size_t len)
+int
+mo_write_all(int fd, const void *data, size_t len)
 {
+	const char *p = data;
+
 	while (len > 0) {
 		ssize_t n = write(fd, p, len);
 
@@ -36,6 +38,22 @@ write_all(int fd, const char *p, size_t len)
 		len -= (size_t)n;
 	}
 	return 0;
+}
+
+int
+mo_overwrite_zeros(int fd, off_t size)
+{
+	static const char zeros[4096];
+	off_t left;
+
+	for (left = size; left > 0;) {
+		size_t n = left < (off_t)sizeof(zeros) ? (size_t)left : sizeof(zeros);
+
+		if (mo_write_all(fd, zeros, n) != 0)
+			return -1;
+		left -= (off_t)n;
+	}
+	return fsync(fd);
 }
 
 /* Six characters of [A-Za-z0-9] at s (mkstemp's alphabet). */
@@ -85,7 +103,7 @@ mo_dir_replace(int dfd, const char *dir, const char *name, const char *data,
 		goto out;
 	}
 	tmp_exists = true;
-	if (fchmod(fd, 0600) != 0 || write_all(fd, data, len) != 0 ||
+	if (fchmod(fd, 0600) != 0 || mo_write_all(fd, data, len) != 0 ||
 	    fsync(fd) != 0) {
 		ret = mo_errorf(error_r, MO_ERR_IO, "cannot write %s/%s: %s", dir,
 				tmp, strerror(errno));

@@ -3,6 +3,7 @@
 #define MAILOAUTH_ATOMICFILE_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 /*
  * Replacing a file of a private directory that the caller opened and
@@ -22,5 +23,14 @@
  */
 int mo_dir_replace(int dfd, const char *dir, const char *name,
 		   const char *data, size_t len, char **error_r);
+
+/* write() all len bytes of data to fd, across short writes and EINTR.
+ * Returns 0, or -1 with errno set. */
+int mo_write_all(int fd, const void *data, size_t len);
+
+/* Overwrites the first size bytes of fd (from its current offset) with
+ * zeros and fsync()s it: a file that held a token, before it is unlinked.
+ * Returns 0, or -1 with errno set. */
+int mo_overwrite_zeros(int fd, off_t size);
 
 #endif

@@ -177,40 +177,6 @@ mo_store_load_at(int dirfd, const char *dir, const char *account,
 	return ret;
 }
 
-static int
-write_all(int fd, const char *p, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-/* Overwrites the first size bytes of fd with zeros and syncs: a token file
- * is wiped before it is unlinked.  Returns 0, or -1 with errno set. */
-static int
-overwrite_zeros(int fd, off_t size)
-{
-	static const char zeros[4096];
-	off_t left;
-
-	for (left = size; left > 0;) {
-		size_t n = left < (off_t)sizeof(zeros) ? (size_t)left : sizeof(zeros);
-
-		if (write_all(fd, zeros, n) != 0)
-			return -1;
-		left -= (off_t)n;
-	}
-	return fsync(fd);
-}
-
 /* Temporary files older than this are left-overs of a writer that was
  * killed between creating and renaming them: no live writer takes that long. */
 #define STALE_TMP_SECONDS 60
@@ -250,7 +216,7 @@ sweep_stale_tmp(int dfd, const char *account)
 			continue;
 		tfd = openat(dfd, n, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
 		if (tfd >= 0) {
-			(void)overwrite_zeros(tfd, st.st_size);
+			(void)mo_overwrite_zeros(tfd, st.st_size);
 			close(tfd);
 		}
 		(void)unlinkat(dfd, n, 0);
@@ -349,7 +315,7 @@ mo_store_remove(const char *dir, const char *account, char **error_r)
 				"%s is not a regular file; remove it by hand", path);
 		goto out;
 	}
-	if (overwrite_zeros(fd, st.st_size) != 0) {
+	if (mo_overwrite_zeros(fd, st.st_size) != 0) {
 		ret = mo_errorf(error_r, MO_ERR_IO, "cannot wipe %s: %s", path,
 				strerror(errno));
 		goto out;

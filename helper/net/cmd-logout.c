@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "atomicfile.h"
 #include "cmd.h"
 #include "errmsg.h"
 #include "errors.h"
@@ -57,25 +58,13 @@ is_named(const char *n, const char *account, const char *rest)
 static int
 wipe_unlink(int dfd, const char *n)
 {
-	static const char zeros[4096];
 	struct stat st;
-	off_t left;
 	int fd, err = 0;
 
 	fd = openat(dfd, n, O_WRONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd >= 0) {
-		if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
-			for (left = st.st_size; left > 0;) {
-				size_t k = left < (off_t)sizeof(zeros) ? (size_t)left
-								       : sizeof(zeros);
-				ssize_t w = write(fd, zeros, k);
-
-				if (w <= 0)
-					break;
-				left -= w;
-			}
-			(void)fsync(fd);
-		}
+		if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+			(void)mo_overwrite_zeros(fd, st.st_size);
 		close(fd);
 	}
 	if (unlinkat(dfd, n, 0) != 0 && errno != ENOENT)

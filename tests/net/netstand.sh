@@ -11,3 +11,8 @@
 # Fast tests: short HTTP timeouts and retry budgets unless a test says else.
 MAILOAUTH_RETRY_BUDGET=${MAILOAUTH_RETRY_BUDGET:-20}
 export MAILOAUTH_RETRY_BUDGET
+
+# Token requests the last command made (it ran with -v, its stderr in $ERR).
+attempts() {
+	grep -c "oauth2/v2.0/token .*(attempt" "$ERR"
+}

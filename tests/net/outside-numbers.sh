@@ -14,10 +14,6 @@ e2e_account work
 e2e_import work > /dev/null
 f=$(store_of work)
 
-attempts() {
-	grep -c "oauth2/v2.0/token .*(attempt" "$ERR"
-}
-
 # refresh work against one 503 with Retry-After $1; $rc, $n, $waited.
 one_503() {
 	cp "$f" "$STAND_DIR/before.json"

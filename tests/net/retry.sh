@@ -11,11 +11,6 @@ e2e_account work
 e2e_import work > /dev/null
 f=$(store_of work)
 
-# Requests made by the last command, from its -v output.
-attempts() {
-	grep -c "oauth2/v2.0/token .*(attempt" "$ERR"
-}
-
 # Back to a clean mock (no faults left over), signed in again.
 fresh_mock() {
 	mock_ctl POST /mock/reset '{}' > /dev/null

@@ -108,6 +108,15 @@ class Conn:
         raw, self.buf = self.buf.split(b"\n", 1)
         return raw.rstrip(b"\r").decode("utf-8", "replace")
 
+    def requests(self):
+        """The client's lines, one at a time, until it closes (noted)."""
+        while True:
+            line = self.line()
+            if line is None:
+                self.note("<closed by client>")
+                return
+            yield line
+
     def note(self, text):
         with open(self.log, "a") as f:
             f.write(text + "\n")
@@ -143,11 +152,7 @@ def pop3(c, mode):
         time.sleep(30)
         return
     authed = False
-    while True:
-        line = c.line()
-        if line is None:
-            c.note("<closed by client>")
-            return
+    for line in c.requests():
         word = line.split(" ", 1)[0].upper()
         if word == "AUTH":
             parts = line.split(" ")
@@ -267,11 +272,7 @@ def imap_session(c, mode):
         c.send("* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN AUTH=XOAUTH2] fake ready\r\n")
     else:
         c.send("* OK The Microsoft Exchange IMAP4 service is ready. [fake]\r\n")
-    while True:
-        line = c.line()
-        if line is None:
-            c.note("<closed by client>")
-            return
+    for line in c.requests():
         parts = line.split(" ")
         tag, word = parts[0], (parts[1].upper() if len(parts) > 1 else "")
         if word == "AUTHENTICATE":
@@ -331,11 +332,7 @@ def smtp(c, mode, tls_ctx):
     secure = tls_ctx is None     # implicit TLS, or no TLS offered at all
     user = None
     sender = None
-    while True:
-        line = c.line()
-        if line is None:
-            c.note("<closed by client>")
-            return
+    for line in c.requests():
         word = line.split(" ", 1)[0].upper()
         if word == "AUTH" and len(line.split(" ")) == 2:
             c.note(line)

@@ -19,8 +19,10 @@ mo_grant_info(const struct mo_account *acct, const struct mo_token *t,
 	g->known = true;
 	g->last_used = t->refresh_obtained_at;
 	g->ends_at = t->refresh_obtained_at + (int64_t)MO_GRANT_INACTIVE_DAYS * 86400;
+	/* To the nearest day: a grant used a moment ago has 90 left, not 89
+	 * (the limit is inactivity, counted in days, not to the second). */
 	if (g->ends_at >= now)
-		g->days_left = (long)((g->ends_at - now) / 86400);
+		g->days_left = (long)((g->ends_at - now + 43200) / 86400);
 	else
 		g->days_left = -(long)((now - g->ends_at + 86399) / 86400);
 }

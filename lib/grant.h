@@ -26,7 +26,7 @@ struct mo_grant {
 	bool known;		/* last_used and ends_at are meaningful */
 	int64_t last_used;	/* Unix seconds */
 	int64_t ends_at;	/* last_used + 90 days */
-	long days_left;		/* whole days until ends_at (may be < 0) */
+	long days_left;		/* days until ends_at, to the nearest (may be < 0) */
 };
 
 /* Fills g for acct from t (t may have no refresh token: known false). */

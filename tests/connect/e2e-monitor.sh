@@ -75,6 +75,17 @@ tap_ok $? "status --json: grant_last_used, grant_days_left"
 M refresh work 2>> "$W/helper.log"
 M check work --protocol imap --nagios > "$W/n.out" 2>&1
 tap_ok $? "after a refresh (the grant used again) OK again: $(cut -c1-60 "$W/n.out")"
+# Used an hour ago: 89 days 23 hours are left, which is 90 days.
+python3 -c '
+import json, os, sys, time
+p = sys.argv[1]; d = json.load(open(p))
+d["refresh_obtained_at"] = int(time.time()) - 3600
+json.dump(d, open(p + ".t", "w")); os.chmod(p + ".t", 0o600); os.rename(p + ".t", p)' "$STORE"
+M check work --protocol imap --nagios > "$W/n.out" 2>&1
+M status work > "$W/s.out" 2>&1
+grep -q '^  grant used:     [0-9T:-]*Z; 90 of the 90 days without use are left$' "$W/s.out" &&
+	grep -q 'grant_days_left=90;' "$W/n.out"
+tap_ok $? "status and check --nagios an hour after the grant was used: 90 days left, not 89"
 
 # A client secret that expires in 5 days (expiry_warning_days 14).
 exp=$(date -u -d '+5 days' +%Y-%m-%d)

@@ -53,12 +53,17 @@ tap_ok $? "check --nagios: one line, text|perfdata in the monitoring-plugins gra
 grep -q '|time=[0-9.]*s;;;0 grant_days_left=[0-9]*;14;0$' "$W/n.out"
 tap_ok $? "check --nagios: perfdata time in seconds and the grant's days left"
 
-# The grant last used 81 days ago: works, but 9 days left.
-python3 -c '
+# used_ago SECONDS: the stored grant was last used SECONDS ago.
+used_ago() {
+	python3 -c '
 import json, os, sys, time
 p = sys.argv[1]; d = json.load(open(p))
-d["refresh_obtained_at"] = int(time.time()) - 81 * 86400 + 3600
-json.dump(d, open(p + ".t", "w")); os.chmod(p + ".t", 0o600); os.rename(p + ".t", p)' "$STORE"
+d["refresh_obtained_at"] = int(time.time()) - int(sys.argv[2])
+json.dump(d, open(p + ".t", "w")); os.chmod(p + ".t", 0o600); os.rename(p + ".t", p)' "$STORE" "$1"
+}
+
+# The grant last used 81 days ago: works, but 9 days left.
+used_ago $((81 * 86400 - 3600))
 M check work --protocol imap --nagios > "$W/n.out" 2>&1
 st=$?
 [ $st -eq 1 ] && grep -q '^MAILOAUTH WARNING - account work: IMAP works; the sign-in ends in 9 days unless used' "$W/n.out"
@@ -76,11 +81,7 @@ M refresh work 2>> "$W/helper.log"
 M check work --protocol imap --nagios > "$W/n.out" 2>&1
 tap_ok $? "after a refresh (the grant used again) OK again: $(cut -c1-60 "$W/n.out")"
 # Used an hour ago: 89 days 23 hours are left, which is 90 days.
-python3 -c '
-import json, os, sys, time
-p = sys.argv[1]; d = json.load(open(p))
-d["refresh_obtained_at"] = int(time.time()) - 3600
-json.dump(d, open(p + ".t", "w")); os.chmod(p + ".t", 0o600); os.rename(p + ".t", p)' "$STORE"
+used_ago 3600
 M check work --protocol imap --nagios > "$W/n.out" 2>&1
 M status work > "$W/s.out" 2>&1
 grep -q '^  grant used:     [0-9T:-]*Z; 90 of the 90 days without use are left$' "$W/s.out" &&

@@ -303,3 +303,12 @@ EXTRA_DIST += $(docs_tests)
 EXTRA_DIST += tests/bench/token-fastpath.sh tests/bench/refresh-all.sh \
 	tests/bench/bench_run.py tests/bench/sasl-login.sh \
 	tests/bench/connect-fetchmail.sh tests/bench/app-token.sh
+
+# connect-fetchmail.sh's yardstick relays, built on demand by the script
+# (`make tests/bench/baseline-relay`).
+EXTRA_PROGRAMS = tests/bench/baseline-relay
+tests_bench_baseline_relay_SOURCES = tests/bench/baseline-relay.c
+tests_bench_baseline_relay_CFLAGS = $(EXE_CFLAGS) $(SSL_CFLAGS)
+tests_bench_baseline_relay_LDFLAGS = $(EXE_LDFLAGS)
+tests_bench_baseline_relay_LDADD = $(SSL_LIBS) $(CRYPTO_LIBS)
+CLEANFILES += tests/bench/baseline-relay

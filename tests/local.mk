@@ -149,6 +149,15 @@ tests_unit_test_pkce_LDADD = $(NET_UNIT_LDADD)
 tests_unit_test_signin_callback_SOURCES = tests/unit/test-signin-callback.c
 tests_unit_test_signin_callback_CPPFLAGS = $(NET_UNIT_CPPFLAGS)
 tests_unit_test_signin_callback_LDADD = $(NET_UNIT_LDADD)
+# The listener's retries when [::1] is taken: bind() wrapped by the linker.
+if HAVE_LD_WRAP
+check_PROGRAMS += tests/unit/test-loopback
+TESTS += tests/unit/test-loopback
+endif
+tests_unit_test_loopback_SOURCES = tests/unit/test-loopback.c
+tests_unit_test_loopback_CPPFLAGS = $(NET_UNIT_CPPFLAGS)
+tests_unit_test_loopback_LDFLAGS = $(AM_LDFLAGS) -Wl,--wrap=bind
+tests_unit_test_loopback_LDADD = $(NET_UNIT_LDADD)
 
 # Against the mock identity platform: token, refresh, retries, the other
 # commands, the three sign-in flows.

@@ -13,24 +13,13 @@ python3 -c 'import cryptography' 2> /dev/null ||
 	tap_skip_all "python3-cryptography is not installed (tools/install-deps)"
 e2e_setup --no-dovecot
 D=$STAND_DIR/creds
-mkdir -p "$D"
-umask 077
-printf '%s\n' "$STAND_CONFIDENTIAL_SECRET" > "$D/app.secret"
-printf 'correct horse battery staple\n' > "$D/pass"
-openssl rand -base64 32 > "$D/store.key"
-openssl req -x509 -newkey rsa:2048 -sha256 -days 30 -subj "/CN=mailoauth test app" \
-	-keyout "$D/app.key" -out "$D/app.crt" -passout "file:$D/pass" 2> /dev/null
-tap_ok $? "made a certificate with an encrypted key"
-umask 022
 CERT_APP=00000000-0000-0000-0000-0000000ce002
-python3 - "$D/app.crt" "$CERT_APP" > "$STAND_DIR/app.json" <<'PY'
-import json, sys
-print(json.dumps({"client_id": sys.argv[2], "name": "mailoauth certificate app",
-                  "public": False, "allow_public_client_flows": False,
-                  "certificates": [open(sys.argv[1]).read()]}))
-PY
-mock_ctl POST /mock/apps "$(cat "$STAND_DIR/app.json")" > /dev/null
-tap_ok $? "uploaded the certificate to a confidential app of the mock"
+cert_app "$D" "$CERT_APP"
+(
+	umask 077
+	printf '%s\n' "$STAND_CONFIDENTIAL_SECRET" > "$D/app.secret"
+	openssl rand -base64 32 > "$D/store.key"
+)
 
 total() {
 	mock_ctl GET /mock/stats | stand_json token.total

@@ -18,24 +18,14 @@ python3 -c 'import cryptography' 2> /dev/null ||
 	tap_skip_all "python3-cryptography is not installed (tools/install-deps)"
 e2e_setup --no-dovecot
 D=$STAND_DIR/certs
-mkdir -p "$D"
-umask 077
-printf 'correct horse battery staple\n' > "$D/pass"
-openssl req -x509 -newkey rsa:2048 -sha256 -days 30 -subj "/CN=mailoauth test app" \
-	-keyout "$D/app.key" -out "$D/app.crt" -passout "file:$D/pass" 2> /dev/null &&
-openssl req -x509 -newkey rsa:2048 -sha256 -days 30 -subj "/CN=not uploaded" -nodes \
-	-keyout "$D/other.key" -out "$D/other.crt" 2> /dev/null
-tap_ok $? "made two test certificates with openssl req -x509 (one with an encrypted key)"
-umask 022
 CERT_APP=00000000-0000-0000-0000-0000000ce001
-python3 - "$D/app.crt" "$CERT_APP" > "$STAND_DIR/app.json" <<'PY'
-import json, sys
-print(json.dumps({"client_id": sys.argv[2], "name": "mailoauth certificate app",
-                  "public": False, "allow_public_client_flows": False,
-                  "certificates": [open(sys.argv[1]).read()]}))
-PY
-mock_ctl POST /mock/apps "$(cat "$STAND_DIR/app.json")" > /dev/null
-tap_ok $? "uploaded app.crt to a confidential app registration of the mock"
+cert_app "$D" "$CERT_APP"
+(
+	umask 077
+	openssl req -x509 -newkey rsa:2048 -sha256 -days 30 -subj "/CN=not uploaded" -nodes \
+		-keyout "$D/other.key" -out "$D/other.crt" 2> /dev/null
+)
+tap_ok $? "made a second certificate, not uploaded, with a plain key"
 
 cc() {	# cc NAME KEY=VALUE...: an app-only account of the certificate app
 	_n=$1

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "apptoken.h"
 #include "buf.h"
 #include "errmsg.h"
 #include "errors.h"
@@ -169,6 +170,32 @@ warn_scope(const struct mo_signin *s, enum mo_proto p, const char *want)
 			a->name);
 }
 
+/* An app-only sign-in also gives its token to the accounts that share it
+ * (helper/net/apptoken.h), so that the first `token` of each of them asks
+ * for nothing.  Only the shared lock is held (doc/internals.md, "Lock
+ * order"); when the token cannot be shared they ask for their own. */
+static void
+share_app_token(const struct mo_account *a, const struct mo_token *tok)
+{
+	struct mo_apptoken at;
+	char *err = NULL;
+	int ret;
+
+	if (!mo_apptoken_shared(a))
+		return;
+	ret = mo_apptoken_lock(a, MO_REFRESH_LOCK_WAIT, &at, &err);
+	if (ret == MO_OK)
+		ret = mo_apptoken_save(&at, tok, &err);
+	mo_apptoken_release(&at);
+	if (ret != MO_OK)
+		mo_net_warn("account %s: cannot share the app token with the accounts of the "
+			    "same app: %s", a->name, err != NULL ? err : mo_strerror(ret));
+	else
+		mo_net_note(1, "account %s: the app token is shared with the accounts of the "
+			    "same app", a->name);
+	free(err);
+}
+
 int
 mo_signin_finish(struct mo_signin *s, struct mo_token_reply *reply,
 		 char **error_r)
@@ -226,6 +253,7 @@ mo_signin_finish(struct mo_signin *s, struct mo_token_reply *reply,
 	if (ret != MO_OK)
 		goto out;
 	s->stored = true;
+	share_app_token(a, &tok);
 	if (s->identity != NULL && m == MO_ID_DELEGATE)
 		mo_net_print("mailoauth: signed in as %s for the mailbox %s; tokens stored for "
 				"account %s.\n", s->identity, a->user, a->name);

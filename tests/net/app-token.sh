@@ -11,6 +11,8 @@
 #  - 20 parallel `mailoauth token` on expired tokens: one request, one
 #    token, no deadlock, also with `mailoauth refresh --all` running beside
 #    them; a forced `refresh --all` makes one request for all accounts;
+#  - `mailoauth authorize` of one account shares its token: the others'
+#    next `token` asks for nothing;
 #  - the shared file is 0600 and holds no client secret, its name neither.
 . "${top_srcdir:-.}/tests/lib/tap.sh"
 . "${top_srcdir:-.}/tests/net/signin.sh"
@@ -178,5 +180,18 @@ rc=$?
 	[ "$(store_get "$(store_of box7)" access_token)" = "$(store_get "$shared" access_token)" ] &&
 	[ "$(store_get "$(store_of "box$((N - 1))")" access_token)" = "$(store_get "$shared" access_token)" ]
 tap_ok $? "a forced refresh --all: one new token for the app, one for the other (rc=$rc, $(($(grants) - g0)))"
+
+# --- authorize shares the token it gets -------------------------------------
+expire_all
+g0=$(grants)
+"$MAILOAUTH_HELPER" -v authorize box3 > /dev/null 2>> "$VLOG"
+rc=$?
+[ $rc -eq 0 ] && [ $(($(grants) - g0)) -eq 1 ]
+tap_ok $? "authorize box3 with every token expired: one request (rc=$rc, $(($(grants) - g0)))"
+[ "$(store_get "$shared" access_token)" = "$(store_get "$(store_of box3)" access_token)" ]
+tap_ok $? "the shared file holds the token authorize got"
+t5=$("$MAILOAUTH_HELPER" token box5 2>> "$VLOG")
+[ $(($(grants) - g0)) -eq 1 ] && [ "$t5" = "$(store_get "$(store_of box3)" access_token)" ]
+tap_ok $? "the next token of another account of the app asks for nothing and is that token ($(($(grants) - g0)))"
 
 tap_done

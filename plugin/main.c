@@ -284,6 +284,38 @@ account_server(const struct mo_account *acct, int want, const struct mo_server *
 	return MO_OK;
 }
 
+/*
+ * Where connect goes and how, into *t.  The protocol: --protocol, else the
+ * account's key that names this server, else the service name, else the
+ * port; returns it, or -1 when only the greeting can tell (t->proto is
+ * then MO_PROTO_COUNT).  TLS: --tls, else the key's URL scheme, else the
+ * service name, else the port; only an unknown port leaves it to a guess.
+ */
+static int
+choose_target(const struct args *a, const struct where *w, const struct mo_server *key,
+	      int key_proto, struct mo_target *t)
+{
+	enum mo_tls_mode tls = a->tls;
+	int proto = a->proto;
+
+	if (proto < 0)
+		proto = key_proto;
+	if (proto < 0 && w->service != NULL)
+		proto = (int)w->service->proto;
+	if (proto < 0)
+		proto = mo_proto_for_port(w->port);
+	if (tls == MO_TLS_DEFAULT && key != NULL)
+		tls = key->tls;
+	if (tls == MO_TLS_DEFAULT && key == NULL && w->service != NULL)
+		tls = w->service->tls;
+	t->host = w->host;
+	t->port = w->port;
+	t->tls = tls != MO_TLS_DEFAULT ? tls : mo_tls_mode_for_port(w->port);
+	t->tls_guessed = tls == MO_TLS_DEFAULT && !mo_tls_port_known(w->port);
+	t->proto = proto >= 0 ? (enum mo_proto)proto : MO_PROTO_COUNT;
+	return proto;
+}
+
 static int
 run_connect(const struct args *a)
 {
@@ -292,7 +324,6 @@ run_connect(const struct args *a)
 	struct mo_front fr;
 	struct where w;
 	const struct mo_server *key = NULL;
-	enum mo_tls_mode tls;
 	int proto, key_proto = -1, code = MO_EXIT_USAGE;
 
 	memset(&fr, 0, sizeof(fr));
@@ -355,33 +386,13 @@ run_connect(const struct args *a)
 		}
 		w.host = "";
 	}
-	/* The protocol: --protocol, else the account's key that names this
-	 * server, else the service name, else the port, else the greeting. */
-	proto = a->proto;
-	if (proto < 0)
-		proto = key_proto;
-	if (proto < 0 && w.service != NULL)
-		proto = (int)w.service->proto;
-	if (proto < 0)
-		proto = mo_proto_for_port(w.port);
+	proto = choose_target(a, &w, key, key_proto, &fr.target);
 	if (proto == MO_PROTO_SMTP) {
 		fprintf(stderr, "mailoauth: connect serves POP3 and IMAP clients, and %u is an "
 			"SMTP port; say --protocol pop3 or --protocol imap\n", w.port);
 		code = MO_EXIT_USAGE;
 		goto out;
 	}
-	/* TLS: --tls, else the key's URL scheme, else the service name,
-	 * else the port; only an unknown port leaves it to a guess. */
-	tls = a->tls;
-	if (tls == MO_TLS_DEFAULT && key != NULL)
-		tls = key->tls;
-	if (tls == MO_TLS_DEFAULT && key == NULL && w.service != NULL)
-		tls = w.service->tls;
-	fr.target.host = w.host;
-	fr.target.port = w.port;
-	fr.target.tls = tls != MO_TLS_DEFAULT ? tls : mo_tls_mode_for_port(w.port);
-	fr.target.tls_guessed = tls == MO_TLS_DEFAULT && !mo_tls_port_known(w.port);
-	fr.target.proto = proto >= 0 ? (enum mo_proto)proto : MO_PROTO_COUNT;
 	if (fr.setup.err == MO_OK)
 		(void)mo_login_tls_context(cfg, fr.forced,
 					   proto >= 0 ? fr.target.proto : MO_PROTO_POP3,

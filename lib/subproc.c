@@ -52,9 +52,10 @@ close_pair(int fds[2])
 	fds[0] = fds[1] = -1;
 }
 
-/* Reads what is available on fd into b; past the cap the data is dropped
- * and *overflow set (to MO_ERR_TOOBIG, or MO_ERR_NOMEM when b could not
- * grow).  Returns 1 on EOF, 0 otherwise, -1 on error. */
+/* Reads what is available on fd into b; past the cap what still fits is
+ * kept, the rest dropped and *overflow set (to MO_ERR_TOOBIG, or
+ * MO_ERR_NOMEM when b could not grow).  Returns 1 on EOF, 0 otherwise, -1
+ * on error. */
 static int
 drain(int fd, struct mo_buf *b, int *overflow)
 {
@@ -67,12 +68,133 @@ drain(int fd, struct mo_buf *b, int *overflow)
 		return errno == EINTR || errno == EAGAIN ? 0 : -1;
 	if (n == 0)
 		return 1;
-	if (!*overflow && (rc = mo_buf_add(b, chunk, (size_t)n)) != MO_OK)
+	/* A long message keeps its start: the line a caller shows. */
+	if (!*overflow && (rc = mo_buf_add(b, chunk, (size_t)n)) != MO_OK) {
+		if (rc == MO_ERR_TOOBIG && b->len < b->max)
+			rc = mo_buf_add(b, chunk, b->max - b->len) == MO_OK ? MO_ERR_TOOBIG
+									 : MO_ERR_NOMEM;
 		*overflow = rc;
+	}
 	/* chunk may hold a token, a key or a passphrase: a wipe the compiler
 	 * cannot drop, unlike a memset() of a local array about to die */
 	mo_wipe(chunk, (size_t)n);
 	return 0;
+}
+
+/* The child's file actions and attributes: stdin /dev/null, stdout and
+ * stderr into out_fd and err_fd, nothing else the host has open where the
+ * system can close it, signals unblocked and at their defaults (the host
+ * may block or ignore them).  0 with both initialised, -1 with neither. */
+static int
+spawn_setup(posix_spawn_file_actions_t *fa, posix_spawnattr_t *attr, int out_fd, int err_fd)
+{
+	sigset_t none, defaults;
+
+	if (posix_spawn_file_actions_init(fa) != 0)
+		return -1;
+	if (posix_spawnattr_init(attr) != 0) {
+		posix_spawn_file_actions_destroy(fa);
+		return -1;
+	}
+	sigemptyset(&none);
+	sigemptyset(&defaults);
+	sigaddset(&defaults, SIGPIPE);
+	sigaddset(&defaults, SIGCHLD);
+	sigaddset(&defaults, SIGINT);
+	sigaddset(&defaults, SIGQUIT);
+	sigaddset(&defaults, SIGTERM);
+	sigaddset(&defaults, SIGHUP);
+	sigaddset(&defaults, SIGALRM);
+	if (posix_spawn_file_actions_addopen(fa, 0, "/dev/null", O_RDONLY, 0) != 0 ||
+	    posix_spawn_file_actions_adddup2(fa, out_fd, 1) != 0 ||
+	    posix_spawn_file_actions_adddup2(fa, err_fd, 2) != 0 ||
+#ifdef HAVE_POSIX_SPAWN_FILE_ACTIONS_ADDCLOSEFROM_NP
+	    posix_spawn_file_actions_addclosefrom_np(fa, 3) != 0 ||
+#endif
+	    posix_spawnattr_setsigmask(attr, &none) != 0 ||
+	    posix_spawnattr_setsigdefault(attr, &defaults) != 0 ||
+	    posix_spawnattr_setflags(attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF) != 0) {
+		posix_spawn_file_actions_destroy(fa);
+		posix_spawnattr_destroy(attr);
+		return -1;
+	}
+	return 0;
+}
+
+/* Reads the child's stdout (*ofd) into out and its stderr (*efd) into err
+ * until it has closed both (each descriptor is closed and set to -1 at its
+ * end) or until deadline.  MO_OK, MO_ERR_TIMEOUT, MO_ERR_IO, MO_ERR_TOOBIG
+ * (more on stdout than out takes), MO_ERR_NOMEM; *error_r static. */
+static int
+collect(int *ofd, int *efd, int64_t deadline, struct mo_buf *out, struct mo_buf *err,
+	const char **error_r)
+{
+	int out_over = 0, err_over = 0;
+
+	while (*ofd >= 0 || *efd >= 0) {
+		struct pollfd pfd[2];
+		int64_t left = deadline - mo_now_ms();
+		int n = 0, i, rc;
+
+		if (left <= 0) {
+			*error_r = "the program did not finish in time";
+			return MO_ERR_TIMEOUT;
+		}
+		if (*ofd >= 0)
+			pfd[n++] = (struct pollfd){ .fd = *ofd, .events = POLLIN };
+		if (*efd >= 0)
+			pfd[n++] = (struct pollfd){ .fd = *efd, .events = POLLIN };
+		rc = poll(pfd, (nfds_t)n, left > 1000 ? 1000 : (int)left);
+		if (rc < 0 && errno != EINTR) {
+			*error_r = "cannot wait for the program";
+			return MO_ERR_IO;
+		}
+		for (i = 0; rc > 0 && i < n; i++) {
+			int *fdp = pfd[i].fd == *ofd ? ofd : efd;
+
+			if (pfd[i].revents == 0)
+				continue;
+			if ((fdp == ofd ? drain(*fdp, out, &out_over)
+					: drain(*fdp, err, &err_over)) != 0) {
+				close(*fdp);
+				*fdp = -1;
+			}
+		}
+		if (out_over) {
+			*error_r = out_over == MO_ERR_NOMEM ? "out of memory" :
+				   "the program printed more than expected";
+			return out_over == MO_ERR_NOMEM ? MO_ERR_NOMEM : MO_ERR_TOOBIG;
+		}
+	}
+	return MO_OK;
+}
+
+/* Waits for pid until deadline: a child may close its output and go on
+ * running.  MO_OK with *status_r, or with *status_r untouched when the
+ * host ignores SIGCHLD (the child was reaped for us and its status is
+ * lost); MO_ERR_TIMEOUT.  Most children are gone by the first look; the
+ * others are looked at again after 50 us, doubling up to 50 ms. */
+static int
+reap(pid_t pid, int64_t deadline, int *status_r)
+{
+	long nap_us = 50;
+
+	for (;;) {
+		pid_t rc = waitpid(pid, status_r, WNOHANG);
+		struct timespec ts;
+
+		if (rc == pid || (rc < 0 && errno != EINTR))
+			return MO_OK;
+		if (rc < 0)
+			continue;
+		if (mo_now_ms() >= deadline)
+			return MO_ERR_TIMEOUT;
+		ts.tv_sec = 0;
+		ts.tv_nsec = nap_us * 1000;
+		(void)nanosleep(&ts, NULL);
+		if (nap_us < 50000)
+			nap_us *= 2;
+	}
 }
 
 int
@@ -83,10 +205,8 @@ mo_spawn_capture(char *const argv[], char *const envp[], int timeout_ms,
 	static char *const empty_env[] = { NULL };
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
-	sigset_t none, defaults;
 	int opipe[2] = { -1, -1 }, epipe[2] = { -1, -1 };
-	int fa_ok = 0, attr_ok = 0, ret = MO_ERR_IO;
-	int out_over = 0, err_over = 0, status = 0, rc;
+	int setup_ok = 0, ret = MO_ERR_IO, status = -1, rc;
 	int64_t deadline;
 	pid_t pid = -1;
 
@@ -103,44 +223,11 @@ mo_spawn_capture(char *const argv[], char *const envp[], int timeout_ms,
 		*error_r = "cannot create a pipe";
 		goto out;
 	}
-	if (posix_spawn_file_actions_init(&fa) != 0) {
+	if (spawn_setup(&fa, &attr, opipe[1], epipe[1]) != 0) {
 		*error_r = "cannot prepare the child process";
 		goto out;
 	}
-	fa_ok = 1;
-	if (posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0) != 0 ||
-	    posix_spawn_file_actions_adddup2(&fa, opipe[1], 1) != 0 ||
-	    posix_spawn_file_actions_adddup2(&fa, epipe[1], 2) != 0
-#ifdef HAVE_POSIX_SPAWN_FILE_ACTIONS_ADDCLOSEFROM_NP
-	    /* Whatever the host process has open stays out of the child. */
-	    || posix_spawn_file_actions_addclosefrom_np(&fa, 3) != 0
-#endif
-	    ) {
-		*error_r = "cannot prepare the child process";
-		goto out;
-	}
-	if (posix_spawnattr_init(&attr) != 0) {
-		*error_r = "cannot prepare the child process";
-		goto out;
-	}
-	attr_ok = 1;
-	/* The host may block or ignore signals; the child starts clean. */
-	sigemptyset(&none);
-	sigemptyset(&defaults);
-	sigaddset(&defaults, SIGPIPE);
-	sigaddset(&defaults, SIGCHLD);
-	sigaddset(&defaults, SIGINT);
-	sigaddset(&defaults, SIGQUIT);
-	sigaddset(&defaults, SIGTERM);
-	sigaddset(&defaults, SIGHUP);
-	sigaddset(&defaults, SIGALRM);
-	if (posix_spawnattr_setsigmask(&attr, &none) != 0 ||
-	    posix_spawnattr_setsigdefault(&attr, &defaults) != 0 ||
-	    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK |
-					    POSIX_SPAWN_SETSIGDEF) != 0) {
-		*error_r = "cannot prepare the child process";
-		goto out;
-	}
+	setup_ok = 1;
 	rc = posix_spawn(&pid, argv[0], &fa, &attr, argv,
 			 envp != NULL ? envp : empty_env);
 	if (rc != 0) {
@@ -154,75 +241,29 @@ mo_spawn_capture(char *const argv[], char *const envp[], int timeout_ms,
 	opipe[1] = epipe[1] = -1;
 
 	deadline = mo_now_ms() + timeout_ms;
-	while (opipe[0] >= 0 || epipe[0] >= 0) {
-		struct pollfd pfd[2];
-		int64_t left = deadline - mo_now_ms();
-		int n = 0, i;
-
-		if (left <= 0) {
+	ret = collect(&opipe[0], &epipe[0], deadline, out, err, error_r);
+	if (ret == MO_OK) {
+		ret = reap(pid, deadline, &status);
+		if (ret != MO_OK)
 			*error_r = "the program did not finish in time";
-			ret = MO_ERR_TIMEOUT;
-			goto kill_child;
-		}
-		if (opipe[0] >= 0)
-			pfd[n++] = (struct pollfd){ .fd = opipe[0], .events = POLLIN };
-		if (epipe[0] >= 0)
-			pfd[n++] = (struct pollfd){ .fd = epipe[0], .events = POLLIN };
-		rc = poll(pfd, (nfds_t)n, left > 1000 ? 1000 : (int)left);
-		if (rc < 0 && errno != EINTR) {
-			*error_r = "cannot wait for the program";
-			goto kill_child;
-		}
-		for (i = 0; rc > 0 && i < n; i++) {
-			int *fdp = pfd[i].fd == opipe[0] ? &opipe[0] : &epipe[0];
-			int r;
-
-			if (pfd[i].revents == 0)
-				continue;
-			r = fdp == &opipe[0] ? drain(*fdp, out, &out_over)
-					     : drain(*fdp, err, &err_over);
-			if (r != 0) {
-				close(*fdp);
-				*fdp = -1;
-			}
-		}
-		if (out_over) {
-			*error_r = out_over == MO_ERR_NOMEM ? "out of memory" :
-				   "the program printed more than expected";
-			ret = out_over == MO_ERR_NOMEM ? MO_ERR_NOMEM : MO_ERR_TOOBIG;
-			goto kill_child;
-		}
 	}
-	for (;;) {
-		rc = (int)waitpid(pid, &status, 0);
-		if (rc == pid || errno != EINTR)
-			break;
+	if (ret != MO_OK) {
+		kill(pid, SIGKILL);
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+		goto out;
 	}
-	pid = -1;
-	if (rc < 0) {
-		/* SIGCHLD ignored by the host: the child was reaped for us and
-		 * its status is lost.  Report "unknown" (-1) but success of the
-		 * run itself: the caller judges by the output. */
-		*exit_r = -1;
-	} else if (WIFEXITED(status)) {
+	/* status -1 (SIGCHLD ignored by the host, the child reaped for us):
+	 * "unknown", but the run itself succeeded; the caller judges by the
+	 * output. */
+	if (status != -1 && WIFEXITED(status))
 		*exit_r = WEXITSTATUS(status);
-	} else {
-		*exit_r = -1;
-	}
-	ret = MO_OK;
-	goto out;
-
-kill_child:
-	kill(pid, SIGKILL);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	pid = -1;
 out:
 	close_pair(opipe);
 	close_pair(epipe);
-	if (fa_ok)
+	if (setup_ok) {
 		posix_spawn_file_actions_destroy(&fa);
-	if (attr_ok)
 		posix_spawnattr_destroy(&attr);
+	}
 	return ret;
 }

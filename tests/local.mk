@@ -71,13 +71,17 @@ unit_tests = \
 	tests/unit/test-jsonalloc \
 	tests/unit/test-config \
 	tests/unit/test-store \
-	tests/unit/test-storecrypt
+	tests/unit/test-storecrypt \
+	tests/unit/test-subproc
 check_PROGRAMS += $(unit_tests)
 TESTS += $(unit_tests)
 
 tests_unit_test_core_SOURCES = tests/unit/test-core.c
 tests_unit_test_core_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_test_core_LDADD = $(UNIT_LDADD)
+tests_unit_test_subproc_SOURCES = tests/unit/test-subproc.c
+tests_unit_test_subproc_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_test_subproc_LDADD = $(UNIT_LDADD)
 tests_unit_test_clock_SOURCES = tests/unit/test-clock.c
 tests_unit_test_clock_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_test_clock_LDADD = $(UNIT_LDADD)

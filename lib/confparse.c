@@ -80,6 +80,60 @@ is_blank(char ch)
 	return ch == ' ' || ch == '\t';
 }
 
+/* The words of a section header between p and end, at most three (a
+ * fourth makes the count 4): their starts in w, lengths in wl. */
+static size_t
+header_words(const char *p, const char *end, const char *w[3], size_t wl[3])
+{
+	size_t nw = 0;
+
+	while (p < end) {
+		while (p < end && is_blank(*p))
+			p++;
+		if (p == end)
+			break;
+		if (nw == 3)
+			return 4;
+		w[nw] = p;
+		while (p < end && !is_blank(*p))
+			p++;
+		wl[nw] = (size_t)(p - w[nw]);
+		nw++;
+	}
+	return nw;
+}
+
+/* Appends a section of kind named by the n bytes at name, on the current
+ * line.  NULL when out of memory (c->err set). */
+static struct conf_section *
+add_section(struct parse_ctx *c, enum conf_kind kind, const char *name, size_t n)
+{
+	struct conf_section *sec;
+
+	if (c->n_sec == c->cap_sec) {
+		size_t ncap = c->cap_sec ? c->cap_sec * 2 : 8;
+		struct conf_section *ns = reallocarray(c->sec, ncap, sizeof(*ns));
+
+		if (ns == NULL) {
+			c->err = MO_ERR_NOMEM;
+			return NULL;
+		}
+		c->sec = ns;
+		c->cap_sec = ncap;
+	}
+	sec = &c->sec[c->n_sec];
+	memset(sec, 0, sizeof(*sec));
+	sec->name = strndup(name, n);
+	if (sec->name == NULL) {
+		c->err = MO_ERR_NOMEM;
+		return NULL;
+	}
+	sec->kind = kind;
+	sec->line = c->line;
+	c->n_sec++;
+	return sec;
+}
+
 /*
  * A section header, as inih reads it, restricted to our two kinds:
  *
@@ -93,7 +147,7 @@ is_blank(char ch)
 static int
 section_line(struct parse_ctx *c, const char *s, size_t n)
 {
-	const char *close = memchr(s, ']', n), *p, *end, *w[3] = { 0 };
+	const char *close = memchr(s, ']', n), *p, *w[3] = { 0 };
 	size_t wl[3] = { 0 }, nw = 0, i;
 	enum conf_kind kind;
 	struct conf_section *sec;
@@ -109,21 +163,7 @@ section_line(struct parse_ctx *c, const char *s, size_t n)
 		ctx_fail(c, "unexpected text after \"]\" in the section header");
 		return MO_ERR_CONFIG;
 	}
-	for (p = s + 1, end = close; p < end;) {
-		while (p < end && is_blank(*p))
-			p++;
-		if (p == end)
-			break;
-		if (nw == 3) {
-			nw++;
-			break;
-		}
-		w[nw] = p;
-		while (p < end && !is_blank(*p))
-			p++;
-		wl[nw] = (size_t)(p - w[nw]);
-		nw++;
-	}
+	nw = header_words(s + 1, close, w, wl);
 	if (nw >= 1 && wl[0] == 7 && strncasecmp(w[0], "account", 7) == 0)
 		kind = CONF_ACCOUNT;
 	else if (nw >= 1 && wl[0] == 8 && strncasecmp(w[0], "provider", 8) == 0)
@@ -163,27 +203,8 @@ section_line(struct parse_ctx *c, const char *s, size_t n)
 			 kind == CONF_ACCOUNT ? "account" : "provider");
 		return MO_ERR_CONFIG;
 	}
-	if (c->n_sec == c->cap_sec) {
-		size_t ncap = c->cap_sec ? c->cap_sec * 2 : 8;
-		struct conf_section *ns = reallocarray(c->sec, ncap, sizeof(*ns));
-
-		if (ns == NULL) {
-			c->err = MO_ERR_NOMEM;
-			return MO_ERR_NOMEM;
-		}
-		c->sec = ns;
-		c->cap_sec = ncap;
-	}
-	sec = &c->sec[c->n_sec];
-	memset(sec, 0, sizeof(*sec));
-	sec->name = strndup(w[1], wl[1]);
-	if (sec->name == NULL) {
-		c->err = MO_ERR_NOMEM;
+	if ((sec = add_section(c, kind, w[1], wl[1])) == NULL)
 		return MO_ERR_NOMEM;
-	}
-	sec->kind = kind;
-	sec->line = c->line;
-	c->n_sec++;
 	if (!mo_valid_account_name(sec->name)) {
 		ctx_fail(c, "invalid %s name \"%.80s\": use 1-64 characters of "
 			 "A-Z a-z 0-9 . _ @ + - not starting with \".\"%s",

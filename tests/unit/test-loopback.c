@@ -12,6 +12,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,35 +69,25 @@ open_count(void)
 	return n;
 }
 
-/* Can a client connect to family's loopback on port? */
+/* Can a client connect to addr (a numeric address) on port? */
 static int
-reachable(int family, unsigned int port)
+reachable(const char *addr, unsigned int port)
 {
-	struct sockaddr_storage ss;
-	socklen_t sl;
+	struct addrinfo hints, *ai = NULL;
+	char serv[8];
 	int fd, ok;
 
-	memset(&ss, 0, sizeof(ss));
-	if (family == AF_INET) {
-		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
-
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons((uint16_t)port);
-		sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-		sl = sizeof(*sin);
-	} else {
-		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
-
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons((uint16_t)port);
-		sin6->sin6_addr = in6addr_loopback;
-		sl = sizeof(*sin6);
-	}
-	fd = socket(family, SOCK_STREAM, 0);
-	if (fd < 0)
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
+	snprintf(serv, sizeof(serv), "%u", port);
+	if (getaddrinfo(addr, serv, &hints, &ai) != 0)
 		return -1;
-	ok = connect(fd, (struct sockaddr *)&ss, sl) == 0;
-	close(fd);
+	fd = socket(ai->ai_family, SOCK_STREAM, 0);
+	ok = fd >= 0 && connect(fd, ai->ai_addr, ai->ai_addrlen) == 0;
+	if (fd >= 0)
+		close(fd);
+	freeaddrinfo(ai);
 	return ok;
 }
 
@@ -135,9 +126,9 @@ test_ephemeral_retry(int v6)
 	}
 	port = mo_loopback_port(lb);
 	tap_ok(port != 0, "it has a port");
-	tap_is_int(reachable(AF_INET, port), 1, "127.0.0.1:%u listens", port);
+	tap_is_int(reachable("127.0.0.1", port), 1, "127.0.0.1:%u listens", port);
 	if (v6)
-		tap_is_int(reachable(AF_INET6, port), 1, "[::1]:%u listens, the same port", port);
+		tap_is_int(reachable("::1", port), 1, "[::1]:%u listens, the same port", port);
 	else
 		tap_ok(1, "# SKIP no IPv6 loopback here");
 	mo_loopback_close(lb);
@@ -188,7 +179,7 @@ test_fixed_port_not_swapped(void)
 	snprintf(want, sizeof(want), "[::1]:%u", port);
 	tap_ok(err != NULL && strstr(err, want) != NULL && strstr(err, "redirect_port") != NULL,
 	       "the message names %s and redirect_port", want);
-	probe = reachable(AF_INET, port);
+	probe = reachable("127.0.0.1", port);
 	tap_is_int(probe, 0, "127.0.0.1:%u is not left listening", port);
 	tap_is_int(open_count(), fds, "no socket left open");
 	free(err);
@@ -206,7 +197,7 @@ test_no_v6_loopback(void)
 		   "no IPv6 loopback (EADDRNOTAVAIL): 127.0.0.1 alone");
 	tap_is_int(v6_binds, 1, "[::1] tried once");
 	if (lb != NULL)
-		tap_is_int(reachable(AF_INET, mo_loopback_port(lb)), 1, "127.0.0.1 listens");
+		tap_is_int(reachable("127.0.0.1", mo_loopback_port(lb)), 1, "127.0.0.1 listens");
 	else
 		tap_ok(0, "127.0.0.1 listens: %s", err != NULL ? err : "?");
 	mo_loopback_close(lb);

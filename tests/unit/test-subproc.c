@@ -82,30 +82,40 @@ test_output_and_status(void)
 	done(&r);
 }
 
+/* The caps and the deadline.  The programs end in `exec sleep` so that
+ * the process killed is the one that lingers. */
+static const struct limit {
+	const char *what, *script;
+	size_t out_max;
+	int timeout_ms, want, min_ms, max_ms;
+	const char *why;
+} limits[] = {
+	{"more on stdout than its cap, killed at once",
+	 "head -c 100000 /dev/zero | tr '\\0' x; exec sleep 30", 1000, 20000, MO_ERR_TOOBIG, 0,
+	 10000, "more than expected"},
+	{"still running at the deadline", "echo started; exec sleep 30", 1024, 300, MO_ERR_TIMEOUT,
+	 290, 5000, "in time"},
+	{"closed its output and lingers: the deadline, not its end",
+	 "exec >/dev/null 2>&1; exec sleep 30", 1024, 300, MO_ERR_TIMEOUT, 290, 5000, "in time"},
+};
+
 static void
 test_limits(void)
 {
 	struct run r;
+	size_t i;
 
-	run_sh(&r, "head -c 100000 /dev/zero | tr '\\0' x; sleep 30", 1000, 20000, NULL);
-	tap_is_int(r.ret, MO_ERR_TOOBIG, "more on stdout than its cap: MO_ERR_TOOBIG");
-	tap_ok(r.ms < 10000, "the child is killed at once, not waited for (%lld ms)", r.ms);
-	tap_ok(r.why != NULL && strstr(r.why, "more than expected") != NULL, "says so: %s",
-	       r.why != NULL ? r.why : "(none)");
-	done(&r);
+	for (i = 0; i < sizeof(limits) / sizeof(limits[0]); i++) {
+		const struct limit *l = &limits[i];
 
-	run_sh(&r, "echo started; exec sleep 30", 1024, 300, NULL);
-	tap_is_int(r.ret, MO_ERR_TIMEOUT, "still running at the deadline: MO_ERR_TIMEOUT");
-	tap_ok(r.ms >= 290 && r.ms < 5000, "after the 300 ms it was given (%lld ms)", r.ms);
-	tap_ok(r.why != NULL && strstr(r.why, "in time") != NULL, "says so: %s",
-	       r.why != NULL ? r.why : "(none)");
-	done(&r);
-
-	/* The deadline covers a child that closed its output but lingers. */
-	run_sh(&r, "exec >/dev/null 2>&1; sleep 30", 1024, 300, NULL);
-	tap_is_int(r.ret, MO_ERR_TIMEOUT, "closed its output and lingers: MO_ERR_TIMEOUT");
-	tap_ok(r.ms >= 290 && r.ms < 5000, "after the 300 ms, not when it ends (%lld ms)", r.ms);
-	done(&r);
+		run_sh(&r, l->script, l->out_max, l->timeout_ms, NULL);
+		tap_is_int(r.ret, l->want, "%s: %s", l->what, mo_strerror(l->want));
+		tap_ok(r.ms >= l->min_ms && r.ms < l->max_ms, "%s: after %lld ms, within %d-%d",
+		       l->what, r.ms, l->min_ms, l->max_ms);
+		tap_ok(r.why != NULL && strstr(r.why, l->why) != NULL, "%s: says so: %s", l->what,
+		       r.why != NULL ? r.why : "(none)");
+		done(&r);
+	}
 }
 
 static void

@@ -173,7 +173,9 @@ warn_scope(const struct mo_signin *s, enum mo_proto p, const char *want)
 /* An app-only sign-in also gives its token to the accounts that share it
  * (helper/net/apptoken.h), so that the first `token` of each of them asks
  * for nothing.  Only the shared lock is held (doc/internals.md, "Lock
- * order"); when the token cannot be shared they ask for their own. */
+ * order"), and not waited for: whoever holds it is saving a fresh token
+ * of the same app.  When the token cannot be shared they ask for their
+ * own. */
 static void
 share_app_token(const struct mo_account *a, const struct mo_token *tok)
 {
@@ -183,11 +185,14 @@ share_app_token(const struct mo_account *a, const struct mo_token *tok)
 
 	if (!mo_apptoken_shared(a))
 		return;
-	ret = mo_apptoken_lock(a, MO_REFRESH_LOCK_WAIT, &at, &err);
+	ret = mo_apptoken_lock(a, 0, &at, &err);
 	if (ret == MO_OK)
 		ret = mo_apptoken_save(&at, tok, &err);
 	mo_apptoken_release(&at);
-	if (ret != MO_OK)
+	if (ret == MO_ERR_TIMEOUT)
+		mo_net_note(1, "account %s: another process is saving the app's shared token",
+			    a->name);
+	else if (ret != MO_OK)
 		mo_net_warn("account %s: cannot share the app token with the accounts of the "
 			    "same app: %s", a->name, err != NULL ? err : mo_strerror(ret));
 	else

@@ -144,6 +144,84 @@ callback_error(const struct mo_account *a, struct mo_cb_result *cb,
 	return ret;
 }
 
+/* What the user reads on the terminal, and the URL alone on stdout. */
+static void
+announce(const struct mo_signin *s, const struct mo_loopback *lb, const char *url)
+{
+	const struct mo_account *a = s->acct;
+	unsigned int port = mo_loopback_port(lb);
+
+	mo_net_print("mailoauth: to sign in to account %s (%s), open this URL in a web "
+			"browser%s:\n", a->name, a->login_hint ? a->login_hint : a->user,
+		s->open_browser ? " (starting yours now)" : "");
+	fflush(stderr);
+	/* Alone on its line, flushed at once: ssh users and scripts take it. */
+	printf("%s\n", url);
+	fflush(stdout);
+	mo_net_print("mailoauth: waiting up to %d s for the browser to come back to "
+			"http://localhost:%u/ on this machine (Ctrl-C cancels)\n",
+		s->timeout, port);
+	if (!s->open_browser && !mo_signin_have_display())
+		mo_net_print("mailoauth: signing in from another computer?  The browser must "
+				"reach port %u here: run `ssh -L %u:127.0.0.1:%u THIS-HOST` there "
+				"first (set redirect_port for a fixed port), or use --device.\n",
+			port, port, port);
+}
+
+/* The wait for the redirect, its failures told with what to do next. */
+static int
+wait_redirect(const struct mo_signin *s, struct mo_loopback *lb, const struct mo_pkce *pk,
+	      struct mo_cb_result *cb, char **error_r)
+{
+	const char *name = s->acct->name;
+	char *error = NULL;
+	int ret;
+
+	ret = mo_loopback_wait(lb, pk->state, s->timeout, &mo_signin_cancel, cb, &error);
+	if (ret == MO_ERR_TIMEOUT)
+		ret = mo_errorf(error_r, ret, "%s; run `mailoauth authorize %s` again (or use "
+				"--device)", error, name);
+	else if (ret == MO_ERR_PROTO)
+		ret = mo_errorf(error_r, ret, "%s; run `mailoauth authorize %s --no-open` and "
+				"open the printed URL yourself", error, name);
+	else if (ret != MO_OK) {
+		*error_r = error;
+		error = NULL;
+	}
+	free(error);
+	return ret;
+}
+
+/* The code redeemed at the token endpoint; on failure the browser's page
+ * says so too. */
+static int
+redeem(const struct mo_signin *s, struct mo_loopback *lb, const char *code,
+       const char *redirect_uri, const struct mo_pkce *pk,
+       struct mo_token_reply *reply, char **error_r)
+{
+	const struct mo_account *a = s->acct;
+	struct mo_oauth_error err;
+	struct mo_buf form;
+	char *error = NULL;
+	int ret;
+
+	memset(&err, 0, sizeof(err));
+	mo_buf_init(&form, MO_FORM_MAX);
+	ret = build_redeem_form(a, code, redirect_uri, pk, &form, error_r);
+	if (ret == MO_OK) {
+		ret = mo_oauth_token_request(s->ctx->http, a, &form, "authorization code",
+					     reply, &err, &error);
+		if (ret != MO_OK) {
+			ret = mo_signin_post_error(a, &err, NULL, error, ret, error_r);
+			mo_loopback_reply(lb, false, *error_r);
+		}
+	}
+	mo_oauth_error_clear(&err);
+	mo_buf_free(&form);
+	free(error);
+	return ret;
+}
+
 int
 mo_signin_browser(struct mo_signin *s, char **error_r)
 {
@@ -152,8 +230,7 @@ mo_signin_browser(struct mo_signin *s, char **error_r)
 	struct mo_loopback *lb = NULL;
 	struct mo_cb_result cb;
 	struct mo_token_reply reply;
-	struct mo_oauth_error err;
-	struct mo_buf url, form;
+	struct mo_buf url;
 	char redirect_uri[64], start_url[96];
 	char *error = NULL;
 	pid_t opener = -1;
@@ -161,9 +238,7 @@ mo_signin_browser(struct mo_signin *s, char **error_r)
 
 	memset(&cb, 0, sizeof(cb));
 	memset(&reply, 0, sizeof(reply));
-	memset(&err, 0, sizeof(err));
 	mo_buf_init(&url, MO_FORM_MAX);
-	mo_buf_init(&form, MO_FORM_MAX);
 	memset(&pk, 0, sizeof(pk));
 
 	if (a->authorize_url == NULL) {
@@ -188,25 +263,7 @@ mo_signin_browser(struct mo_signin *s, char **error_r)
 				mo_strerror(ret));
 		goto out;
 	}
-
-	mo_net_print("mailoauth: to sign in to account %s (%s), open this URL in a web "
-			"browser%s:\n", a->name, a->login_hint ? a->login_hint : a->user,
-		s->open_browser ? " (starting yours now)" : "");
-	fflush(stderr);
-	/* Alone on its line, flushed at once: ssh users and scripts take it. */
-	printf("%s\n", mo_buf_str(&url));
-	fflush(stdout);
-	mo_net_print("mailoauth: waiting up to %d s for the browser to come back to "
-			"http://localhost:%u/ on this machine (Ctrl-C cancels)\n",
-		s->timeout, mo_loopback_port(lb));
-	if (!s->open_browser && !mo_signin_have_display()) {
-		unsigned int port = mo_loopback_port(lb);
-
-		mo_net_print("mailoauth: signing in from another computer?  The browser must "
-				"reach port %u here: run `ssh -L %u:127.0.0.1:%u THIS-HOST` there "
-				"first (set redirect_port for a fixed port), or use --device.\n",
-			port, port, port);
-	}
+	announce(s, lb, mo_buf_str(&url));
 	/* The browser's argv is readable by every local user: it carries only
 	 * the start page, which sends the browser on to the URL. */
 	if (s->open_browser) {
@@ -221,40 +278,18 @@ mo_signin_browser(struct mo_signin *s, char **error_r)
 		}
 	}
 
-	ret = mo_loopback_wait(lb, pk.state, s->timeout, &mo_signin_cancel, &cb, &error);
-	if (ret == MO_ERR_TIMEOUT) {
-		ret = mo_errorf(error_r, ret, "%s; run `mailoauth authorize %s` again (or use "
-				"--device)", error, a->name);
+	ret = wait_redirect(s, lb, &pk, &cb, error_r);
+	if (ret != MO_OK)
 		goto out;
-	}
-	if (ret == MO_ERR_PROTO) {
-		ret = mo_errorf(error_r, ret, "%s; run `mailoauth authorize %s --no-open` and "
-				"open the printed URL yourself", error, a->name);
-		goto out;
-	}
-	if (ret != MO_OK) {
-		*error_r = error;
-		error = NULL;
-		goto out;
-	}
 	if (cb.kind == MO_CB_ERROR) {
 		ret = callback_error(a, &cb, error_r);
 		mo_loopback_reply(lb, false, *error_r);
 		goto out;
 	}
 	mo_net_note(1, "sign-in redirect received; redeeming the code");
-
-	ret = build_redeem_form(a, cb.code, redirect_uri, &pk, &form, error_r);
+	ret = redeem(s, lb, cb.code, redirect_uri, &pk, &reply, error_r);
 	if (ret != MO_OK)
 		goto out;
-	ret = mo_oauth_token_request(s->ctx->http, a, &form, "authorization code", &reply,
-				     &err, &error);
-	mo_buf_free(&form);
-	if (ret != MO_OK) {
-		ret = mo_signin_post_error(a, &err, NULL, error, ret, error_r);
-		mo_loopback_reply(lb, false, *error_r);
-		goto out;
-	}
 	if (mo_signin_cancel) {
 		ret = mo_errorf(error_r, MO_ERR_CANCELLED, "sign-in cancelled");
 		mo_loopback_reply(lb, false, "Cancelled in the terminal; nothing was stored.");
@@ -272,10 +307,8 @@ out:
 	if (opener > 0)
 		mo_signin_reap(opener);
 	mo_token_reply_clear(&reply);
-	mo_oauth_error_clear(&err);
 	mo_cb_result_clear(&cb);
 	mo_buf_free(&url);
-	mo_buf_free(&form);
 	mo_pkce_clear(&pk);
 	free(error);
 	return ret;

@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,35 +27,96 @@
 
 enum where { LOCAL, NET, CONNECT };
 
+/* How connect and check pick TLS and read PORT. */
+#define TLS_HELP \
+	"PORT is a number or pop3, pop3s, imap, imaps.  --tls defaults from the\n" \
+	"account's pop3/imap key for that server (pop3s:// implicit, pop3://\n" \
+	"STARTTLS), else from the port: STARTTLS on 110, 143, 587 and 25, implicit\n" \
+	"TLS on 995, 993 and 465.  On other ports implicit TLS is tried first and\n" \
+	"STARTTLS when the server greets in plain text.  TLS cannot be turned off.\n"
+
+/*
+ * One row per command: `mailoauth --help` lists name, args and what;
+ * `mailoauth COMMAND --help` adds help.  A "\n" in args continues the
+ * synopsis on a line of its own; one in what, the description.
+ */
 static const struct command {
 	const char *name;
 	enum where where;
-	const char *synopsis;
+	const char *args;
+	const char *what;
+	const char *help;
 } commands[] = {
-	{ "token", LOCAL, "token ACCOUNT                 print a fresh access token" },
-	{ "sasl", NET, "sasl ACCOUNT [--mechanism xoauth2|oauthbearer] [--host H --port P]\n"
-		       "                                print the base64 SASL initial response" },
-	{ "status", NET, "status [ACCOUNT] [--json|--prometheus]\n"
-			"                                show what is stored and what to do next" },
-	{ "refresh", NET, "refresh [ACCOUNT...|--all] [--if-expiring-within SECONDS]\n"
-			  "                                refresh access tokens (cron, timers)" },
-	{ "authorize", NET, "authorize ACCOUNT [--browser|--device|--no-open] [--timeout SECONDS]\n"
-			    "          [--force]\n"
-			    "                                sign in and store the tokens" },
-	{ "import", NET, "import ACCOUNT [--file FILE]  take over an existing refresh token" },
-	{ "logout", NET, "logout ACCOUNT                remove the stored tokens" },
-	{ "reject", NET, "reject ACCOUNT EXPIRES_AT     the mail server refused the stored token:\n"
-			 "                                make the next use refresh it" },
-	{ "notify-failure", NET, "notify-failure UNIT           a refresh unit failed (its OnFailure=):\n"
-				 "                                run notify_command once per failure" },
-	{ "consent-url", NET, "consent-url ACCOUNT           print the tenant admin-consent URL" },
-	{ "connect", CONNECT, "connect [--account NAME] [--protocol pop3|imap]\n"
-			      "          [--tls implicit|starttls] [HOST PORT]\n"
-			      "                                connection plugin for fetchmail, mutt, mbsync" },
-	{ "check", CONNECT, "check ACCOUNT [--protocol pop3|imap|smtp] [--server HOST:PORT]\n"
-			    "          [--tls implicit|starttls]\n"
-			    "                                prove that the mailbox can be used" },
+	{ "token", LOCAL, "ACCOUNT", "print a fresh access token", NULL },
+	{ "sasl", NET, "ACCOUNT [--mechanism xoauth2|oauthbearer] [--host H --port P]",
+	  "print the base64 SASL initial response", NULL },
+	{ "status", NET, "[ACCOUNT] [--json|--prometheus]",
+	  "show what is stored and what to do next", NULL },
+	{ "refresh", NET, "[ACCOUNT...|--all] [--if-expiring-within SECONDS]",
+	  "refresh access tokens (cron, timers)", NULL },
+	{ "authorize", NET, "ACCOUNT [--browser|--device|--no-open] [--timeout SECONDS]\n"
+			    "[--force]",
+	  "sign in and store the tokens",
+	  "  --browser          sign in with a web browser (authorization code + PKCE)\n"
+	  "  --device           sign in on another device with a code (device flow)\n"
+	  "  --no-open          do not start a browser; just print the URL\n"
+	  "  --timeout SECONDS  how long the browser flow waits (default 300)\n"
+	  "  --force            store the grant even when the identity matches neither\n"
+	  "                     user nor login_hint and a grant is stored already\n"
+	  "Default: the account's `flow`, else the browser when $DISPLAY or\n"
+	  "$WAYLAND_DISPLAY is set, else the device flow.  Exit status: 0 signed in\n"
+	  "and stored; 1 cancelled (Ctrl-C); 64 usage; 65 another identity signed in\n"
+	  "(the stored grant kept); 75 timed out or temporary failure; 77 declined,\n"
+	  "expired or consent missing; 78 configuration.\n" },
+	{ "import", NET, "ACCOUNT [--file FILE]", "take over an existing refresh token",
+	  "The refresh token is read from FILE or standard input, never from the\n"
+	  "command line.\n" },
+	{ "logout", NET, "ACCOUNT", "remove the stored tokens", NULL },
+	{ "reject", NET, "ACCOUNT EXPIRES_AT",
+	  "the mail server refused the stored token:\nmake the next use refresh it", NULL },
+	{ "notify-failure", NET, "UNIT",
+	  "a refresh unit failed (its OnFailure=):\nrun notify_command once per failure", NULL },
+	{ "consent-url", NET, "ACCOUNT", "print the tenant admin-consent URL", NULL },
+	{ "connect", CONNECT, "[--account NAME] [--protocol pop3|imap]\n"
+			      "[--tls implicit|starttls] [HOST PORT]",
+	  "connection plugin for fetchmail, mutt, mbsync", TLS_HELP },
+	{ "check", CONNECT, "ACCOUNT [--protocol pop3|imap|smtp] [--server HOST:PORT]\n"
+			    "[--tls implicit|starttls] [--nagios]",
+	  "prove that the mailbox can be used",
+	  "  --nagios           one line and exit status for Nagios, Icinga, Zabbix\n"
+	  TLS_HELP },
 };
+
+#define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+/* text, each of its lines after the first indented by indent columns. */
+static void
+put_indented(FILE *f, const char *text, int indent)
+{
+	const char *nl;
+
+	while ((nl = strchr(text, '\n')) != NULL) {
+		fprintf(f, "%.*s\n%*s", (int)(nl - text), text, indent, "");
+		text = nl + 1;
+	}
+	fputs(text, f);
+}
+
+/* "  NAME ARGS" and, from column 32, what it does. */
+static void
+list_command(FILE *f, const struct command *c)
+{
+	int n = fprintf(f, "  %s ", c->name);
+
+	put_indented(f, c->args, 10);
+	n += (int)strlen(c->args);
+	if (strchr(c->args, '\n') != NULL || n > 30)
+		fprintf(f, "\n%32s", "");
+	else
+		fprintf(f, "%*s", 32 - n, "");
+	put_indented(f, c->what, 32);
+	fputc('\n', f);
+}
 
 static void
 usage(FILE *f)
@@ -64,8 +126,8 @@ usage(FILE *f)
 	fprintf(f, "Usage: mailoauth [--config FILE] [-v] COMMAND [ARGS]\n\n"
 		   "OAuth 2.0 sign-in and tokens for mail clients (XOAUTH2, OAUTHBEARER).\n\n"
 		   "Commands:\n");
-	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(f, "  %s\n", commands[i].synopsis);
+	for (i = 0; i < N_COMMANDS; i++)
+		list_command(f, &commands[i]);
 	fprintf(f, "\nOptions:\n"
 		   "  -c, --config FILE   configuration file (default: $MAILOAUTH_CONFIG,\n"
 		   "                      $XDG_CONFIG_HOME/mailoauth/config, %s/mailoauth/config)\n"
@@ -85,6 +147,33 @@ usage(FILE *f)
 		   "  78  configuration error (the message names file and line)\n"
 		   "\nSee mailoauth(1) and mailoauth.conf(5).\n",
 		MAILOAUTH_SYSCONFDIR);
+}
+
+/* `mailoauth COMMAND --help`: answered here, before any configuration is
+ * read, so that it works on a host with none. */
+static void
+command_usage(const struct command *c)
+{
+	printf("Usage: mailoauth [OPTIONS] %s ", c->name);
+	put_indented(stdout, c->args, 10);
+	fputs("\n\n", stdout);
+	put_indented(stdout, c->what, 0);
+	fputs(".\n", stdout);
+	if (c->help != NULL)
+		printf("\n%s", c->help);
+	printf("\nOPTIONS and exit statuses: mailoauth --help.  See mailoauth(1).\n");
+}
+
+/* -h or --help among a command's arguments (up to a "--"). */
+static bool
+asks_help(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
+			return true;
+	return false;
 }
 
 /* Replaces this process with the back end prog (mailoauth-net,
@@ -152,7 +241,7 @@ main(int argc, char **argv)
 		return MO_EXIT_USAGE;
 	}
 	first = i;
-	for (c = 0; c < sizeof(commands) / sizeof(commands[0]); c++) {
+	for (c = 0; c < N_COMMANDS; c++) {
 		if (strcmp(argv[first], commands[c].name) == 0) {
 			cmd = &commands[c];
 			break;
@@ -162,6 +251,10 @@ main(int argc, char **argv)
 		fprintf(stderr, "mailoauth: unknown command '%s'; see mailoauth --help\n",
 			argv[first]);
 		return MO_EXIT_USAGE;
+	}
+	if (asks_help(argc - first, argv + first)) {
+		command_usage(cmd);
+		return MO_EXIT_OK;
 	}
 
 	switch (cmd->where) {

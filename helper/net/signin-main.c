@@ -276,24 +276,14 @@ out:
 	return ret;
 }
 
+/* After a usage error; `mailoauth authorize --help` (helper/main.c)
+ * explains the options. */
 static void
 usage(void)
 {
-	mo_net_print(
-		"usage: mailoauth authorize ACCOUNT [--browser | --device] [--no-open] "
-		"[--timeout SECONDS] [--force]\n"
-		"  --browser          sign in with a web browser (authorization code + PKCE)\n"
-		"  --device           sign in on another device with a code (device flow)\n"
-		"  --no-open          do not start a browser; just print the URL\n"
-		"  --timeout SECONDS  how long the browser flow waits (default %d)\n"
-		"  --force            store the grant even when the identity matches neither\n"
-		"                     user nor login_hint and a grant is stored already\n"
-		"Default: the account's `flow`, else the browser when $DISPLAY or\n"
-		"$WAYLAND_DISPLAY is set, else the device flow.  Exit status: 0 signed in\n"
-		"and stored; 1 cancelled (Ctrl-C); 64 usage; 65 another identity signed in\n"
-		"(the stored grant kept); 75 timed out or temporary\n"
-		"failure; 77 declined, expired or consent missing; 78 configuration.\n",
-		MO_SIGNIN_TIMEOUT);
+	mo_net_print("usage: mailoauth authorize ACCOUNT [--browser | --device] [--no-open] "
+		     "[--timeout SECONDS] [--force]\n"
+		     "`mailoauth authorize --help` explains them.\n");
 }
 
 static int
@@ -310,83 +300,90 @@ parse_timeout(const char *v, int *out)
 	return 0;
 }
 
-int
-mo_cmd_authorize(struct mo_net_ctx *ctx, int argc, char **argv)
-{
-	struct mo_signin s;
-	struct sigaction sa, old_int, old_term;
-	const char *name = NULL;
-	char *error = NULL;
-	bool want_browser = false, want_device = false, no_open = false;
-	enum mo_flow flow;
-	int i, ret;
+struct authorize_args {
+	const char *name;
+	bool browser, device, no_open;
+};
 
-	memset(&s, 0, sizeof(s));
-	s.timeout = MO_SIGNIN_TIMEOUT;
+/* The command line into args and s (timeout, force): -1 to go on, else the
+ * exit status. */
+static int
+parse_args(int argc, char **argv, struct authorize_args *args, struct mo_signin *s)
+{
+	int i;
+
 	for (i = 1; i < argc; i++) {
 		const char *o = argv[i];
 
 		if (strcmp(o, "--browser") == 0) {
-			want_browser = true;
+			args->browser = true;
 		} else if (strcmp(o, "--device") == 0) {
-			want_device = true;
+			args->device = true;
 		} else if (strcmp(o, "--no-open") == 0) {
-			no_open = true;
+			args->no_open = true;
 		} else if (strcmp(o, "--force") == 0) {
-			s.force = true;
+			s->force = true;
 		} else if (strcmp(o, "--timeout") == 0 || strncmp(o, "--timeout=", 10) == 0) {
 			const char *v = o[9] == '=' ? o + 10 : (i + 1 < argc ? argv[++i] : NULL);
 
-			if (v == NULL || parse_timeout(v, &s.timeout) != 0) {
+			if (v == NULL || parse_timeout(v, &s->timeout) != 0) {
 				mo_net_err("--timeout needs a number of seconds (1-86400)");
 				return MO_EXIT_USAGE;
 			}
-		} else if (strcmp(o, "-h") == 0 || strcmp(o, "--help") == 0) {
-			usage();
-			return MO_EXIT_OK;
-		} else if (o[0] == '-' || name != NULL) {
+		} else if (o[0] == '-' || args->name != NULL) {
 			mo_net_err("authorize: unexpected argument '%s'", o);
 			usage();
 			return MO_EXIT_USAGE;
 		} else {
-			name = o;
+			args->name = o;
 		}
 	}
-	if (name == NULL) {
+	if (args->name == NULL) {
 		usage();
 		return MO_EXIT_USAGE;
 	}
-	if (want_browser && want_device) {
+	if (args->browser && args->device) {
 		mo_net_err("authorize: --browser and --device exclude each other");
 		return MO_EXIT_USAGE;
 	}
-	s.ctx = ctx;
-	s.acct = mo_net_account(ctx, name);
-	if (s.acct == NULL)
-		return MO_EXIT_CONFIG;
+	return -1;
+}
 
-	if (s.acct->flow == MO_FLOW_CLIENT_CREDENTIALS) {
-		if (want_browser || want_device) {
+/* The flow: app-only accounts have one; else the flag, the account's
+ * `flow`, or the browser when there is a display.  false: a usage error. */
+static bool
+choose_flow(const struct mo_account *a, const struct authorize_args *args,
+	    enum mo_flow *flow)
+{
+	if (a->flow == MO_FLOW_CLIENT_CREDENTIALS) {
+		if (args->browser || args->device) {
 			mo_net_err("account %s has flow = client_credentials: the app signs in "
-				   "by itself, so --browser and --device do not apply", name);
-			return MO_EXIT_USAGE;
+				   "by itself, so --browser and --device do not apply", a->name);
+			return false;
 		}
-		flow = MO_FLOW_CLIENT_CREDENTIALS;
-	} else if (want_browser) {
-		flow = MO_FLOW_BROWSER;
-	} else if (want_device) {
-		flow = MO_FLOW_DEVICE;
-	} else if (s.acct->flow != MO_FLOW_DEFAULT) {
-		flow = s.acct->flow;
+		*flow = MO_FLOW_CLIENT_CREDENTIALS;
+	} else if (args->browser) {
+		*flow = MO_FLOW_BROWSER;
+	} else if (args->device) {
+		*flow = MO_FLOW_DEVICE;
+	} else if (a->flow != MO_FLOW_DEFAULT) {
+		*flow = a->flow;
 	} else {
-		flow = mo_signin_have_display() ? MO_FLOW_BROWSER : MO_FLOW_DEVICE;
+		*flow = mo_signin_have_display() ? MO_FLOW_BROWSER : MO_FLOW_DEVICE;
 		mo_net_note(1, "no flow configured: using the %s flow (%s)",
-			    flow == MO_FLOW_BROWSER ? "browser" : "device",
-			    flow == MO_FLOW_BROWSER ? "a display is available" : "no display");
+			    *flow == MO_FLOW_BROWSER ? "browser" : "device",
+			    *flow == MO_FLOW_BROWSER ? "a display is available" : "no display");
 	}
-	s.open_browser = !no_open && mo_signin_have_display();
+	return true;
+}
 
-	/* Ctrl-C ends a flow cleanly: nothing is stored. */
+/* One flow, with Ctrl-C and SIGTERM ending it cleanly: nothing is stored. */
+static int
+run_flow(struct mo_signin *s, enum mo_flow flow, char **error_r)
+{
+	struct sigaction sa, old_int, old_term;
+	int ret;
+
 	mo_signin_cancel = 0;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
@@ -397,22 +394,49 @@ mo_cmd_authorize(struct mo_net_ctx *ctx, int argc, char **argv)
 
 	switch (flow) {
 	case MO_FLOW_CLIENT_CREDENTIALS:
-		ret = mo_signin_client_credentials(&s, &error);
+		ret = mo_signin_client_credentials(s, error_r);
 		break;
 	case MO_FLOW_DEVICE:
-		ret = mo_signin_device(&s, &error);
+		ret = mo_signin_device(s, error_r);
 		break;
 	default:
-		ret = mo_signin_browser(&s, &error);
+		ret = mo_signin_browser(s, error_r);
 		break;
 	}
-	if (ret == MO_OK && mo_signin_cancel && !s.stored) {
+	if (ret == MO_OK && mo_signin_cancel && !s->stored) {
 		ret = MO_ERR_CANCELLED;
-		error = strdup("sign-in cancelled");
+		*error_r = strdup("sign-in cancelled");
 	}
 
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
+	return ret;
+}
+
+int
+mo_cmd_authorize(struct mo_net_ctx *ctx, int argc, char **argv)
+{
+	struct mo_signin s;
+	struct authorize_args args;
+	char *error = NULL;
+	enum mo_flow flow;
+	int ret;
+
+	memset(&s, 0, sizeof(s));
+	memset(&args, 0, sizeof(args));
+	s.timeout = MO_SIGNIN_TIMEOUT;
+	ret = parse_args(argc, argv, &args, &s);
+	if (ret >= 0)
+		return ret;
+	s.ctx = ctx;
+	s.acct = mo_net_account(ctx, args.name);
+	if (s.acct == NULL)
+		return MO_EXIT_CONFIG;
+	if (!choose_flow(s.acct, &args, &flow))
+		return MO_EXIT_USAGE;
+	s.open_browser = !args.no_open && mo_signin_have_display();
+
+	ret = run_flow(&s, flow, &error);
 	if (ret != MO_OK) {
 		mo_net_err("%s", error != NULL ? error : mo_strerror(ret));
 		if (ret == MO_ERR_CANCELLED)

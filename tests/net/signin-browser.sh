@@ -204,6 +204,27 @@ tap_ok $? "--browser with --device: exit 64"
 "$MAILOAUTH_HELPER" authorize nosuch --browser 2> /dev/null
 [ $? -eq 78 ]
 tap_ok $? "unknown account: exit 78"
+_bad=0
+for _t in 0 86401 10s -5 ''; do
+	"$MAILOAUTH_HELPER" authorize work --timeout "$_t" 2> "$STAND_DIR/usage.err"
+	[ $? -eq 64 ] && grep -q 'seconds (1-86400)' "$STAND_DIR/usage.err" || _bad=1
+done
+"$MAILOAUTH_HELPER" authorize work --timeout 2> /dev/null
+[ $? -eq 64 ] || _bad=1
+[ $_bad -eq 0 ]
+tap_ok $? "--timeout out of 1-86400, not a number or missing: exit 64"
+"$MAILOAUTH_HELPER" authorize work other 2> "$STAND_DIR/usage.err"
+[ $? -eq 64 ] && grep -q "unexpected argument 'other'" "$STAND_DIR/usage.err"
+tap_ok $? "a second account name: exit 64 naming it"
+"$MAILOAUTH_HELPER" authorize --no-open 2> "$STAND_DIR/usage.err"
+[ $? -eq 64 ] && grep -q '^usage: mailoauth authorize ACCOUNT' "$STAND_DIR/usage.err"
+tap_ok $? "no account: exit 64 with the usage"
+"$MAILOAUTH_HELPER" authorize --help > "$STAND_DIR/help.out" 2> "$STAND_DIR/usage.err"
+[ $? -eq 0 ] && [ ! -s "$STAND_DIR/usage.err" ] && grep -q -- '--timeout SECONDS' "$STAND_DIR/help.out"
+tap_ok $? "--help: exit 0 with the options on stdout"
+_default=$(sed -n 's/.*--timeout SECONDS .*(default \([0-9]*\)).*/\1/p' "$STAND_DIR/help.out")
+[ -n "$_default" ] && grep -q "waiting up to $_default s for the browser" "$STAND_DIR/si-1.err"
+tap_ok $? "the default --timeout that --help states is the one the flow uses ($_default s)"
 
 # --- secrets ----------------------------------------------------------------
 cat "$STAND_DIR"/si-*.out >> "$VLOG"

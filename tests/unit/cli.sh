@@ -20,6 +20,28 @@ for code in 64 75 77 78; do
 	tap_ok $? "--help documents exit code $code"
 done
 
+# COMMAND --help: its synopsis on stdout, exit 0, with no configuration to
+# read (the configuration named does not exist) and no back end started
+# (MAILOAUTH_LIBEXECDIR points nowhere).
+cmds=$(sed -n '/^Commands:/,/^Options:/s/^  \([a-z][a-z-]*\) .*/\1/p' "$tmp/out")
+bad=
+for c in $cmds; do
+	for h in --help -h; do
+		MAILOAUTH_LIBEXECDIR=$tmp/none "$M" --config "$tmp/nonexistent" $c x $h \
+			>"$tmp/help" 2>"$tmp/err"
+		[ $? -eq 0 ] && [ ! -s "$tmp/err" ] &&
+			grep -q "^Usage: mailoauth \[OPTIONS\] $c " "$tmp/help" || bad="$bad $c$h"
+	done
+done
+[ -n "$cmds" ] && [ -z "$bad" ]
+tap_ok $? "COMMAND --help and -h: the command's usage on stdout, exit 0, nothing read${bad:+ (failed:$bad)}"
+"$M" --config "$tmp/nonexistent" import x -- --help >"$tmp/help" 2>"$tmp/err"
+[ $? -ne 0 ] && ! grep -q '^Usage: mailoauth \[OPTIONS\]' "$tmp/help"
+tap_ok $? "a --help after -- is an argument, not a request for help"
+"$M" check --help >"$tmp/help"
+grep -q -- '--nagios' "$tmp/help" && grep -q 'TLS cannot be turned off' "$tmp/help"
+tap_ok $? "check --help names --nagios and how TLS is chosen"
+
 "$M" --version >"$tmp/out"
 tap_ok $? "--version exits 0"
 grep -Eq '^mailoauth [0-9]+\.[0-9]+\.[0-9]+$' "$tmp/out"

@@ -35,28 +35,26 @@
 
 #define IMPORT_MAX (256 * 1024)
 
+/* One line from fd, a byte at a time so that nothing after it is taken. */
 static int
-read_all(int fd, struct mo_buf *b, bool one_line)
+read_line(int fd, struct mo_buf *b)
 {
-	char chunk[4096];
+	char c = '\0';
 	ssize_t n;
 	int ret = MO_OK;
 
-	for (;;) {
-		n = read(fd, chunk, one_line ? 1 : sizeof(chunk));
+	while (ret == MO_OK && c != '\n') {
+		n = read(fd, &c, 1);
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0) {
+		if (n < 0)
 			ret = MO_ERR_IO;
+		else if (n == 0)
 			break;
-		}
-		if (n == 0)
-			break;
-		ret = mo_buf_add(b, chunk, (size_t)n);
-		if (ret != MO_OK || (one_line && chunk[0] == '\n'))
-			break;
+		else
+			ret = mo_buf_add(b, &c, 1);
 	}
-	mo_wipe(chunk, sizeof(chunk));
+	mo_wipe(&c, 1);
 	return ret;
 }
 
@@ -75,7 +73,7 @@ read_tty(struct mo_buf *b)
 		quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
 		restore = tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet) == 0;
 	}
-	ret = read_all(STDIN_FILENO, b, true);
+	ret = read_line(STDIN_FILENO, b);
 	if (restore)
 		tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
 	fputc('\n', stderr);
@@ -188,11 +186,11 @@ mo_cmd_import(struct mo_net_ctx *ctx, int argc, char **argv)
 			code = MO_EXIT_DATAERR;
 			goto out;
 		}
-		ret = read_all(fd, &in, false);
+		ret = mo_buf_read_fd(&in, fd);
 	} else if (isatty(STDIN_FILENO)) {
 		ret = read_tty(&in);
 	} else {
-		ret = read_all(STDIN_FILENO, &in, false);
+		ret = mo_buf_read_fd(&in, STDIN_FILENO);
 	}
 	if (ret != MO_OK) {
 		mo_net_err("cannot read the refresh token from %s: %s",

@@ -7,6 +7,26 @@
 #include "saslmsg.h"
 #include "validate.h"
 
+/* The token as both messages carry it (RFC 7628 §3.1 auth-value). */
+static int
+check_token(const char *token, const char **error_r)
+{
+	return mo_valid_token(token, token != NULL ? strlen(token) : 0, error_r);
+}
+
+/* "auth=Bearer TOKEN" and the two ^A that end both messages. */
+static int
+add_bearer(struct mo_buf *out, const char *token)
+{
+	int ret = mo_buf_addstr(out, "auth=Bearer ");
+
+	if (ret == MO_OK)
+		ret = mo_buf_addstr(out, token);
+	if (ret == MO_OK)
+		ret = mo_buf_addstr(out, "\x01\x01");
+	return ret;
+}
+
 int
 mo_xoauth2_build(struct mo_buf *out, const char *user, const char *token,
 		 const char **error_r)
@@ -16,19 +36,15 @@ mo_xoauth2_build(struct mo_buf *out, const char *user, const char *token,
 
 	if ((ret = mo_valid_user(user, error_r)) != MO_OK)
 		return ret;
-	if (token == NULL)
-		return mo_valid_token(NULL, 0, error_r);
-	if ((ret = mo_valid_token(token, strlen(token), error_r)) != MO_OK)
+	if ((ret = check_token(token, error_r)) != MO_OK)
 		return ret;
 	ret = mo_buf_addstr(out, "user=");
 	if (ret == MO_OK)
 		ret = mo_buf_addstr(out, user);
 	if (ret == MO_OK)
-		ret = mo_buf_addstr(out, "\x01" "auth=Bearer ");
+		ret = mo_buf_addc(out, '\x01');
 	if (ret == MO_OK)
-		ret = mo_buf_addstr(out, token);
-	if (ret == MO_OK)
-		ret = mo_buf_addstr(out, "\x01\x01");
+		ret = add_bearer(out, token);
 	if (ret != MO_OK)
 		mo_buf_truncate(out, start);
 	return ret;
@@ -68,9 +84,7 @@ mo_oauthbearer_build(struct mo_buf *out, const char *authzid,
 			*error_r = "the port is not between 1 and 65535";
 		return MO_ERR_INVAL;
 	}
-	if (token == NULL)
-		return mo_valid_token(NULL, 0, error_r);
-	if ((ret = mo_valid_token(token, strlen(token), error_r)) != MO_OK)
+	if ((ret = check_token(token, error_r)) != MO_OK)
 		return ret;
 
 	ret = mo_buf_addstr(out, "n,a=");
@@ -83,11 +97,7 @@ mo_oauthbearer_build(struct mo_buf *out, const char *authzid,
 	if (ret == MO_OK && port != 0)
 		ret = mo_buf_printf(out, "port=%u\x01", port);
 	if (ret == MO_OK)
-		ret = mo_buf_addstr(out, "auth=Bearer ");
-	if (ret == MO_OK)
-		ret = mo_buf_addstr(out, token);
-	if (ret == MO_OK)
-		ret = mo_buf_addstr(out, "\x01\x01");
+		ret = add_bearer(out, token);
 	if (ret != MO_OK)
 		mo_buf_truncate(out, start);
 	return ret;

@@ -144,73 +144,49 @@ extract(const char *text, size_t len, char **rt_r, char **client_id_r,
 	return ret;
 }
 
-int
-mo_cmd_import(struct mo_net_ctx *ctx, int argc, char **argv)
+/* The text to import: FILE, else a terminal's one line, else all of
+ * standard input.  MO_EXIT_OK, or the exit status after saying why. */
+static int
+read_input(const char *file, struct mo_buf *in)
 {
-	const char *file = NULL, *name = NULL, *why = "";
-	const struct mo_account *a;
-	struct mo_oauth_error oerr = { 0 };
-	struct mo_token_reply reply = { .expires_in = -1 };
-	struct mo_token tok = { 0 };
-	struct mo_buf in, form;
-	char *rt = NULL, *cid = NULL, *error = NULL;
-	int i, fd = -1, ret, code = MO_EXIT_USAGE;
+	int fd, ret;
 
-	mo_buf_init(&in, IMPORT_MAX);
-	mo_buf_init(&form, MO_FORM_MAX);
-	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--file") == 0 && i + 1 < argc)
-			file = argv[++i];
-		else if (argv[i][0] != '-' && name == NULL)
-			name = argv[i];
-		else
-			goto usage;
-	}
-	if (name == NULL)
-		goto usage;
-	a = mo_net_account(ctx, name);
-	if (a == NULL) {
-		code = MO_EXIT_CONFIG;
-		goto out;
-	}
-	if (a->flow == MO_FLOW_CLIENT_CREDENTIALS) {
-		mo_net_err("account %s uses flow = client_credentials: there is no refresh "
-			   "token to import", a->name);
-		code = MO_EXIT_CONFIG;
-		goto out;
-	}
 	if (file != NULL && strcmp(file, "-") != 0) {
 		fd = open(file, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 		if (fd < 0) {
 			mo_net_err("cannot open %s: %s", file, strerror(errno));
-			code = MO_EXIT_DATAERR;
-			goto out;
+			return MO_EXIT_DATAERR;
 		}
-		ret = mo_buf_read_fd(&in, fd);
+		ret = mo_buf_read_fd(in, fd);
+		close(fd);
 	} else if (isatty(STDIN_FILENO)) {
-		ret = read_tty(&in);
+		ret = read_tty(in);
 	} else {
-		ret = mo_buf_read_fd(&in, STDIN_FILENO);
+		ret = mo_buf_read_fd(in, STDIN_FILENO);
 	}
 	if (ret != MO_OK) {
 		mo_net_err("cannot read the refresh token from %s: %s",
 			   file ? file : "standard input",
 			   ret == MO_ERR_TOOBIG ? "larger than 256 KiB" : strerror(errno));
-		code = MO_EXIT_DATAERR;
-		goto out;
+		return MO_EXIT_DATAERR;
 	}
-	ret = extract(mo_buf_str(&in), in.len, &rt, &cid, &why);
-	if (ret != MO_OK) {
-		mo_net_err("cannot import into account %s: %s", a->name, why);
-		code = mo_exit_code(ret);
-		goto out;
-	}
-	if (cid != NULL && a->client_id != NULL && strcmp(cid, a->client_id) != 0)
-		mo_net_warn("the token file names client_id %s but account %s uses %s; a "
-			    "refresh token works only for the app it was issued to", cid,
-			    a->name, a->client_id);
+	return MO_EXIT_OK;
+}
 
-	/* Prove the token: one refresh.  Nothing is stored unless it works. */
+/* One refresh with rt proves it; only then is anything stored.  rt is
+ * taken (wiped and freed here).  The exit status, after saying what
+ * happened. */
+static int
+prove_and_store(struct mo_net_ctx *ctx, const struct mo_account *a, char *rt)
+{
+	struct mo_oauth_error oerr = { 0 };
+	struct mo_token_reply reply = { .expires_in = -1 };
+	struct mo_token tok = { 0 };
+	struct mo_buf form;
+	char *error = NULL;
+	int ret, code;
+
+	mo_buf_init(&form, MO_FORM_MAX);
 	mo_net_note(1, "account %s: proving the imported refresh token (<hidden>)", a->name);
 	ret = mo_oauth_form_refresh(&form, a, rt, &error);
 	if (ret == MO_OK)
@@ -238,21 +214,67 @@ mo_cmd_import(struct mo_net_ctx *ctx, int argc, char **argv)
 		   tok.identity ? ", signed in as " : "", tok.identity ? tok.identity : "",
 		   (long long)(tok.expires_at - (int64_t)time(NULL)));
 	code = MO_EXIT_OK;
-	goto out;
-usage:
-	mo_net_err("usage: mailoauth import ACCOUNT [--file FILE]  (the refresh token is "
-		   "read from FILE or standard input, never from the command line)");
-	code = MO_EXIT_USAGE;
 out:
-	if (fd >= 0)
-		close(fd);
-	mo_buf_free(&in);
 	mo_buf_free(&form);
 	mo_free_secret(rt);
-	free(cid);
 	free(error);
 	mo_token_reply_clear(&reply);
 	mo_oauth_error_clear(&oerr);
 	mo_token_clear(&tok);
+	return code;
+}
+
+int
+mo_cmd_import(struct mo_net_ctx *ctx, int argc, char **argv)
+{
+	const char *file = NULL, *name = NULL, *why = "";
+	const struct mo_account *a;
+	struct mo_buf in;
+	char *rt = NULL, *cid = NULL;
+	int i, ret, code;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--file") == 0 && i + 1 < argc)
+			file = argv[++i];
+		else if (argv[i][0] != '-' && name == NULL)
+			name = argv[i];
+		else {
+			name = NULL;	/* anything else: the usage */
+			break;
+		}
+	}
+	if (name == NULL) {
+		mo_net_err("usage: mailoauth import ACCOUNT [--file FILE]  (the refresh token "
+			   "is read from FILE or standard input, never from the command line)");
+		return MO_EXIT_USAGE;
+	}
+	a = mo_net_account(ctx, name);
+	if (a == NULL)
+		return MO_EXIT_CONFIG;
+	if (a->flow == MO_FLOW_CLIENT_CREDENTIALS) {
+		mo_net_err("account %s uses flow = client_credentials: there is no refresh "
+			   "token to import", a->name);
+		return MO_EXIT_CONFIG;
+	}
+	mo_buf_init(&in, IMPORT_MAX);
+	code = read_input(file, &in);
+	if (code != MO_EXIT_OK)
+		goto out;
+	ret = extract(mo_buf_str(&in), in.len, &rt, &cid, &why);
+	if (ret != MO_OK) {
+		mo_net_err("cannot import into account %s: %s", a->name, why);
+		code = mo_exit_code(ret);
+		goto out;
+	}
+	if (cid != NULL && a->client_id != NULL && strcmp(cid, a->client_id) != 0)
+		mo_net_warn("the token file names client_id %s but account %s uses %s; a "
+			    "refresh token works only for the app it was issued to", cid,
+			    a->name, a->client_id);
+	code = prove_and_store(ctx, a, rt);
+	rt = NULL;
+out:
+	mo_buf_free(&in);
+	mo_free_secret(rt);
+	free(cid);
 	return code;
 }

@@ -20,36 +20,55 @@ rc=$?
 tap_ok $? "import refuses a token on the command line (rc=$rc)"
 printf '%s\n' "$rt" | mo import work
 tap_ok $? "import reads a plain one-line token from stdin"
-# From a terminal: a prompt, no echo, and the terminal as it was after.
+# From a terminal: a prompt, echo off before the token is typed (the
+# token is written only once it is), and the terminal as it was after.
 stand_seed user@contoso.example > "$STAND_DIR/seed.json"
 rt=$(stand_json refresh_token < "$STAND_DIR/seed.json")
 RT=$rt python3 - "$MAILOAUTH_HELPER" > "$STAND_DIR/tty.out" <<'EOF'
-import os, pty, select, sys
+import os, pty, select, signal, sys, termios, time
 pid, fd = pty.fork()
 if pid == 0:
     os.execv("/bin/sh", ["sh", "-c", '"$0" import work; echo "rc=$?"; stty -a', sys.argv[1]])
+deadline = time.monotonic() + 30
 out = b""
-def read_until(want):
+def read_some(wait):
     global out
-    while want not in out:
-        r, _, _ = select.select([fd], [], [], 10)
-        if not r:
-            return
-        try:
-            chunk = os.read(fd, 4096)
-        except OSError:
-            return
-        if not chunk:
-            return
-        out += chunk
-read_until(b"Paste the refresh token")
-os.write(fd, os.environ["RT"].encode() + b"\n")
-read_until(b"\x00never")
-os.waitpid(pid, 0)
+    r, _, _ = select.select([fd], [], [], wait)
+    if not r:
+        return True
+    try:
+        chunk = os.read(fd, 4096)
+    except OSError:
+        return False
+    out += chunk
+    return bool(chunk)
+while b"Paste the refresh token" not in out and time.monotonic() < deadline:
+    if not read_some(0.1):
+        break
+echo_off = False
+while time.monotonic() < deadline:
+    try:
+        if not termios.tcgetattr(fd)[3] & termios.ECHO:
+            echo_off = True
+            break
+    except termios.error:
+        break
+    read_some(0.05)
+if echo_off:
+    os.write(fd, os.environ["RT"].encode() + b"\n")
+while time.monotonic() < deadline and read_some(0.5):
+    pass
+if os.waitpid(pid, os.WNOHANG) == (0, 0):
+    os.kill(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)
+    print("timed out")
+print("echo off while reading:", echo_off)
 sys.stdout.write(out.decode(errors="replace"))
 EOF
-grep -q 'Paste the refresh token' "$STAND_DIR/tty.out" && grep -q '^rc=0' "$STAND_DIR/tty.out" &&
-	! grep -qF "$rt" "$STAND_DIR/tty.out" && grep -qE '(^| )echo( |;|$)' "$STAND_DIR/tty.out"
+grep -q 'Paste the refresh token' "$STAND_DIR/tty.out" &&
+	grep -q '^echo off while reading: True' "$STAND_DIR/tty.out" &&
+	grep -q '^rc=0' "$STAND_DIR/tty.out" && ! grep -qF "$rt" "$STAND_DIR/tty.out" &&
+	grep -qE '(^| )echo( |;|$)' "$STAND_DIR/tty.out"
 tap_ok $? "import from a terminal: prompts, does not echo the token, leaves echo on"
 stand_seed user@contoso.example > "$STAND_DIR/seed.json"
 python3 - "$STAND_DIR/seed.json" "$STAND_DIR/sx.json" <<'EOF'

@@ -316,6 +316,28 @@ choose_target(const struct args *a, const struct where *w, const struct mo_serve
 	return proto;
 }
 
+/* The server: HOST PORT, else the --account's one server.  *key is the
+ * account's pop3/imap key that names it (NULL: none), *key_proto its
+ * protocol.  w->host stays NULL when there is none (fr->setup says why). */
+static void
+find_server(const struct args *a, struct mo_front *fr, struct where *w,
+	    const struct mo_server **key, int *key_proto)
+{
+	if (a->npos == 0) {
+		if (fr->setup.err == MO_OK &&
+		    account_server(fr->forced, a->proto, key, key_proto, &fr->setup) == MO_OK) {
+			w->host = (*key)->host;
+			w->port = (*key)->port;
+		}
+		return;
+	}
+	*key = key_of_server(fr->cfg, fr->forced, w,
+			     a->proto >= 0 ? a->proto :
+			     w->service != NULL ? (int)w->service->proto : -1, key_proto);
+	if (w->port == 0)	/* a service name: the key's port, or its own */
+		w->port = *key != NULL ? (*key)->port : w->service->port;
+}
+
 static int
 run_connect(const struct args *a)
 {
@@ -362,20 +384,7 @@ run_connect(const struct args *a)
 					    a->account, cfg->path);
 		}
 	}
-	/* The server: HOST PORT, else the account's one server. */
-	if (a->npos == 0) {
-		if (fr.setup.err == MO_OK &&
-		    account_server(fr.forced, a->proto, &key, &key_proto, &fr.setup) == MO_OK) {
-			w.host = key->host;
-			w.port = key->port;
-		}
-	} else {
-		key = key_of_server(cfg, fr.forced, &w,
-				    a->proto >= 0 ? a->proto :
-				    w.service != NULL ? (int)w.service->proto : -1, &key_proto);
-		if (w.port == 0)	/* a service name: the key's port, or its own */
-			w.port = key != NULL ? key->port : w.service->port;
-	}
+	find_server(a, &fr, &w, &key, &key_proto);
 	if (w.host == NULL) {
 		/* No server to go to (the account failed to load or names
 		 * none): with --protocol the client hears it in its terms. */

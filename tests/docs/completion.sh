@@ -52,14 +52,19 @@ expect "--config --help --verbose --version -V -c -h -v" mailoauth -
 expect "help.desk work" mailoauth token ""
 expect "" mailoauth token work ""
 expect "help.desk work" mailoauth -v refresh work ""
-expect "--all --if-expiring-within" mailoauth refresh --
-expect "--json --prometheus" mailoauth status --
 expect "oauthbearer xoauth2" mailoauth sasl work --mechanism ""
 expect "imap pop3 smtp" mailoauth check work --protocol ""
 expect "imap pop3" mailoauth connect --protocol ""
 expect "implicit starttls" mailoauth connect --tls ""
 expect "help.desk work" mailoauth connect --account ""
-expect "--browser --device --no-open --timeout" mailoauth authorize work --
+expect "--browser --device --force --help --no-open --timeout" mailoauth authorize work --
+
+# Every command completes the options its own --help names, and --help.
+for c in $commands; do
+	want=$( { "$MAILOAUTH_HELPER" "$c" --help | sed '/^$/q' | grep -o -- '--[a-z][a-z-]*'
+		echo --help; } | LC_ALL=C sort -u | tr '\n' ' ')
+	expect "${want% }" mailoauth "$c" --
+done
 expect "other" mailoauth --config "$tmp/alt" logout ""
 expect "other" mailoauth "--config=$tmp/alt" consent-url ""
 

@@ -245,15 +245,76 @@ compose(const struct mo_account *acct, const char *event, const char *detail)
 				acct->name);
 }
 
+/* st after an outcome in state now_state: *event is the event to notify
+ * (NULL: none), *cred whether the client secret's expiry is to be told.
+ * True when st changed and is to be saved. */
+static bool
+next_state(const struct mo_account *acct, struct mo_account_state *st,
+	   enum mo_health now_state, const char *message, int result, int64_t now,
+	   const char **event, bool *cred)
+{
+	bool changed = false;
+
+	*event = NULL;
+	*cred = false;
+	if (st->state != now_state) {
+		st->state = now_state;
+		st->since = now;
+		changed = true;
+	}
+	if (now_state != MO_HEALTH_OK) {
+		st->last_error_at = now;
+		oneline(st->last_error, sizeof(st->last_error),
+			message != NULL ? message : mo_strerror(result));
+		changed = true;
+	}
+	if (st->notified != now_state) {
+		*event = now_state == MO_HEALTH_OK ? "recovered" :
+			now_state == MO_HEALTH_SIGNIN_NEEDED ? "signin-needed" : "refresh-failed";
+		st->notified = now_state;
+		changed = true;
+	}
+	if (acct->client_secret_expires > 0 &&
+	    acct->client_secret_expires - now < (int64_t)acct->expiry_warning_days * 86400 &&
+	    st->credential_notified != acct->client_secret_expires) {
+		st->credential_notified = acct->client_secret_expires;
+		*cred = true;
+		changed = true;
+	}
+	return changed;
+}
+
+/* The credential-expiring event: on which day, in how many days. */
+static void
+notify_credential(const struct mo_account *acct, int64_t now)
+{
+	char day[32], detail[512], *msg;
+	time_t e = (time_t)acct->client_secret_expires;
+	struct tm tm;
+	long days = (long)((acct->client_secret_expires - now) / 86400);
+
+	if (gmtime_r(&e, &tm) == NULL || strftime(day, sizeof(day), "%Y-%m-%d", &tm) == 0)
+		snprintf(day, sizeof(day), "?");
+	if (days >= 0)
+		snprintf(detail, sizeof(detail), "the client secret expires on %s, in %ld "
+			 "days", day, days);
+	else
+		snprintf(detail, sizeof(detail), "the client secret expired on %s", day);
+	msg = compose(acct, "credential-expiring", detail);
+	if (msg != NULL)
+		run_notify(acct, "credential-expiring", msg);
+	free(msg);
+}
+
 void
 mo_notify_outcome(const struct mo_account *acct, int result, const char *message)
 {
 	struct mo_account_state st;
 	enum mo_health now_state = result == MO_OK ? MO_HEALTH_OK :
 		result == MO_ERR_REAUTH ? MO_HEALTH_SIGNIN_NEEDED : MO_HEALTH_REFRESH_FAILED;
-	const char *event = NULL;
-	char *lockname = NULL, *msg = NULL, *err = NULL, detail[512];
-	bool changed = false, cred = false;
+	const char *event;
+	char *lockname = NULL, *msg, *err = NULL;
+	bool changed, cred;
 	int64_t now = (int64_t)time(NULL);
 	int dfd = -1, fd = -1, ret;
 
@@ -275,33 +336,8 @@ mo_notify_outcome(const struct mo_account *acct, int result, const char *message
 	ret = state_load_at(dfd, acct, &st);
 	if (ret != MO_OK && ret != MO_ERR_NOENT)
 		memset(&st, 0, sizeof(st));	/* unreadable: start afresh */
-	if (ret != MO_OK)
-		changed = true;
-	if (st.state != now_state) {
-		st.state = now_state;
-		st.since = now;
-		changed = true;
-	}
-	if (now_state != MO_HEALTH_OK) {
-		st.last_error_at = now;
-		oneline(st.last_error, sizeof(st.last_error),
-			message != NULL ? message : mo_strerror(result));
-		changed = true;
-	}
-	if (st.notified != now_state) {
-		event = now_state == MO_HEALTH_OK ? "recovered" :
-			now_state == MO_HEALTH_SIGNIN_NEEDED ? "signin-needed" : "refresh-failed";
-		st.notified = now_state;
-		changed = true;
-	}
-	if (acct->client_secret_expires > 0 &&
-	    acct->client_secret_expires - now < (int64_t)acct->expiry_warning_days * 86400 &&
-	    st.credential_notified != acct->client_secret_expires) {
-		st.credential_notified = acct->client_secret_expires;
-		cred = true;
-		changed = true;
-	}
-	if (changed) {
+	changed = next_state(acct, &st, now_state, message, result, now, &event, &cred);
+	if (changed || ret != MO_OK) {
 		st.checked_at = now;
 		if (state_save_at(dfd, acct, &st) != MO_OK)
 			mo_net_note(1, "account %s: cannot save %s.state", acct->name, acct->name);
@@ -309,32 +345,14 @@ mo_notify_outcome(const struct mo_account *acct, int result, const char *message
 	if (acct->notify_command == NULL)
 		goto out;
 	if (event != NULL) {
-		snprintf(detail, sizeof(detail), "%s", st.last_error);
-		msg = compose(acct, event, detail);
+		msg = compose(acct, event, st.last_error);
 		if (msg != NULL)
 			run_notify(acct, event, msg);
 		free(msg);
-		msg = NULL;
 	}
-	if (cred) {
-		char day[32];
-		time_t e = (time_t)acct->client_secret_expires;
-		struct tm tm;
-		long days = (long)((acct->client_secret_expires - now) / 86400);
-
-		if (gmtime_r(&e, &tm) == NULL || strftime(day, sizeof(day), "%Y-%m-%d", &tm) == 0)
-			snprintf(day, sizeof(day), "?");
-		if (days >= 0)
-			snprintf(detail, sizeof(detail), "the client secret expires on %s, in %ld "
-				 "days", day, days);
-		else
-			snprintf(detail, sizeof(detail), "the client secret expired on %s", day);
-		msg = compose(acct, "credential-expiring", detail);
-		if (msg != NULL)
-			run_notify(acct, "credential-expiring", msg);
-	}
+	if (cred)
+		notify_credential(acct, now);
 out:
-	free(msg);
 	if (fd >= 0)
 		close(fd);
 	if (dfd >= 0)

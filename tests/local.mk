@@ -178,7 +178,7 @@ net_tests = tests/net/token.sh tests/net/retry.sh tests/net/concurrency.sh \
 	tests/net/outside-numbers.sh
 TESTS += $(net_tests)
 EXTRA_DIST += $(net_tests) tests/net/netstand.sh tests/net/signin.sh \
-	tests/net/signin-browser.py
+	tests/net/signin-browser.py tests/net/tty-import.py
 
 # Crash consistency: SIGKILL during refresh, import and device sign-in.
 # make check runs it short (40 + 40 + 8 rounds); `make check-crash` runs

@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,7 +36,17 @@
 
 #define IMPORT_MAX (256 * 1024)
 
-/* One line from fd, a byte at a time so that nothing after it is taken. */
+/* The signal that ended the terminal read (read_tty), or 0. */
+static volatile sig_atomic_t tty_signal;
+
+static void
+on_tty_signal(int sig)
+{
+	tty_signal = sig;
+}
+
+/* One line from fd, a byte at a time so that nothing after it is taken.
+ * MO_ERR_CANCELLED when a signal caught by read_tty interrupts it. */
 static int
 read_line(int fd, struct mo_buf *b)
 {
@@ -46,8 +57,8 @@ read_line(int fd, struct mo_buf *b)
 	while (ret == MO_OK && c != '\n') {
 		n = read(fd, &c, 1);
 		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
+			ret = tty_signal != 0 ? MO_ERR_CANCELLED : MO_OK;
+		else if (n < 0)
 			ret = MO_ERR_IO;
 		else if (n == 0)
 			break;
@@ -58,14 +69,30 @@ read_line(int fd, struct mo_buf *b)
 	return ret;
 }
 
-/* Reads from a terminal without echo, one line. */
+/*
+ * Reads one line from a terminal without echo.  Ctrl-C (and SIGTERM,
+ * SIGHUP, SIGQUIT) while it waits must not leave the terminal without
+ * echo, as dying of the signal would: they are caught, without SA_RESTART
+ * so that read() returns, the terminal is restored and the read ends with
+ * MO_ERR_CANCELLED (as OpenSSH's readpassphrase(3) restores it before it
+ * passes the signal on).
+ */
 static int
 read_tty(struct mo_buf *b)
 {
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+	struct sigaction sa, old_sa[sizeof(sigs) / sizeof(sigs[0])];
 	struct termios old, quiet;
 	bool restore = false;
+	size_t i;
 	int ret;
 
+	tty_signal = 0;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_tty_signal;
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaction(sigs[i], &sa, &old_sa[i]);
 	fprintf(stderr, "Paste the refresh token, then press Enter: ");
 	fflush(stderr);
 	if (tcgetattr(STDIN_FILENO, &old) == 0) {
@@ -73,9 +100,11 @@ read_tty(struct mo_buf *b)
 		quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
 		restore = tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet) == 0;
 	}
-	ret = read_line(STDIN_FILENO, b);
+	ret = tty_signal != 0 ? MO_ERR_CANCELLED : read_line(STDIN_FILENO, b);
 	if (restore)
 		tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaction(sigs[i], &old_sa[i], NULL);
 	fputc('\n', stderr);
 	return ret;
 }
@@ -163,6 +192,10 @@ read_input(const char *file, struct mo_buf *in)
 		ret = read_tty(in);
 	} else {
 		ret = mo_buf_read_fd(in, STDIN_FILENO);
+	}
+	if (ret == MO_ERR_CANCELLED) {
+		mo_net_err("import cancelled; nothing was stored");
+		return mo_exit_code(ret);
 	}
 	if (ret != MO_OK) {
 		mo_net_err("cannot read the refresh token from %s: %s",

@@ -20,55 +20,27 @@ rc=$?
 tap_ok $? "import refuses a token on the command line (rc=$rc)"
 printf '%s\n' "$rt" | mo import work
 tap_ok $? "import reads a plain one-line token from stdin"
-# From a terminal: a prompt, echo off before the token is typed (the
-# token is written only once it is), and the terminal as it was after.
+# From a terminal: a prompt, echo off before the token is typed, and the
+# terminal as it was after; Ctrl-C at the prompt must not leave it silent.
+tty_import() {	# tty_import type|interrupt: prints what the terminal showed
+	python3 "$top_srcdir/tests/net/tty-import.py" "$MAILOAUTH_HELPER" work "$1" \
+		> "$STAND_DIR/tty.out"
+	cat "$STAND_DIR/tty.out" >> "$VLOG"
+}
+cp "$f" "$STAND_DIR/before.json" 2> /dev/null || : > "$STAND_DIR/before.json"
+tty_import interrupt
+grep -q '^echo off while reading: True' "$STAND_DIR/tty.out" &&
+	grep -q '^rc=1' "$STAND_DIR/tty.out" && grep -q 'import cancelled; nothing was stored' "$STAND_DIR/tty.out" &&
+	grep -qE '(^| )echo( |;|$)' "$STAND_DIR/tty.out" && ! grep -qE '(^| )-echo( |;|$)' "$STAND_DIR/tty.out" &&
+	{ [ ! -f "$f" ] || cmp -s "$f" "$STAND_DIR/before.json"; }
+tap_ok $? "import from a terminal, Ctrl-C at the prompt: exit 1, cancelled, echo back on, nothing stored"
 stand_seed user@contoso.example > "$STAND_DIR/seed.json"
 rt=$(stand_json refresh_token < "$STAND_DIR/seed.json")
-RT=$rt python3 - "$MAILOAUTH_HELPER" > "$STAND_DIR/tty.out" <<'EOF'
-import os, pty, select, signal, sys, termios, time
-pid, fd = pty.fork()
-if pid == 0:
-    os.execv("/bin/sh", ["sh", "-c", '"$0" import work; echo "rc=$?"; stty -a', sys.argv[1]])
-deadline = time.monotonic() + 30
-out = b""
-def read_some(wait):
-    global out
-    r, _, _ = select.select([fd], [], [], wait)
-    if not r:
-        return True
-    try:
-        chunk = os.read(fd, 4096)
-    except OSError:
-        return False
-    out += chunk
-    return bool(chunk)
-while b"Paste the refresh token" not in out and time.monotonic() < deadline:
-    if not read_some(0.1):
-        break
-echo_off = False
-while time.monotonic() < deadline:
-    try:
-        if not termios.tcgetattr(fd)[3] & termios.ECHO:
-            echo_off = True
-            break
-    except termios.error:
-        break
-    read_some(0.05)
-if echo_off:
-    os.write(fd, os.environ["RT"].encode() + b"\n")
-while time.monotonic() < deadline and read_some(0.5):
-    pass
-if os.waitpid(pid, os.WNOHANG) == (0, 0):
-    os.kill(pid, signal.SIGKILL)
-    os.waitpid(pid, 0)
-    print("timed out")
-print("echo off while reading:", echo_off)
-sys.stdout.write(out.decode(errors="replace"))
-EOF
+RT=$rt tty_import type
 grep -q 'Paste the refresh token' "$STAND_DIR/tty.out" &&
 	grep -q '^echo off while reading: True' "$STAND_DIR/tty.out" &&
 	grep -q '^rc=0' "$STAND_DIR/tty.out" && ! grep -qF "$rt" "$STAND_DIR/tty.out" &&
-	grep -qE '(^| )echo( |;|$)' "$STAND_DIR/tty.out"
+	grep -qE '(^| )echo( |;|$)' "$STAND_DIR/tty.out" && ! grep -qE '(^| )-echo( |;|$)' "$STAND_DIR/tty.out"
 tap_ok $? "import from a terminal: prompts, does not echo the token, leaves echo on"
 stand_seed user@contoso.example > "$STAND_DIR/seed.json"
 python3 - "$STAND_DIR/seed.json" "$STAND_DIR/sx.json" <<'EOF'

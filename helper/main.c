@@ -11,6 +11,7 @@
  */
 #include "autoconfig.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdbool.h>
@@ -70,7 +71,7 @@ static const struct command {
 	  "expired or consent missing; 78 configuration.\n" },
 	{ "import", NET, "ACCOUNT [--file FILE]", "take over an existing refresh token",
 	  "The refresh token is read from FILE or standard input, never from the\n"
-	  "command line.\n" },
+	  "command line; a terminal is asked without echo (Ctrl-C: exit 1).\n" },
 	{ "logout", NET, "ACCOUNT", "remove the stored tokens", NULL },
 	{ "reject", NET, "ACCOUNT EXPIRES_AT",
 	  "the mail server refused the stored token:\nmake the next use refresh it", NULL },
@@ -157,7 +158,9 @@ command_usage(const struct command *c)
 	printf("Usage: mailoauth [OPTIONS] %s ", c->name);
 	put_indented(stdout, c->args, 10);
 	fputs("\n\n", stdout);
-	put_indented(stdout, c->what, 0);
+	/* what, as a sentence. */
+	putchar(toupper((unsigned char)c->what[0]));
+	put_indented(stdout, c->what + 1, 0);
 	fputs(".\n", stdout);
 	if (c->help != NULL)
 		printf("\n%s", c->help);

@@ -67,8 +67,11 @@ static const struct command {
 	  "Default: the account's `flow`, else the browser when $DISPLAY or\n"
 	  "$WAYLAND_DISPLAY is set, else the device flow.  Exit status: 0 signed in\n"
 	  "and stored; 1 cancelled (Ctrl-C); 64 usage; 65 another identity signed in\n"
-	  "(the stored grant kept); 75 timed out or temporary failure; 77 declined,\n"
-	  "expired or consent missing; 78 configuration.\n" },
+	  "(the stored grant kept); 74 the redirect port is taken or the state\n"
+	  "directory cannot be created; 75 timed out or temporary failure; 77\n"
+	  "declined, expired or consent missing; 78 configuration, or a state\n"
+	  "directory other users can reach.  The state directory is checked\n"
+	  "before the sign-in starts.\n" },
 	{ "import", NET, "ACCOUNT [--file FILE]", "take over an existing refresh token",
 	  "The refresh token is read from FILE or standard input, never from the\n"
 	  "command line; a terminal is asked without echo (Ctrl-C: exit 1).\n" },

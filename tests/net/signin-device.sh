@@ -129,6 +129,46 @@ else
 	TAP_N=$((TAP_N + 1))
 fi
 
+# --- a state directory the tokens could not go to: refused before the flow --
+devicecodes() {
+	mock_ctl GET /mock/stats | python3 -c 'import json, sys; print(json.load(sys.stdin)["devicecode"])'
+}
+# si_wait, but a flow still running after 20 s is ended (SIGTERM: exit 1).
+si_wait_20() {
+	_i=0
+	while kill -0 "$SI_PID" 2> /dev/null && [ $_i -lt 200 ]; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	kill "$SI_PID" 2> /dev/null
+	si_wait
+}
+n0=$(devicecodes)
+: > "$STAND_DIR/not-a-dir"
+e2e_account nodir state_dir="$STAND_DIR/not-a-dir/state"
+si_start nodir --device
+si_wait_20
+[ "$SI_RC" -eq 74 ] && grep -q "its tokens cannot be stored: .*not-a-dir" "$SI_ERR" &&
+	grep -q 'the sign-in has not started' "$SI_ERR" && [ "$(devicecodes)" -eq "$n0" ]
+tap_ok $? "state_dir that cannot be created: exit 74 before a device code is asked for (rc=$SI_RC)"
+mkdir -p "$STAND_DIR/open-state"
+chmod 755 "$STAND_DIR/open-state"
+e2e_account opendir state_dir="$STAND_DIR/open-state"
+si_start opendir --device
+si_wait_20
+[ "$SI_RC" -eq 78 ] && grep -q "chmod 700 $STAND_DIR/open-state" "$SI_ERR" &&
+	[ "$(devicecodes)" -eq "$n0" ] && [ -z "$(ls -A "$STAND_DIR/open-state")" ]
+tap_ok $? "state_dir others can read: exit 78 naming the chmod, nothing asked or written (rc=$SI_RC)"
+mkdir -p "$STAND_DIR/new-parent"
+e2e_account newdir state_dir="$STAND_DIR/new-parent/a/b"
+si_start newdir --device
+code=$(mock_device_code "$SI_PID") &&
+	mock_ctl POST /mock/device "{\"user_code\": \"$code\"}" > /dev/null
+si_wait
+[ "$SI_RC" -eq 0 ] && [ -f "$STAND_DIR/new-parent/a/b/newdir.json" ] &&
+	[ "$(stat -c %a "$STAND_DIR/new-parent/a/b")" = 700 ]
+tap_ok $? "a missing state_dir is created (mode 700) and the sign-in goes on (rc=$SI_RC)"
+
 cat "$STAND_DIR"/si-*.out >> "$VLOG"
 e2e_no_secrets "$VLOG"
 tap_ok $? "no device code, token or secret in any -v output"

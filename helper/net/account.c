@@ -1,12 +1,17 @@
 /* SPDX-License-Identifier: MIT */
-/* Looking an account up for a command of mailoauth-net (cmd.h). */
+/* Looking an account up for a command of mailoauth-net, and its state
+ * directory (cmd.h). */
 #include "autoconfig.h"
 
 #include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
 
 #include "cmd.h"
 #include "config.h"
+#include "errors.h"
 #include "log.h"
+#include "paths.h"
 
 const struct mo_account *
 mo_net_account(struct mo_net_ctx *ctx, const char *name)
@@ -22,4 +27,21 @@ mo_net_account(struct mo_net_ctx *ctx, const char *name)
 			ctx->cfg->accounts[i].name);
 	fputc('\n', stderr);
 	return NULL;
+}
+
+int
+mo_net_state_dir_ready(const struct mo_account *a, const char *cmd)
+{
+	char *err = NULL;
+	int fd = -1, ret;
+
+	ret = mo_private_dir_open(a->state_dir, true, &fd, &err);
+	if (fd >= 0)
+		close(fd);
+	if (ret != MO_OK)
+		mo_net_err("account %s: its tokens cannot be stored: %s.  Fix that (or set "
+			   "state_dir), then run `mailoauth %s %s`; nothing was asked yet",
+			   a->name, err != NULL ? err : mo_strerror(ret), cmd, a->name);
+	free(err);
+	return ret;
 }

@@ -289,6 +289,11 @@ mo_cmd_import(struct mo_net_ctx *ctx, int argc, char **argv)
 			   "token to import", a->name);
 		return MO_EXIT_CONFIG;
 	}
+	/* Proving the token uses it: a store that cannot keep what comes back
+	 * is found before. */
+	ret = mo_net_state_dir_ready(a, "import");
+	if (ret != MO_OK)
+		return mo_exit_code(ret);
 	mo_buf_init(&in, IMPORT_MAX);
 	code = read_input(file, &in);
 	if (code != MO_EXIT_OK)

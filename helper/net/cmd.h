@@ -25,6 +25,13 @@ struct mo_net_ctx {
 const struct mo_account *mo_net_account(struct mo_net_ctx *ctx,
 					const char *name);
 
+/* Before a command that will store tokens asks anything of the user or the
+ * identity provider (authorize, import): the account's state_dir is
+ * created if missing and checked (mo_private_dir_open).  MO_OK, or the
+ * error after saying on stderr what to fix and that cmd ("authorize",
+ * "import") may then be run again. */
+int mo_net_state_dir_ready(const struct mo_account *a, const char *cmd);
+
 int mo_cmd_token(struct mo_net_ctx *ctx, int argc, char **argv);	/* cmd-token.c */
 int mo_cmd_sasl(struct mo_net_ctx *ctx, int argc, char **argv);		/* cmd-token.c */
 int mo_cmd_refresh(struct mo_net_ctx *ctx, int argc, char **argv);	/* cmd-refresh.c */

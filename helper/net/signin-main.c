@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "apptoken.h"
 #include "buf.h"
@@ -23,7 +22,6 @@
 #include "idperrors.h"
 #include "log.h"
 #include "oauth.h"
-#include "paths.h"
 #include "refresh.h"
 #include "secret.h"
 #include "signin-check.h"
@@ -415,26 +413,6 @@ run_flow(struct mo_signin *s, enum mo_flow flow, char **error_r)
 	return ret;
 }
 
-/* The sign-in is the user's effort: the directory its tokens go to must be
- * usable (created if missing, private) before it starts, not found
- * otherwise after it.  MO_OK or the error, said on stderr. */
-static int
-state_dir_ready(const struct mo_account *a)
-{
-	char *err = NULL;
-	int fd = -1, ret;
-
-	ret = mo_private_dir_open(a->state_dir, true, &fd, &err);
-	if (fd >= 0)
-		close(fd);
-	if (ret != MO_OK)
-		mo_net_err("account %s: its tokens cannot be stored: %s.  Fix that (or set "
-			   "state_dir), then run `mailoauth authorize %s`; the sign-in has "
-			   "not started", a->name, err != NULL ? err : mo_strerror(ret), a->name);
-	free(err);
-	return ret;
-}
-
 int
 mo_cmd_authorize(struct mo_net_ctx *ctx, int argc, char **argv)
 {
@@ -456,7 +434,9 @@ mo_cmd_authorize(struct mo_net_ctx *ctx, int argc, char **argv)
 		return MO_EXIT_CONFIG;
 	if (!choose_flow(s.acct, &args, &flow))
 		return MO_EXIT_USAGE;
-	ret = state_dir_ready(s.acct);
+	/* The sign-in is the user's effort: a store that cannot take its
+	 * tokens is found now, not after it. */
+	ret = mo_net_state_dir_ready(s.acct, "authorize");
 	if (ret != MO_OK)
 		return mo_exit_code(ret);
 	s.open_browser = !args.no_open && mo_signin_have_display();

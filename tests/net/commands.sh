@@ -66,6 +66,20 @@ rc=$?
 [ $rc -eq 77 ] && cmp -s "$f" "$STAND_DIR/before.json"
 tap_ok $? "import of a token the IdP rejects: exit 77, store untouched (rc=$rc)"
 
+# A state_dir the tokens could not go to: found before the token is used.
+# (The account is there for this check only: refresh --all comes later.)
+cp "$CFG" "$STAND_DIR/cfg.before"
+: > "$STAND_DIR/not-a-dir"
+e2e_account nodir state_dir="$STAND_DIR/not-a-dir/state"
+n0=$(mock_refreshes)
+stand_seed user@contoso.example > "$STAND_DIR/seed.json"
+stand_json refresh_token < "$STAND_DIR/seed.json" | mo import nodir
+rc=$?
+[ $rc -eq 74 ] && grep -q 'its tokens cannot be stored: .*not-a-dir' "$ERR" &&
+	grep -q 'mailoauth import nodir' "$ERR" && [ "$(mock_refreshes)" -eq "$n0" ]
+tap_ok $? "import into a state_dir that cannot be created: exit 74, the token not used (rc=$rc)"
+cp "$STAND_DIR/cfg.before" "$CFG"
+
 # --- status ---------------------------------------------------------------
 mo status work > "$STAND_DIR/status"
 rc=$?

@@ -149,7 +149,7 @@ e2e_account nodir state_dir="$STAND_DIR/not-a-dir/state"
 si_start nodir --device
 si_wait_20
 [ "$SI_RC" -eq 74 ] && grep -q "its tokens cannot be stored: .*not-a-dir" "$SI_ERR" &&
-	grep -q 'the sign-in has not started' "$SI_ERR" && [ "$(devicecodes)" -eq "$n0" ]
+	grep -q 'nothing was asked yet' "$SI_ERR" && [ "$(devicecodes)" -eq "$n0" ]
 tap_ok $? "state_dir that cannot be created: exit 74 before a device code is asked for (rc=$SI_RC)"
 mkdir -p "$STAND_DIR/open-state"
 chmod 755 "$STAND_DIR/open-state"

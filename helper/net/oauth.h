@@ -18,7 +18,7 @@
  * RFC 8628 §3.1), with Microsoft's replies and errors.
  *
  * Shared by the refresh (refresh.c) and the sign-in flows
- * (helper/signin-*.c): a flow builds its form with mo_oauth_form_grant() and
+ * (helper/net/signin-*.c): a flow builds its form with mo_oauth_form_grant() and
  * mo_form_add(), then calls mo_oauth_token_request() (or mo_oauth_post() for
  * a non-token endpoint).  Everything that carried a secret is wiped.
  */

@@ -167,11 +167,65 @@ out:
 	mo_buf_free(&raw);
 }
 
+/* CAPA: the server's capabilities as the client may use them here. */
+static void
+capa(struct pop3 *s)
+{
+	struct mo_buf out;
+	const char *why = NULL;
+
+	mo_buf_init(&out, 64 * 1024);
+	if (mo_pop3_capa_rewrite((const char *const *)s->up.u.pop3.capa,
+				 s->up.u.pop3.capa_ok ? s->up.u.pop3.ncapa : 0, &out) != MO_OK)
+		(void)say(s, "-ERR out of memory");
+	else if (mo_conn_write(s->fr->client, out.data, out.len, &why) != MO_OK)
+		s->done = true;
+	mo_buf_free(&out);
+}
+
+/* USER name: kept for PASS. */
+static void
+user(struct pop3 *s, const struct mo_pop3_cmd *cmd)
+{
+	const char *why = NULL;
+
+	free(s->user);
+	s->user = strndup(cmd->arg1, cmd->arg1_len);
+	if (s->user == NULL) {
+		(void)say(s, "-ERR out of memory");
+		return;
+	}
+	if (mo_valid_user(s->user, &why) != MO_OK) {
+		(void)say(s, "-ERR the user name is not usable");
+		free(s->user);
+		s->user = NULL;
+		s->errors++;
+		return;
+	}
+	(void)say(s, "+OK send PASS (any password: mailoauth logs in with OAuth2)");
+}
+
+/* AUTH: the listing, or PLAIN; no other mechanism. */
+static void
+auth(struct pop3 *s, const struct mo_pop3_cmd *cmd)
+{
+	if (cmd->arg1 == NULL) {
+		/* RFC 1734 style listing (fetchmail probes with it). */
+		(void)say(s, "+OK\r\nPLAIN\r\n.");
+		return;
+	}
+	if (cmd->arg1_len != 5 || strncasecmp(cmd->arg1, "PLAIN", 5) != 0) {
+		(void)say(s, "-ERR [AUTH] unsupported mechanism: mailoauth connect takes "
+			  "USER/PASS or AUTH PLAIN and logs in with XOAUTH2 itself");
+		return;
+	}
+	auth_plain(s, cmd->arg2, cmd->arg2_len);
+}
+
 static void
 handle(struct pop3 *s, char *line, size_t len)
 {
 	struct mo_pop3_cmd cmd;
-	struct mo_buf out;
 	const char *why = NULL;
 	char *name;
 
@@ -186,13 +240,7 @@ handle(struct pop3 *s, char *line, size_t len)
 	mo_log(2, "client: %s", cmd.keyword);
 	switch (cmd.verb) {
 	case MO_POP3_CAPA:
-		mo_buf_init(&out, 64 * 1024);
-		if (mo_pop3_capa_rewrite((const char *const *)s->up.u.pop3.capa,
-					 s->up.u.pop3.capa_ok ? s->up.u.pop3.ncapa : 0, &out) != MO_OK)
-			(void)say(s, "-ERR out of memory");
-		else if (mo_conn_write(s->fr->client, out.data, out.len, &why) != MO_OK)
-			s->done = true;
-		mo_buf_free(&out);
+		capa(s);
 		return;
 	case MO_POP3_STLS: {
 		struct mo_fail f;
@@ -208,20 +256,7 @@ handle(struct pop3 *s, char *line, size_t len)
 		return;
 	}
 	case MO_POP3_USER:
-		free(s->user);
-		s->user = strndup(cmd.arg1, cmd.arg1_len);
-		if (s->user == NULL) {
-			(void)say(s, "-ERR out of memory");
-			return;
-		}
-		if (mo_valid_user(s->user, &why) != MO_OK) {
-			(void)say(s, "-ERR the user name is not usable");
-			free(s->user);
-			s->user = NULL;
-			s->errors++;
-			return;
-		}
-		(void)say(s, "+OK send PASS (any password: mailoauth logs in with OAuth2)");
+		user(s, &cmd);
 		return;
 	case MO_POP3_PASS:
 		/* The password is never used or forwarded: the caller
@@ -246,17 +281,7 @@ handle(struct pop3 *s, char *line, size_t len)
 		free(name);
 		return;
 	case MO_POP3_AUTH:
-		if (cmd.arg1 == NULL) {
-			/* RFC 1734 style listing (fetchmail probes with it). */
-			(void)say(s, "+OK\r\nPLAIN\r\n.");
-			return;
-		}
-		if (cmd.arg1_len != 5 || strncasecmp(cmd.arg1, "PLAIN", 5) != 0) {
-			(void)say(s, "-ERR [AUTH] unsupported mechanism: mailoauth connect takes "
-				  "USER/PASS or AUTH PLAIN and logs in with XOAUTH2 itself");
-			return;
-		}
-		auth_plain(s, cmd.arg2, cmd.arg2_len);
+		auth(s, &cmd);
 		return;
 	case MO_POP3_QUIT:
 		(void)say(s, "+OK mailoauth connect signing off");

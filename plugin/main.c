@@ -60,12 +60,7 @@ usage(void)
 		"                 [--protocol pop3|imap] [--tls implicit|starttls]\n"
 		"       mailoauth [--config FILE] [-v] check ACCOUNT [--protocol pop3|imap|smtp]\n"
 		"                 [--server HOST:PORT] [--tls implicit|starttls] [--nagios]\n"
-		"\n"
-		"PORT is a number or pop3, pop3s, imap, imaps.  --tls defaults from the\n"
-		"account's pop3/imap key for that server (pop3s:// implicit, pop3://\n"
-		"STARTTLS), else from the port: STARTTLS on 110, 143, 587 and 25, implicit\n"
-		"TLS on 995, 993 and 465.  On other ports implicit TLS is tried first and\n"
-		"STARTTLS when the server greets in plain text.  TLS cannot be turned off.\n");
+		"`mailoauth connect --help` explains PORT and how --tls defaults.\n");
 }
 
 /* The value of --NAME VALUE or --NAME=VALUE at argv[*i]. */

@@ -29,6 +29,9 @@
 
 #define GRANT_DEVICE_CODE "urn:ietf:params:oauth:grant-type:device_code"
 #define SLOW_DOWN_STEP 5	/* RFC 8628 §3.5 */
+/* After an outage the next poll waits up to this many intervals (doubling;
+ * RFC 8628 §3.5 asks for a backoff; doc/protocol.md, device code flow). */
+#define OUTAGE_BACKOFF_MAX 4
 #define MSG_MAX 8192
 
 static int
@@ -122,6 +125,67 @@ is(const char *a, const char *b)
 	return a != NULL && strcmp(a, b) == 0;
 }
 
+/* The code ran out before the user signed in. */
+static int
+expired(const struct mo_account *a, const struct mo_device_auth *d, char **error_r)
+{
+	return mo_errorf(error_r, MO_ERR_REAUTH, "the code %s expired before the sign-in "
+			 "was completed; run `mailoauth authorize %s` again", d->user_code,
+			 a->name);
+}
+
+/*
+ * What a poll that brought no tokens means (RFC 8628 §3.5): MO_OK to poll
+ * again after *interval (raised by slow_down) times *backoff (doubled by
+ * an outage, 1 again once the server answers), else the error that ends
+ * the flow, in *error_r.  ret and error are the poll's.
+ */
+static int
+judge_poll(const struct mo_account *a, const struct mo_device_auth *d,
+	   const struct mo_oauth_error *err, int ret, const char *error,
+	   long *interval, int *backoff, bool *warned_net, char **error_r)
+{
+	if (is(err->error, "authorization_pending")) {
+		mo_net_note(2, "device sign-in: still pending");
+		*backoff = 1;
+		return MO_OK;
+	}
+	if (is(err->error, "slow_down")) {
+		/* +5 s for this and every later poll. */
+		if (*interval < MO_DEVICE_MAX_INTERVAL)
+			*interval += SLOW_DOWN_STEP;
+		mo_net_note(1, "device sign-in: the server asks to slow down; polling "
+			       "every %ld s", *interval);
+		*backoff = 1;
+		return MO_OK;
+	}
+	if (is(err->error, "authorization_declined") || is(err->error, "access_denied"))
+		return mo_errorf(error_r, MO_ERR_REAUTH, "the sign-in was declined on the "
+				 "verification page; nothing was stored.  Run `mailoauth "
+				 "authorize %s` to try again.", a->name);
+	if (is(err->error, "expired_token") || is(err->error, "code_expired"))
+		return expired(a, d, error_r);
+	if (is(err->error, "bad_verification_code"))
+		return mo_errorf(error_r, MO_ERR_PROTO, "the identity provider no longer "
+				 "knows this device code (bad_verification_code); run "
+				 "`mailoauth authorize %s` again", a->name);
+	if (ret == MO_ERR_TEMP || ret == MO_ERR_TIMEOUT) {
+		/* An outage (no answer, a dropped connection, HTTP 5xx or 429,
+		 * Microsoft's temporarily_unavailable): the HTTP layer has
+		 * retried already, and the code is still good, so keep polling
+		 * until it expires; the user may be signing in right now. */
+		if (!*warned_net)
+			mo_net_warn("%s; still trying", error ? error : mo_strerror(ret));
+		*warned_net = true;
+		if (*backoff < OUTAGE_BACKOFF_MAX)
+			*backoff *= 2;
+		mo_net_note(1, "device sign-in: next poll in %ld s", *interval * *backoff);
+		return MO_OK;
+	}
+	ret = mo_signin_post_error(a, err, NULL, error, ret, error_r);
+	return ret != MO_OK ? ret : MO_ERR_PROTO;
+}
+
 int
 mo_signin_device(struct mo_signin *s, char **error_r)
 {
@@ -133,7 +197,7 @@ mo_signin_device(struct mo_signin *s, char **error_r)
 	int64_t deadline;
 	long interval;
 	bool warned_net = false;
-	int ret;
+	int backoff = 1, ret;
 
 	memset(&d, 0, sizeof(d));
 	memset(&reply, 0, sizeof(reply));
@@ -153,15 +217,12 @@ mo_signin_device(struct mo_signin *s, char **error_r)
 	deadline = mo_now_ms() / 1000 + d.expires_in;
 	interval = d.interval;
 	for (;;) {
-		ret = mo_signin_sleep(interval * 1000);
-		if (ret != MO_OK) {
+		if (mo_signin_sleep(interval * backoff * 1000) != MO_OK) {
 			ret = mo_errorf(error_r, MO_ERR_CANCELLED, "sign-in cancelled");
 			goto out;
 		}
 		if (mo_now_ms() / 1000 >= deadline) {
-			ret = mo_errorf(error_r, MO_ERR_REAUTH,
-					"the code %s expired before the sign-in was completed; "
-					"run `mailoauth authorize %s` again", d.user_code, a->name);
+			ret = expired(a, &d, error_r);
 			goto out;
 		}
 		mo_oauth_error_clear(&err);
@@ -174,46 +235,10 @@ mo_signin_device(struct mo_signin *s, char **error_r)
 		}
 		if (ret == MO_OK)
 			break;
-		if (is(err.error, "authorization_pending")) {
-			mo_net_note(2, "device sign-in: still pending");
-			continue;
-		}
-		if (is(err.error, "slow_down")) {
-			/* RFC 8628 §3.5: +5 s for this and every later poll. */
-			if (interval < MO_DEVICE_MAX_INTERVAL)
-				interval += SLOW_DOWN_STEP;
-			mo_net_note(1, "device sign-in: the server asks to slow down; polling "
-				       "every %ld s", interval);
-			continue;
-		}
-		if (is(err.error, "authorization_declined") || is(err.error, "access_denied")) {
-			ret = mo_errorf(error_r, MO_ERR_REAUTH, "the sign-in was declined on the "
-					"verification page; nothing was stored.  Run `mailoauth "
-					"authorize %s` to try again.", a->name);
+		ret = judge_poll(a, &d, &err, ret, error, &interval, &backoff, &warned_net,
+				 error_r);
+		if (ret != MO_OK)
 			goto out;
-		}
-		if (is(err.error, "expired_token") || is(err.error, "code_expired")) {
-			ret = mo_errorf(error_r, MO_ERR_REAUTH,
-					"the code %s expired before the sign-in was completed; "
-					"run `mailoauth authorize %s` again", d.user_code, a->name);
-			goto out;
-		}
-		if (is(err.error, "bad_verification_code")) {
-			ret = mo_errorf(error_r, MO_ERR_PROTO, "the identity provider no longer "
-					"knows this device code (bad_verification_code); run "
-					"`mailoauth authorize %s` again", a->name);
-			goto out;
-		}
-		if (err.error == NULL && (ret == MO_ERR_TEMP || ret == MO_ERR_TIMEOUT)) {
-			/* The HTTP layer has retried already; the code is still
-			 * good, so keep polling until it expires. */
-			if (!warned_net)
-				mo_net_warn("%s; still trying", error ? error : mo_strerror(ret));
-			warned_net = true;
-			continue;
-		}
-		ret = mo_signin_post_error(a, &err, NULL, error, ret, error_r);
-		goto out;
 	}
 	ret = mo_signin_finish(s, &reply, error_r);
 out:

@@ -91,6 +91,21 @@ tap_ok $? "no display: device flow by default; Ctrl-C cancels cleanly, exit 1 (r
 cmp -s "$f" "$STAND_DIR/work.before" && [ "$("$MAILOAUTH_HELPER" token work)" = "$tok" ]
 tap_ok $? "after expired, declined, failed and cancelled sign-ins the stored tokens are untouched"
 
+# --- an outage while polling: the code is still good, polling goes on ------
+# Each poll's 4 attempts (no waiting: Retry-After 0) meet the outage for
+# the first two polls, as a 503 temporarily_unavailable of Microsoft and as
+# a 503 without a body; the third poll finds the approved sign-in.
+si_start work --device --force
+code=$(mock_device_code "$SI_PID")
+mock_ctl POST /mock/fault '[{"endpoint": "token", "count": 4, "status": 503, "retry_after": 0},
+	{"endpoint": "token", "count": 4, "status": 503, "body": "empty", "retry_after": 0}]' > /dev/null
+mock_ctl POST /mock/device "{\"user_code\": \"$code\", \"action\": \"approve\"}" > /dev/null
+si_wait
+[ "$SI_RC" -eq 0 ] && [ "$(grep -c 'still trying' "$SI_ERR")" -eq 1 ]
+tap_ok $? "an outage of the token endpoint while polling: one warning, polling goes on, signed in (rc=$SI_RC)"
+grep -q 'next poll in 2 s' "$SI_ERR" && grep -q 'next poll in 4 s' "$SI_ERR"
+tap_ok $? "... each poll the outage meets doubles the wait (1 s interval: 2 s, then 4 s)"
+
 # --- warnings: somebody else signed in, and not every scope was granted -----
 # (--force: a grant is stored, and eve is neither user nor login_hint.)
 mock_ctl POST /mock/config '{"grant_scopes": "https://outlook.office.com/IMAP.AccessAsUser.All"}' > /dev/null

@@ -299,7 +299,7 @@ explain_smtp(const struct run *r, const struct mo_smtp_advice *adv)
 
 static int
 check_one(const struct mo_config *cfg, const struct mo_account *acct,
-	  const struct mo_target *t, struct mo_check_report *rep)
+	  const struct mo_target *t, struct mo_check_report *rep, bool *signin_needed)
 {
 	const struct mo_smtp_advice *adv;
 	struct run *r;
@@ -321,8 +321,12 @@ check_one(const struct mo_config *cfg, const struct mo_account *acct,
 	if (!acct->wants[t->proto])
 		step("?", "config", "the account's scopes do not name %s: add %s to scopes",
 		     mo_proto_label(t->proto), r->scope != NULL ? r->scope : "its scope");
-	if ((rc = check_token(r, &b64)) != MO_OK)
+	if ((rc = check_token(r, &b64)) != MO_OK) {
+		/* The account's sign-in, not this server: every protocol
+		 * would fail the same way. */
+		*signin_needed = rc == MO_ERR_REAUTH;
 		goto out;
+	}
 	if ((rc = mo_login_tls_context(cfg, acct, t->proto, t->host, &ctx, &r->f)) != MO_OK) {
 		step_fail("connect", &r->f);
 		r->failed = "TLS set-up failed";
@@ -374,7 +378,9 @@ mo_check_run(const struct mo_config *cfg, const struct mo_check_opts *o)
 {
 	const struct mo_account *acct = mo_config_account(cfg, o->account);
 	struct mo_target t;
-	char host[300];
+	char host[300], skipped[64] = "";
+	bool signin_needed = false;
+	size_t len = 0;
 	int p, rc = MO_OK, n = 0;
 
 	if (acct == NULL) {
@@ -401,11 +407,18 @@ mo_check_run(const struct mo_config *cfg, const struct mo_check_opts *o)
 		t.proto = (enum mo_proto)p;
 		t.tls = o->tls != MO_TLS_DEFAULT ? o->tls : mo_tls_mode_for_port(t.port);
 		t.tls_guessed = o->tls == MO_TLS_DEFAULT && !mo_tls_port_known(t.port);
-		return mo_exit_code(check_one(cfg, acct, &t, o->report));
+		return mo_exit_code(check_one(cfg, acct, &t, o->report, &signin_needed));
 	}
 	for (p = 0; p < MO_PROTO_COUNT; p++) {
 		if (o->proto >= 0 ? p != o->proto : !acct->wants[p])
 			continue;
+		if (signin_needed) {
+			/* Their token needs the same sign-in: no second try of a
+			 * grant that has just failed, no copy of its failure. */
+			len += (size_t)snprintf(skipped + len, sizeof(skipped) - len, "%s%s",
+						len > 0 ? ", " : "", mo_proto_label(p));
+			continue;
+		}
 		t.proto = (enum mo_proto)p;
 		t.host = acct->server[p].host;
 		t.port = acct->server[p].port;
@@ -421,8 +434,13 @@ mo_check_run(const struct mo_config *cfg, const struct mo_check_opts *o)
 		t.tls_guessed = t.tls == MO_TLS_DEFAULT && !mo_tls_port_known(t.port);
 		if (t.tls == MO_TLS_DEFAULT)
 			t.tls = mo_tls_mode_for_port(t.port);
-		rc = worse(rc, check_one(cfg, acct, &t, o->report));
+		rc = worse(rc, check_one(cfg, acct, &t, o->report, &signin_needed));
 		n++;
+	}
+	if (len > 0) {
+		printf("Not checked: %s, which need the same sign-in: run `mailoauth authorize "
+		       "%s` first.\n", skipped, acct->name);
+		fflush(stdout);
 	}
 	if (n == 0 && rc == MO_OK) {
 		fprintf(stderr, "mailoauth: account %s names no mail protocol in its scopes; "

@@ -98,6 +98,15 @@ check work --protocol pop3
 st=$?
 [ $st -eq 77 ] && grep -q '^  FAIL   token ' "$W/c.out" && grep -q 'mailoauth authorize work' "$W/c.out"
 tap_ok $? "revoked grant: token step fails, exit 77, says mailoauth authorize (status $st)"
+r0=$(mock_refreshes)
+check work
+st=$?
+[ $st -eq 77 ] && [ "$(grep -c '^  FAIL   token ' "$W/c.out")" -eq 1 ] &&
+	[ "$(grep -c '^Checking account work' "$W/c.out")" -eq 1 ] &&
+	grep -q '^Not checked: IMAP, SMTP, which need the same sign-in: run `mailoauth authorize work` first.$' "$W/c.out" &&
+	[ "$(mock_refreshes)" -eq $((r0 + 1)) ]
+tap_ok $? "revoked grant, every protocol: one token failure, IMAP and SMTP not tried, one refresh at the IdP (status $st)"
+[ $st -eq 77 ] || tap_diag "$(cat "$W/c.out")"
 
 sanitizer_clean
 tap_done

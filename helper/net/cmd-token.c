@@ -7,9 +7,11 @@
 #include "autoconfig.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "b64.h"
@@ -24,7 +26,27 @@
 #include "store.h"
 #include "tokenout.h"
 
-/* A token good for refresh_margin more seconds, or an exit code. */
+/* A stored access token a client may still use after a refresh met an
+ * outage: this many seconds left at least (doc/internals.md, an outage
+ * within refresh_margin). */
+#define OUTAGE_MIN_VALID 60
+
+/* After a refresh that met an outage: the stored token into *tok when it
+ * is good for OUTAGE_MIN_VALID more seconds and was not refused. */
+static bool
+stored_still_valid(const struct mo_account *a, struct mo_token *tok)
+{
+	if (mo_store_load(a->state_dir, a->name, tok, NULL) == MO_OK &&
+	    mo_token_fresh(tok, (int64_t)time(NULL), OUTAGE_MIN_VALID))
+		return true;
+	mo_token_clear(tok);
+	return false;
+}
+
+/* A token good for refresh_margin more seconds, or an exit code.  When the
+ * refresh meets an outage (exit 75) the stored token is served while it
+ * is still good, with a warning: the margin is there to refresh early,
+ * not to take a working token away from the client. */
 static int
 fresh_token(struct mo_net_ctx *ctx, const struct mo_account *a, struct mo_token *tok)
 {
@@ -33,6 +55,13 @@ fresh_token(struct mo_net_ctx *ctx, const struct mo_account *a, struct mo_token 
 
 	ret = mo_refresh_account(ctx->http, a, a->refresh_margin, false, tok, &error);
 	mo_notify_outcome(a, ret, error);
+	if ((ret == MO_ERR_TEMP || ret == MO_ERR_TIMEOUT) && stored_still_valid(a, tok)) {
+		mo_net_warn("%s; serving the stored access token, valid for %lld s more",
+			    error ? error : mo_strerror(ret),
+			    (long long)(tok->expires_at - (int64_t)time(NULL)));
+		free(error);
+		return MO_EXIT_OK;
+	}
 	if (ret != MO_OK) {
 		mo_net_err("%s", error ? error : mo_strerror(ret));
 		free(error);

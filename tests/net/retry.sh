@@ -82,6 +82,35 @@ tap_ok $? "the message says the identity provider is unavailable"
 mo refresh work
 tap_ok $? "the stored refresh token still works afterwards"
 
+# --- an outage while the stored token is still good (within refresh_margin) --
+# `token` serves it, with a warning; too close to its expiry, or a revoked
+# grant, and it does not.
+outage() {	# outage SECONDS-LEFT: token work during a 503 outage; $out, $rc
+	fresh_mock
+	store_edit "$f" expire "$1"
+	mock_ctl POST /mock/fault '{"endpoint": "token", "status": 503, "retry_after": 0, "count": 4}' > /dev/null
+	out=$(mo token work)
+	rc=$?
+}
+outage 200
+[ $rc -eq 0 ] && [ "$out" = "$(store_get "$f" access_token)" ] &&
+	grep -q 'serving the stored access token, valid for 1[0-9][0-9] s more' "$ERR"
+tap_ok $? "outage, stored token good for 200 s more: served with a warning, exit 0 (rc=$rc)"
+n=$(attempts)
+[ "$n" -eq 4 ]
+tap_ok $? "... after the refresh was tried ($n attempts)"
+outage 30
+[ $rc -eq 75 ] && [ -z "$out" ]
+tap_ok $? "outage, stored token good for 30 s only: exit 75, nothing served (rc=$rc)"
+fresh_mock
+store_edit "$f" expire 200
+mock_ctl POST /mock/revoke '{"user": "user@contoso.example", "code": 70008}' > /dev/null
+out=$(mo token work)
+rc=$?
+[ $rc -eq 77 ] && [ -z "$out" ]
+tap_ok $? "a revoked grant is no outage: exit 77, nothing served (rc=$rc)"
+fresh_mock
+
 # --- the retry budget bounds the total time --------------------------------
 cp "$f" "$STAND_DIR/before.json"
 mock_ctl POST /mock/fault '{"endpoint": "token", "status": 503, "count": 10}' > /dev/null

@@ -438,8 +438,8 @@ mo_check_run(const struct mo_config *cfg, const struct mo_check_opts *o)
 		n++;
 	}
 	if (len > 0) {
-		printf("Not checked: %s, which need the same sign-in: run `mailoauth authorize "
-		       "%s` first.\n", skipped, acct->name);
+		printf("Not checked (the same sign-in is needed first): %s; run `mailoauth "
+		       "authorize %s`.\n", skipped, acct->name);
 		fflush(stdout);
 	}
 	if (n == 0 && rc == MO_OK) {

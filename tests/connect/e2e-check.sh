@@ -103,7 +103,7 @@ check work
 st=$?
 [ $st -eq 77 ] && [ "$(grep -c '^  FAIL   token ' "$W/c.out")" -eq 1 ] &&
 	[ "$(grep -c '^Checking account work' "$W/c.out")" -eq 1 ] &&
-	grep -q '^Not checked: IMAP, SMTP, which need the same sign-in: run `mailoauth authorize work` first.$' "$W/c.out" &&
+	grep -q '^Not checked (the same sign-in is needed first): IMAP, SMTP; run `mailoauth authorize work`.$' "$W/c.out" &&
 	[ "$(mock_refreshes)" -eq $((r0 + 1)) ]
 tap_ok $? "revoked grant, every protocol: one token failure, IMAP and SMTP not tried, one refresh at the IdP (status $st)"
 [ $st -eq 77 ] || tap_diag "$(cat "$W/c.out")"

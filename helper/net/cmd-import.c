@@ -178,7 +178,7 @@ extract(const char *text, size_t len, char **rt_r, char **client_id_r,
 static int
 read_input(const char *file, struct mo_buf *in)
 {
-	int fd, ret;
+	int fd, ret, read_errno;
 
 	if (file != NULL && strcmp(file, "-") != 0) {
 		fd = open(file, O_RDONLY | O_CLOEXEC | O_NOCTTY);
@@ -187,11 +187,14 @@ read_input(const char *file, struct mo_buf *in)
 			return MO_EXIT_DATAERR;
 		}
 		ret = mo_buf_read_fd(in, fd);
+		read_errno = errno;
 		close(fd);
 	} else if (isatty(STDIN_FILENO)) {
 		ret = read_tty(in);
+		read_errno = errno;
 	} else {
 		ret = mo_buf_read_fd(in, STDIN_FILENO);
+		read_errno = errno;
 	}
 	if (ret == MO_ERR_CANCELLED) {
 		mo_net_err("import cancelled; nothing was stored");
@@ -200,7 +203,7 @@ read_input(const char *file, struct mo_buf *in)
 	if (ret != MO_OK) {
 		mo_net_err("cannot read the refresh token from %s: %s",
 			   file ? file : "standard input",
-			   ret == MO_ERR_TOOBIG ? "larger than 256 KiB" : strerror(errno));
+			   ret == MO_ERR_TOOBIG ? "larger than 256 KiB" : strerror(read_errno));
 		return MO_EXIT_DATAERR;
 	}
 	return MO_EXIT_OK;

@@ -182,8 +182,7 @@ judge_poll(const struct mo_account *a, const struct mo_device_auth *d,
 		mo_net_note(1, "device sign-in: next poll in %ld s", *interval * *backoff);
 		return MO_OK;
 	}
-	ret = mo_signin_post_error(a, err, NULL, error, ret, error_r);
-	return ret != MO_OK ? ret : MO_ERR_PROTO;
+	return mo_signin_post_error(a, err, NULL, error, ret, error_r);
 }
 
 int
